@@ -1,0 +1,60 @@
+"""Which physical copy a scanned code means, including libraries whose copies carry only an ISBN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.core.codes import isbn13
+from kiosk.core.decisions import Reason
+from kiosk.core.library import Library
+from kiosk.core.models import Copy, Loan, LoanType
+
+
+@dataclass(frozen=True)
+class Resolved:
+    copy: Copy
+    loan: Loan | None  # who has it now, by the records
+
+
+def _copy_number(copy: Copy) -> tuple[int, str]:
+    _, _, number = copy.barcode.rpartition("#")
+    return (int(number) if number.isdigit() else 0, copy.barcode)
+
+
+def resolve_book(library: Library, code: str, *, holder: str | None) -> Resolved | Reason:
+    """The copy in the child's hand.
+
+    ``holder`` is the card of the open session (a borrow), or None (a return). An accession
+    barcode names its copy. An ISBN names one of the copies that carry only that ISBN: for a
+    borrow, the holder's own copy, else a free one, else the one lent longest ago (it must be
+    that one in hand); for a return, the oldest loan of it.
+    """
+    copy = library.copy(code)
+    if copy is not None:
+        return Resolved(copy, library.loan(copy.barcode))
+    isbn = isbn13(code)
+    if isbn is None:
+        return Reason.UNKNOWN_COPY
+    all_copies = library.copies_with_isbn(isbn)
+    if not all_copies:
+        return Reason.UNKNOWN_COPY
+    copies = sorted((c for c in all_copies if c.isbn_only), key=_copy_number)
+    if not copies:
+        # The library labelled these copies: the cover ISBN does not say which one this is.
+        return Reason.USE_LIBRARY_BARCODE
+    loans = {c.barcode: library.loan(c.barcode) for c in copies}
+    if holder is not None:
+        for c in copies:
+            loan = loans[c.barcode]
+            if loan is not None and loan.card == holder:
+                return Resolved(c, loan)
+        for c in copies:
+            if c.active and c.loan_type is LoanType.LOAN and loans[c.barcode] is None:
+                return Resolved(c, None)
+    lent = [(loan, c) for c in copies if (loan := loans[c.barcode]) is not None and c.active]
+    if not lent:
+        lent = [(loan, c) for c in copies if (loan := loans[c.barcode]) is not None]
+    if lent:
+        loan, c = min(lent, key=lambda pair: (pair[0].borrowed_at, pair[0].event_seq))
+        return Resolved(c, loan)
+    return Resolved(copies[0], None)

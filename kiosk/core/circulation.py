@@ -1,0 +1,115 @@
+"""Borrowing and returning one copy: the decision a child sees and the events the journal keeps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from kiosk.core.books import Resolved
+from kiosk.core.calendar import due_date
+from kiosk.core.decisions import Decision, Event, EventType, Flag, Outcome, Reason
+from kiosk.core.library import Library
+from kiosk.core.models import Reader
+from kiosk.core.policy import Policy
+from kiosk.core.rules import allowance, borrow_refusal
+
+
+def borrow(
+    policy: Policy,
+    library: Library,
+    reader: Reader,
+    resolved: Resolved,
+    code: str,
+    local: datetime,
+    *,
+    session_id: str,
+) -> tuple[Decision, tuple[Event, ...]]:
+    copy = resolved.copy
+    reader_loans = library.loans_of(reader.card)
+    reason = borrow_refusal(policy, reader, copy, reader_loans=reader_loans, local=local)
+    base = Decision(
+        code=code,
+        outcome=Outcome.REFUSED,
+        reason=Reason.OK,
+        message_key="",
+        reader=reader.card,
+        given_name=reader.given_name,
+        barcode=copy.barcode,
+        title=copy.title,
+    )
+    if reason is not None:
+        params: dict[str, str | int] = {}
+        allowed = allowance(policy, reader, local)
+        if reason is Reason.LIMIT_REACHED and not isinstance(allowed, Reason):
+            params["limit"] = allowed.limit
+        event = Event(
+            EventType.REFUSAL, reason, session_id, card=reader.card, barcode=copy.barcode, code=code
+        )
+        decision = replace(base, reason=reason, message_key=f"refused.{reason}", params=params)
+        return decision, (event,)
+
+    due = due_date(policy, reader.role, local.date())
+    events: list[Event] = []
+    flags: tuple[Flag, ...] = ()
+    holder = resolved.loan
+    if holder is not None:
+        # One copy is never on loan twice: the copy is here, so whoever the records say has it
+        # gave it back somehow. Return it from them and flag both for the librarian.
+        flags = (Flag.TAKEN_FROM_OTHER,)
+        events.append(
+            Event(
+                EventType.RETURN,
+                Reason.OK,
+                session_id,
+                card=holder.card,
+                barcode=copy.barcode,
+                flags=flags,
+            )
+        )
+    events.append(
+        Event(
+            EventType.CHECKOUT,
+            Reason.OK,
+            session_id,
+            card=reader.card,
+            barcode=copy.barcode,
+            due=due,
+            flags=flags,
+        )
+    )
+    decision = replace(
+        base, outcome=Outcome.BORROWED, message_key="borrowed.ok", due=due, flags=flags
+    )
+    return decision, tuple(events)
+
+
+def give_back(
+    library: Library, resolved: Resolved, code: str, local: datetime
+) -> tuple[Decision, tuple[Event, ...]]:
+    """A return is always accepted; what was odd about it is flagged, never refused."""
+    copy, loan = resolved.copy, resolved.loan
+    flags: list[Flag] = []
+    if loan is None:
+        flags.append(Flag.NOT_ON_LOAN)
+    elif loan.is_overdue(local.date()):
+        flags.append(Flag.LATE)
+    if not copy.active:
+        flags.append(Flag.WITHDRAWN)
+    event = Event(
+        EventType.RETURN,
+        Reason.OK,
+        card=loan.card if loan else None,
+        barcode=copy.barcode,
+        flags=tuple(flags),
+    )
+    decision = Decision(
+        code=code,
+        outcome=Outcome.RETURNED,
+        reason=Reason.OK,
+        message_key="returned.late" if Flag.LATE in flags else "returned.ok",
+        barcode=copy.barcode,
+        title=copy.title,
+        due=loan.due if loan else None,
+        flags=tuple(flags),
+    )
+    return decision, (event,)

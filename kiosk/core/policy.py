@@ -1,0 +1,76 @@
+"""The school's rules as values: term, closed days, loan limits and the rotation timetable.
+
+Parsed and validated from the policy TOML by :mod:`kiosk.core.policy_file`; the rules only read it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, time
+
+
+class Weekday(enum.IntEnum):
+    """ISO weekday numbers minus one, as ``date.weekday()`` returns them."""
+
+    MON = 0
+    TUE = 1
+    WED = 2
+    THU = 3
+    FRI = 4
+    SAT = 5
+    SUN = 6
+
+
+class OutsideWindows(enum.StrEnum):
+    """Who may borrow when no window is open."""
+
+    TEACHERS = "teachers"
+    EVERYONE = "everyone"
+    NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    start: date
+    end: date  # every book is due back by this day
+    closed_weekdays: frozenset[Weekday] = frozenset({Weekday.SAT, Weekday.SUN})
+    closed: frozenset[date] = frozenset()
+    open: frozenset[date] = frozenset()  # make-up school days that fall on a closed weekday
+
+
+@dataclass(frozen=True)
+class Window:
+    """A borrowing slot of the rotation timetable (借阅轮流表)."""
+
+    name: str
+    weekdays: frozenset[Weekday]
+    start: time
+    end: time
+    classes: frozenset[str] = frozenset()  # canonical class names such as "3-2"
+    grades: frozenset[int] = frozenset()
+    max_books: int | None = None  # lowers the grade's limit while this window is open
+
+
+@dataclass(frozen=True)
+class LoanRules:
+    days: int = 14
+    overdue_blocks_borrowing: bool = True
+    outside_windows: OutsideWindows = OutsideWindows.TEACHERS
+    duplicate_scan_seconds: float = 3.0
+    max_books_by_grade: dict[int, int] = field(default_factory=dict)
+    max_books_teacher: int = 10
+    days_by_role: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    library_name: str
+    timezone: str  # IANA name, e.g. "Asia/Shanghai"
+    term: Term
+    loans: LoanRules
+    windows: tuple[Window, ...] = ()
+    languages: tuple[str, ...] = ("zh_CN", "en")
+    books_per_term: int | None = None
+    idle_seconds: float = 20.0

@@ -1,0 +1,287 @@
+"""The session engine: what a card, a book or a button press means at the door, as a pure step.
+
+``step(state, input, context) -> Step``. A card opens a session; books scanned in a session are
+borrowed; a book scanned with no session is a return; another card ends the open session first;
+the idle timeout ends it; every way out goes through :func:`_end`. The touchscreen, the `kiosk
+scan` command and the tests drive this same function.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from kiosk.core.books import Resolved, resolve_book
+from kiosk.core.circulation import borrow, give_back
+from kiosk.core.clock import Instant, local_time
+from kiosk.core.codes import clean_code, printable
+from kiosk.core.decisions import Decision, Event, EventType, Outcome, Reason
+from kiosk.core.library import Library
+from kiosk.core.models import Reader
+from kiosk.core.policy import Policy
+
+# A child may press "this book is damaged" for this long after returning it.
+DAMAGE_REPORT_SECONDS = 120.0
+
+
+class ReaderRole(enum.StrEnum):
+    """What the reader that produced a scan is for (configured per reader)."""
+
+    CARD = "card"
+    BOOK = "book"
+    ANY = "any"
+
+
+class Button(enum.StrEnum):
+    DONE = "done"  # "我借好了 / I'm done"
+    DAMAGED = "damaged"  # "这本书坏了 / This book is damaged", after a return
+
+
+@dataclass(frozen=True)
+class Scan:
+    text: str
+    at: Instant
+    role: ReaderRole = ReaderRole.ANY
+
+
+@dataclass(frozen=True)
+class Press:
+    button: Button
+    at: Instant
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passing with nothing read: lets the idle timeout fire."""
+
+    at: Instant
+
+
+Input = Scan | Press | Tick
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    id: str
+    reader: Reader
+    last_activity: float  # monotonic seconds
+
+
+@dataclass(frozen=True)
+class LastReturn:
+    barcode: str
+    title: str
+    mono: float
+
+
+@dataclass(frozen=True)
+class SessionState:
+    session: OpenSession | None = None
+    last_code: str | None = None
+    last_code_mono: float = float("-inf")
+    last_return: LastReturn | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    policy: Policy
+    library: Library
+    new_id: Callable[[], str]  # a fresh session id (uuid4 in the kiosk, a counter in tests)
+
+
+@dataclass(frozen=True)
+class Step:
+    state: SessionState
+    decision: Decision | None  # the answer to this input (None for a quiet tick)
+    ended: Decision | None = None  # a session this input ended on the way (timeout, another card)
+    events: tuple[Event, ...] = ()
+
+
+def step(state: SessionState, inp: Input, ctx: Context) -> Step:
+    timed_out = _idle_timeout(state, inp.at, ctx.policy)
+    if timed_out is not None:
+        state, ended, end_events = timed_out
+    else:
+        ended, end_events = None, ()
+    if isinstance(inp, Tick):
+        result = Step(state, None)
+    elif isinstance(inp, Press):
+        result = _press(state, inp, ctx)
+    else:
+        result = _scan(state, inp, ctx)
+    if ended is None:
+        return result
+    return replace(result, ended=ended, events=(*end_events, *result.events))
+
+
+def end_session(state: SessionState, reason: Reason) -> Step:
+    """Close the open session from outside (shutdown, a helper card); no-op if none is open."""
+    if state.session is None:
+        return Step(state, None)
+    new_state, decision, events = _end(state, reason)
+    return Step(new_state, decision, events=events)
+
+
+def dangling_session_end(session_id: str, card: str) -> Event:
+    """The end of a session the journal shows open after a crash or power cut."""
+    return Event(EventType.SESSION_ENDED, Reason.RESTART, session_id=session_id, card=card)
+
+
+def _end(state: SessionState, reason: Reason) -> tuple[SessionState, Decision, tuple[Event, ...]]:
+    """The one way out of a session."""
+    session = state.session
+    assert session is not None
+    event = Event(EventType.SESSION_ENDED, reason, session_id=session.id, card=session.reader.card)
+    decision = Decision(
+        code="",
+        outcome=Outcome.SESSION_ENDED,
+        reason=reason,
+        message_key=f"session.ended.{reason.value}",
+        reader=session.reader.card,
+        given_name=session.reader.given_name,
+    )
+    return replace(state, session=None), decision, (event,)
+
+
+def _idle_timeout(
+    state: SessionState, at: Instant, policy: Policy
+) -> tuple[SessionState, Decision, tuple[Event, ...]] | None:
+    session = state.session
+    if session is None or at.mono - session.last_activity < policy.idle_seconds:
+        return None
+    return _end(state, Reason.IDLE_TIMEOUT)
+
+
+def _press(state: SessionState, press: Press, ctx: Context) -> Step:
+    if press.button is Button.DONE:
+        if state.session is None:
+            return Step(state, _plain("", Outcome.IGNORED, Reason.NO_SESSION))
+        new_state, decision, events = _end(state, Reason.FINISHED)
+        return Step(new_state, decision, events=events)
+    # DAMAGED: only for the copy just returned here, once.
+    last = state.last_return
+    session_id = state.session.id if state.session else None
+    if last is None or press.at.mono - last.mono > DAMAGE_REPORT_SECONDS:
+        event = Event(EventType.REFUSAL, Reason.NO_RECENT_RETURN, session_id=session_id)
+        return Step(state, _plain("", Outcome.REFUSED, Reason.NO_RECENT_RETURN), events=(event,))
+    event = Event(EventType.DAMAGE_REPORT, Reason.OK, session_id=session_id, barcode=last.barcode)
+    decision = Decision(
+        code="",
+        outcome=Outcome.DAMAGE_REPORTED,
+        reason=Reason.OK,
+        message_key="damage_reported.ok",
+        barcode=last.barcode,
+        title=last.title,
+    )
+    return Step(replace(state, last_return=None), decision, events=(event,))
+
+
+def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
+    shown = printable(scan.text)
+    code = clean_code(scan.text)
+    session = state.session
+    session_id = session.id if session else None
+    card = session.reader.card if session else None
+    if code is None:
+        event = Event(EventType.REFUSAL, Reason.UNREADABLE_CODE, session_id, card=card, code=shown)
+        return Step(state, _plain(shown, Outcome.REFUSED, Reason.UNREADABLE_CODE), events=(event,))
+
+    duplicate = (
+        code == state.last_code
+        and scan.at.mono - state.last_code_mono < ctx.policy.loans.duplicate_scan_seconds
+    )
+    # The window slides: a card left lying on the reader keeps being ignored.
+    state = replace(state, last_code=code, last_code_mono=scan.at.mono)
+    if duplicate:
+        return Step(state, _plain(code, Outcome.IGNORED, Reason.DUPLICATE_SCAN))
+    if session is not None:
+        state = replace(state, session=replace(session, last_activity=scan.at.mono))
+
+    reader = ctx.library.reader(code) if scan.role is not ReaderRole.BOOK else None
+    if reader is not None:
+        return _card(state, code, reader, scan.at, ctx)
+    if scan.role is ReaderRole.CARD:
+        event = Event(EventType.REFUSAL, Reason.UNKNOWN_READER, session_id, card=card, code=code)
+        return Step(state, _plain(code, Outcome.REFUSED, Reason.UNKNOWN_READER), events=(event,))
+
+    resolved = resolve_book(ctx.library, code, holder=session.reader.card if session else None)
+    if isinstance(resolved, Reason):
+        reason = resolved
+        if reason is Reason.UNKNOWN_COPY and scan.role is ReaderRole.ANY and session is None:
+            # Neither a card nor a book we know, and nothing says which it was meant to be.
+            reason = Reason.UNKNOWN_CODE
+        event = Event(EventType.REFUSAL, reason, session_id, card=card, code=code)
+        return Step(state, _plain(code, Outcome.REFUSED, reason), events=(event,))
+    if session is None:
+        return _return(state, code, resolved, scan.at, ctx)
+    decision, events = borrow(
+        ctx.policy,
+        ctx.library,
+        session.reader,
+        resolved,
+        code,
+        local_time(scan.at, ctx.policy.timezone),
+        session_id=session.id,
+    )
+    return Step(state, decision, events=events)
+
+
+def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Context) -> Step:
+    session = state.session
+    if session is not None and session.reader.card == reader.card:
+        decision = _greeting(reader, at, ctx, code, "session.continued")
+        return Step(state, decision)
+    ended: Decision | None = None
+    end_events: tuple[Event, ...] = ()
+    if session is not None:
+        # Another child is at the door: the open session is closed before anything else.
+        state, ended, end_events = _end(state, Reason.PREEMPTED)
+    if not reader.active:
+        event = Event(EventType.REFUSAL, Reason.INACTIVE_READER, card=reader.card, code=code)
+        decision = replace(
+            _plain(code, Outcome.REFUSED, Reason.INACTIVE_READER), reader=reader.card
+        )
+        return Step(state, decision, ended, (*end_events, event))
+    session_id = ctx.new_id()
+    state = replace(state, session=OpenSession(session_id, reader, at.mono), last_return=None)
+    event = Event(EventType.SESSION_STARTED, Reason.OK, session_id=session_id, card=reader.card)
+    decision = _greeting(reader, at, ctx, code, "session.started")
+    return Step(state, decision, ended, (*end_events, event))
+
+
+def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) -> Decision:
+    policy = ctx.policy
+    term_start = local_time(at, policy.timezone).replace(
+        year=policy.term.start.year,
+        month=policy.term.start.month,
+        day=policy.term.start.day,
+        hour=0,
+        minute=0,
+        second=0,
+        microsecond=0,
+    )
+    read = ctx.library.checkouts_since(reader.card, term_start)
+    target = policy.books_per_term or 0
+    on_loan = len(ctx.library.loans_of(reader.card))
+    if target and read >= target:
+        key += ".target_met"
+    return Decision(
+        code=code,
+        outcome=Outcome.SESSION_STARTED,
+        reason=Reason.OK,
+        message_key=key,
+        reader=reader.card,
+        given_name=reader.given_name,
+        params={"read": read, "to_go": max(0, target - read), "on_loan": on_loan},
+    )
+
+
+def _return(state: SessionState, code: str, resolved: Resolved, at: Instant, ctx: Context) -> Step:
+    decision, events = give_back(ctx.library, resolved, code, local_time(at, ctx.policy.timezone))
+    last = LastReturn(resolved.copy.barcode, resolved.copy.title, at.mono)
+    return Step(replace(state, last_return=last), decision, events=events)
+
+
+def _plain(code: str, outcome: Outcome, reason: Reason) -> Decision:
+    return Decision(code=code, outcome=outcome, reason=reason, message_key=f"{outcome}.{reason}")
