@@ -264,8 +264,11 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
     read = ctx.library.checkouts_since(reader.card, term_start)
     target = policy.books_per_term or 0
     on_loan = len(ctx.library.loans_of(reader.card))
-    if target and read >= target:
-        key += ".target_met"
+    if key == "session.started":
+        if not target:
+            key += ".no_target"
+        elif read >= target:
+            key += ".target_met"
     return Decision(
         code=code,
         outcome=Outcome.SESSION_STARTED,

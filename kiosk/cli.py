@@ -1,0 +1,185 @@
+"""The `kiosk` command: set a kiosk up, feed it scans, and look at what it recorded.
+
+Each sub-command lives in :mod:`kiosk.commands`; this module only builds the parser and turns
+the errors a person can fix into one clear line and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.commands import circulation, demo, doctor, export, setup
+from kiosk.core.policy_file import PolicyError
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from kiosk.store import StoreError
+
+EXIT_ERROR = 1
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in each command's epilog laid out as written."""
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", type=Path, required=True, metavar="PATH", help="the kiosk's SQLite file"
+    )
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+
+
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help="language of messages (default: %(default)s)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Self-service library kiosk for primary schools.",
+        formatter_class=_Formatter,
+        epilog="example:\n  kiosk init --db kiosk.db --kiosk-id door-1\n"
+        "  kiosk import policy policy.toml --db kiosk.db",
+    )
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=f"example:\n  {example}",
+            formatter_class=_Formatter,
+        )
+
+    p = command("init", "create a kiosk database", "kiosk init --db kiosk.db --kiosk-id door-1")
+    _db_option(p)
+    p.add_argument("--kiosk-id", required=True, help="this kiosk's name, unique in the school")
+    p.set_defaults(run=setup.init)
+
+    p = command(
+        "import",
+        "import the roster, the catalogue (CSV or MARC) or the policy",
+        "kiosk import roster roster.csv --db kiosk.db",
+    )
+    p.add_argument("kind", choices=("roster", "catalog", "policy"), help="what the file holds")
+    p.add_argument("file", type=Path, help="CSV (UTF-8 or GB18030), MARC (.mrc) or policy TOML")
+    _db_option(p)
+    _json_option(p)
+    p.set_defaults(run=setup.import_file)
+
+    p = command(
+        "scan",
+        "feed codes through the session engine, as at the door after a restart",
+        "kiosk scan --db kiosk.db --at 2026-11-23T12:15 202430101 0001001 @done 0001001",
+    )
+    _db_option(p)
+    p.add_argument(
+        "--at",
+        metavar="TIME",
+        help="ISO-8601 time of the first scan (library time if no offset); one second "
+        "passes between scans. Default: now",
+    )
+    _json_option(p)
+    _lang_option(p)
+    p.add_argument(
+        "codes",
+        nargs="+",
+        metavar="CODE",
+        help="card numbers and barcodes in the order read; @done and @damaged press those "
+        "buttons, @wait=SECONDS lets time pass",
+    )
+    p.set_defaults(run=circulation.scan)
+
+    p = command(
+        "loans",
+        "list the books on loan",
+        "kiosk loans --db kiosk.db --overdue --at 2026-12-10",
+    )
+    _db_option(p)
+    p.add_argument("--reader", metavar="CARD", help="only this reader's loans")
+    p.add_argument("--overdue", action="store_true", help="only loans past their due date")
+    p.add_argument("--at", metavar="TIME", help="judge overdue as of this day (default: today)")
+    _json_option(p)
+    p.set_defaults(run=circulation.loans)
+
+    p = command("events", "print the journal", "kiosk events --db kiosk.db --json")
+    _db_option(p)
+    _json_option(p)
+    p.set_defaults(run=circulation.events)
+
+    p = command(
+        "export",
+        "export what the kiosk did for another system",
+        "kiosk export koc --db kiosk.db > lunchtime.koc",
+    )
+    p.add_argument("format", choices=("koc",), help="koc: Koha offline circulation file")
+    _db_option(p)
+    p.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    p.set_defaults(run=export.koc)
+
+    p = command(
+        "doctor",
+        "check the database file, the journal's hash chain and the loan table",
+        "kiosk doctor --db kiosk.db",
+    )
+    _db_option(p)
+    _json_option(p)
+    p.set_defaults(run=doctor.doctor)
+
+    p = command(
+        "demo",
+        "a scripted lunchtime at the sample school, printed as it happens",
+        "kiosk demo --lang en",
+    )
+    p.add_argument("--db", type=Path, metavar="PATH", help="keep the database here")
+    _lang_option(p)
+    p.set_defaults(run=demo.demo)
+
+    p = command(
+        "scanners",
+        "list and watch barcode scanners and card readers",
+        "kiosk scanners watch 'serial:///dev/ttyUSB0?baudrate=9600&role=book'",
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER, help="list | watch URL... (see --help)")
+    p.set_defaults(run=_scanners)
+    return parser
+
+
+def _scanners(args: argparse.Namespace) -> int:
+    from hardware import probe  # only this command needs the reader drivers
+
+    return probe.main(list(args.args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["scanners"]:
+        # The probe has its own sub-commands and --help; hand everything after "scanners" over.
+        from hardware import probe
+
+        return probe.main(arguments[1:])
+    args = build_parser().parse_args(arguments)
+    try:
+        status: int = args.run(args)
+    except (StoreError, PolicyError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `kiosk events | head`
+        return 0
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

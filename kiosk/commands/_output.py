@@ -1,0 +1,80 @@
+"""How commands print: times in the library's zone, JSON lines, decisions as a person reads them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk.core.decisions import Decision, Outcome
+from kiosk.i18n import say
+
+SYMBOLS = {
+    Outcome.SESSION_STARTED: "▶",
+    Outcome.SESSION_ENDED: "◀",
+    Outcome.BORROWED: "✔",
+    Outcome.RETURNED: "✔",
+    Outcome.DAMAGE_REPORTED: "✎",
+    Outcome.REFUSED: "✖",
+    Outcome.IGNORED: "·",
+}
+
+
+class BadTimeError(ValueError):
+    pass
+
+
+def parse_time(text: str, timezone: str) -> datetime:
+    """An ISO-8601 date or time; without an offset it is the library's local time."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(text.strip()), time(0))
+        except ValueError:
+            raise BadTimeError(
+                f"--at: expected an ISO-8601 time such as 2026-11-23T12:15 or 2026-11-23, "
+                f"found {text!r}"
+            ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+    return parsed.astimezone(UTC)
+
+
+def print_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def decision_json(decision: Decision, language: str) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "code": decision.code,
+        "outcome": decision.outcome.value,
+        "reason": decision.reason.value,
+        "message_key": decision.message_key,
+        "message": say(decision, language),
+    }
+    optional = {
+        "reader": decision.reader,
+        "given_name": decision.given_name,
+        "barcode": decision.barcode,
+        "title": decision.title,
+        "due": decision.due.isoformat() if decision.due else None,
+    }
+    obj.update({k: v for k, v in optional.items() if v is not None})
+    if decision.flags:
+        obj["flags"] = [f.value for f in decision.flags]
+    if decision.params:
+        obj["params"] = decision.params
+    return obj
+
+
+def decision_text(decision: Decision, language: str) -> str:
+    code = decision.code or ""
+    reason = f"  [{decision.reason.value}]" if decision.outcome is Outcome.REFUSED else ""
+    return f"{SYMBOLS[decision.outcome]} {code:<16} {say(decision, language)}{reason}"
+
+
+def error(message: str) -> None:
+    print(f"kiosk: {message}", file=sys.stderr)

@@ -1,0 +1,111 @@
+"""`kiosk init` and `kiosk import`: a new kiosk, and the roster, catalogue and policy it uses."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from kiosk.commands._output import error, print_json
+from kiosk.core.policy_file import parse_policy
+from kiosk.imports import read_catalog, read_roster
+from kiosk.store import ImportCounts, Store
+
+KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def init(args: argparse.Namespace) -> int:
+    if not KIOSK_ID.fullmatch(args.kiosk_id):
+        error(
+            f"--kiosk-id: expected letters, digits, '.', '_' or '-' (at most 64), "
+            f"found {args.kiosk_id!r}"
+        )
+        return 2
+    path: Path = args.db
+    if path.exists():
+        existing = Store(path)
+        kiosk_id = existing.kiosk_id
+        existing.close()
+        if kiosk_id != args.kiosk_id:
+            error(f"{path}: already the database of kiosk {kiosk_id!r}; not changed")
+            return 1
+        print(f"{path}: already set up for kiosk {kiosk_id!r}")
+        return 0
+    Store.create(path, args.kiosk_id).close()
+    print(f"{path}: created for kiosk {args.kiosk_id!r}")
+    return 0
+
+
+def import_file(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        error(f"{path}: no such file")
+        return 1
+    store = Store(args.db)
+    try:
+        if args.kind == "policy":
+            return _import_policy(store, path, args.json)
+        result = read_roster(path) if args.kind == "roster" else read_catalog(path)
+        for problem in result.errors:
+            print(str(problem), file=sys.stderr)
+        if result.errors:
+            # A rejected row may be someone still at school: while any row is rejected, nobody
+            # missing from the file is marked inactive. Fix the rows and import again.
+            counts = (
+                store.import_readers(result.items, deactivate_missing=False)
+                if args.kind == "roster"
+                else store.import_copies(result.items, deactivate_missing=False)
+            )
+        else:
+            counts = (
+                store.import_readers(result.items)
+                if args.kind == "roster"
+                else store.import_copies(result.items)
+            )
+        _report(args, path, counts, len(result.errors))
+        return 1 if result.errors else 0
+    finally:
+        store.close()
+
+
+def _import_policy(store: Store, path: Path, as_json: bool) -> int:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        error(f"{path}: the policy file must be UTF-8 text (byte {exc.start} is not)")
+        return 1
+    policy = parse_policy(text)  # PolicyError names every bad key; nothing is saved then
+    store.save_policy(text)
+    if as_json:
+        print_json({"file": str(path), "kind": "policy", "library": policy.library_name})
+    else:
+        print(f"{path}: policy of {policy.library_name}, {policy.term.name}, saved")
+    return 0
+
+
+def _report(args: argparse.Namespace, path: Path, counts: ImportCounts, rejected: int) -> None:
+    what = "readers" if args.kind == "roster" else "copies"
+    if args.json:
+        print_json(
+            {
+                "file": str(path),
+                "kind": args.kind,
+                "added": counts.added,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "deactivated": counts.deactivated,
+                "rejected": rejected,
+            }
+        )
+        return
+    print(
+        f"{path}: {counts.added} {what} added, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged, {counts.deactivated} no longer listed (kept, inactive), "
+        f"{rejected} row(s) rejected"
+    )
+    if rejected:
+        print(
+            f"{path}: because rows were rejected, {what} missing from the file were left as they "
+            "were; fix the rows above and import the file again"
+        )

@@ -1,0 +1,145 @@
+"""The journal as values: recorded events, their hash chain, and the loan table they project to.
+
+Each event carries the hash of the kiosk's previous event, so an event edited or removed after the
+fact breaks the chain (the journal is the audit trail of an unstaffed door). The loan table is
+nothing but :func:`project` of the journal; the store keeps it up to date incrementally and
+``kiosk doctor`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.core.decisions import Event, EventType, Flag, Reason
+from kiosk.core.models import Loan
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When and where an event happened, as far as the kiosk can know."""
+
+    wall: datetime  # aware UTC: the time used for the decision (never behind the journal)
+    clock: datetime  # aware UTC: what the system clock said, even if it was behind
+    mono: float  # monotonic seconds
+    boot_id: str
+    clock_synced: bool
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    seq: int  # gap-free per kiosk, from 1
+    id: str  # UUID4
+    kiosk_id: str
+    event: Event
+    stamp: Stamp
+    prev_hash: str
+    hash: str
+
+
+def _canonical(
+    seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
+) -> bytes:
+    body = {
+        "seq": seq,
+        "id": event_id,
+        "kiosk_id": kiosk_id,
+        "type": event.type.value,
+        "reason": event.reason.value,
+        "session_id": event.session_id,
+        "card": event.card,
+        "barcode": event.barcode,
+        "code": event.code,
+        "due": event.due.isoformat() if event.due else None,
+        "flags": [f.value for f in event.flags],
+        "wall": stamp.wall.isoformat(),
+        "clock": stamp.clock.isoformat(),
+        "mono": repr(stamp.mono),
+        "boot_id": stamp.boot_id,
+        "clock_synced": stamp.clock_synced,
+        "prev_hash": prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def record(
+    seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
+) -> RecordedEvent:
+    digest = hashlib.sha256(_canonical(seq, event_id, kiosk_id, event, stamp, prev_hash))
+    return RecordedEvent(seq, event_id, kiosk_id, event, stamp, prev_hash, digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    problem: str
+
+
+def verify_chain(
+    events: Iterable[RecordedEvent], first_prev: str = GENESIS_HASH
+) -> list[ChainBreak]:
+    """Every place where the journal is not what was written: a gap, an edit, a removal."""
+    breaks: list[ChainBreak] = []
+    expected_seq: int | None = None
+    prev = first_prev
+    for e in events:
+        if expected_seq is not None and e.seq != expected_seq:
+            breaks.append(ChainBreak(e.seq, f"sequence jumps from {expected_seq - 1} to {e.seq}"))
+        if e.prev_hash != prev:
+            breaks.append(ChainBreak(e.seq, "previous-event hash does not match"))
+        again = record(e.seq, e.id, e.kiosk_id, e.event, e.stamp, e.prev_hash)
+        if again.hash != e.hash:
+            breaks.append(ChainBreak(e.seq, "event content does not match its hash"))
+        expected_seq, prev = e.seq + 1, e.hash
+    return breaks
+
+
+def apply(loans: dict[str, Loan], recorded: RecordedEvent) -> None:
+    """Fold one event into the loan table."""
+    event = recorded.event
+    if event.barcode is None:
+        return
+    if event.type is EventType.RETURN:
+        loans.pop(event.barcode, None)
+    elif event.type is EventType.CHECKOUT:
+        assert event.card is not None and event.due is not None
+        loans[event.barcode] = Loan(
+            event.barcode, event.card, recorded.stamp.wall, event.due, recorded.seq
+        )
+
+
+def project(events: Iterable[RecordedEvent]) -> dict[str, Loan]:
+    """The loan table as the journal alone says it is."""
+    loans: dict[str, Loan] = {}
+    for recorded in events:
+        apply(loans, recorded)
+    return loans
+
+
+def event_from_columns(
+    *,
+    type: str,
+    reason: str,
+    session_id: str | None,
+    card: str | None,
+    barcode: str | None,
+    code: str | None,
+    due: str | None,
+    flags: str,
+) -> Event:
+    """Rebuild an :class:`Event` from its stored text form."""
+    return Event(
+        type=EventType(type),
+        reason=Reason(reason),
+        session_id=session_id,
+        card=card,
+        barcode=barcode,
+        code=code,
+        due=date.fromisoformat(due) if due else None,
+        flags=tuple(Flag(f) for f in flags.split(",") if f),
+    )

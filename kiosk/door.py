@@ -1,0 +1,110 @@
+"""The door: one place where a scan becomes a decision committed to the journal.
+
+It joins the pure session engine to the store and a clock. Each input is handled in one
+``BEGIN IMMEDIATE`` transaction: the engine reads the library, decides, and its events and the
+loan changes they cause are committed together before anyone is told the answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.clocks import Clock
+from kiosk.core.clock import Instant, held_wall
+from kiosk.core.decisions import Decision, Reason
+from kiosk.core.journal import RecordedEvent, Stamp
+from kiosk.core.policy import Policy
+from kiosk.core.policy_file import parse_policy
+from kiosk.core.session import (
+    Button,
+    Context,
+    Input,
+    Press,
+    ReaderRole,
+    Scan,
+    SessionState,
+    Step,
+    Tick,
+    dangling_session_end,
+    end_session,
+    step,
+)
+from kiosk.store import Store, StoreError
+
+
+class NoPolicyError(StoreError):
+    """The kiosk cannot decide anything before the school's policy has been imported."""
+
+
+@dataclass(frozen=True)
+class Handled:
+    decision: Decision | None
+    ended: Decision | None
+    recorded: tuple[RecordedEvent, ...]
+
+
+def load_policy(store: Store) -> Policy:
+    source = store.policy_source()
+    if source is None:
+        raise NoPolicyError(f"{store.path}: no policy imported yet; run `kiosk import policy FILE`")
+    return parse_policy(source)
+
+
+class Door:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        policy: Policy | None = None,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy if policy is not None else load_policy(store)
+        self.state = SessionState()
+        self._ctx = Context(self.policy, store.library, new_id)
+        self._close_dangling_session()
+
+    def scan(self, text: str, role: ReaderRole = ReaderRole.ANY) -> Handled:
+        return self._handle(lambda at: Scan(text, at, role))
+
+    def press(self, button: Button) -> Handled:
+        return self._handle(lambda at: Press(button, at))
+
+    def tick(self) -> Handled:
+        if self.state.session is None:
+            return Handled(None, None, ())
+        return self._handle(lambda at: Tick(at))
+
+    def close(self, reason: Reason = Reason.SHUTDOWN) -> Handled:
+        """End an open session on the way out (the kiosk stopping, `kiosk scan` finishing)."""
+        return self._commit(lambda _at: end_session(self.state, reason))
+
+    def _handle(self, make: Callable[[Instant], Input]) -> Handled:
+        return self._commit(lambda at: step(self.state, make(at), self._ctx))
+
+    def _commit(self, decide: Callable[[Instant], Step]) -> Handled:
+        reading = self.clock.read()
+        with self.store.transaction():
+            # Read inside the transaction: nothing can be recorded between this and our write.
+            wall, _held = held_wall(reading.wall, self.store.last_wall_time())
+            at = Instant(wall, reading.mono)
+            result = decide(at)
+            stamp = Stamp(wall, reading.wall, reading.mono, self.clock.boot_id, reading.synced)
+            recorded = tuple(self.store.append(e, stamp) for e in result.events)
+        # Only a committed step moves the engine on: a failed write leaves it where it was.
+        self.state = result.state
+        return Handled(result.decision, result.ended, recorded)
+
+    def _close_dangling_session(self) -> None:
+        """A session the journal shows open is one a crash or power cut interrupted."""
+        dangling = self.store.open_session()
+        if dangling is None:
+            return
+        session_id, card = dangling
+        self._commit(
+            lambda _at: Step(self.state, None, events=(dangling_session_end(session_id, card),))
+        )

@@ -1,0 +1,6 @@
+"""The kiosk's local SQLite store: the only code that imports sqlite-utils."""
+
+from kiosk.store._db import StoreError
+from kiosk.store._store import ImportCounts, Store
+
+__all__ = ["ImportCounts", "Store", "StoreError"]

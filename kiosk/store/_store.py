@@ -1,0 +1,275 @@
+"""The store's face: open or create the file, write transactions, the journal, loans, imports."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from kiosk.core.decisions import Event, EventType
+from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, project, record
+from kiosk.core.models import Copy, Loan, Reader
+from kiosk.store import _rows
+from kiosk.store._db import StoreError, connect, describe, write_transaction
+from kiosk.store._library import _LOAN, SqliteLibrary
+from kiosk.store._schema import migrations
+from kiosk.store._time import iso, now_iso
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0  # in the store, missing from the new file: kept, marked inactive
+
+
+class Store:
+    """One kiosk's SQLite file. Not thread-safe: one Store per thread or process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = connect(path, must_exist=True)
+        self._guard(self._check_schema)
+        self.library = SqliteLibrary(self._db.conn)
+
+    @classmethod
+    def create(cls, path: Path, kiosk_id: str) -> Store:
+        db = connect(path, must_exist=False)
+        try:
+            migrations.apply(db)
+            if db.conn.execute("SELECT kiosk_id FROM kiosk").fetchone() is None:
+                with write_transaction(db, path) as conn:
+                    conn.execute(
+                        "INSERT INTO kiosk (id, kiosk_id, created_at) VALUES (1, ?, ?)",
+                        (kiosk_id, now_iso()),
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(describe(path, exc)) from exc
+        finally:
+            db.close()
+        return cls(path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _check_schema(self) -> None:
+        pending = migrations.pending(self._db)
+        if pending and len(pending) < len(migrations._migrations):
+            migrations.apply(self._db)  # an older kiosk's file: bring it up to date
+        elif pending:
+            raise StoreError(f"{self.path}: not a kiosk database; create one with `kiosk init`")
+        row = self._db.conn.execute("SELECT kiosk_id FROM kiosk").fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: the kiosk id is missing; run `kiosk init` again")
+        self.kiosk_id: str = row[0]
+
+    def _guard(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(describe(self.path, exc)) from exc
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything decided and recorded inside happens together or not at all."""
+        try:
+            with write_transaction(self._db, self.path):
+                yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(describe(self.path, exc)) from exc
+
+    def append(self, event: Event, stamp: Stamp) -> RecordedEvent:
+        """Journal one event and apply it to the loan table (call inside :meth:`transaction`)."""
+        conn = self._db.conn
+        assert conn.in_transaction, "journal writes belong in a transaction"
+        last = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        utc_stamp = Stamp(
+            stamp.wall.astimezone(UTC),
+            stamp.clock.astimezone(UTC),
+            stamp.mono,
+            stamp.boot_id,
+            stamp.clock_synced,
+        )
+        recorded = record(seq, str(uuid.uuid4()), self.kiosk_id, event, utc_stamp, prev)
+        values = _rows.event_values(recorded)
+        conn.execute(
+            f"INSERT INTO events ({_rows.EVENT_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
+            values,
+        )
+        # The wall time is kept as written (microsecond text) so rebuilt loans compare equal.
+        if event.type is EventType.CHECKOUT:
+            assert event.due is not None
+            conn.execute(
+                "INSERT INTO loans (barcode, card, borrowed_at, due, event_seq) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (event.barcode, event.card, iso(utc_stamp.wall), event.due.isoformat(), seq),
+            )
+        elif event.type is EventType.RETURN:
+            conn.execute("DELETE FROM loans WHERE barcode = ?", (event.barcode,))
+        return recorded
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def last_wall_time(self) -> datetime | None:
+        row = self._db.conn.execute(
+            "SELECT wall_time FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def events(self, after_seq: int = 0) -> Iterator[RecordedEvent]:
+        rows = self._db.conn.execute(
+            f"SELECT {_rows.EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (after_seq,)
+        )
+        return (_rows.recorded_event(r) for r in rows)
+
+    def loans(self, card: str | None = None, overdue_on: date | None = None) -> list[Loan]:
+        sql, params = f"{_LOAN} WHERE 1", []
+        if card is not None:
+            sql, params = sql + " AND card = ?", [card]
+        if overdue_on is not None:
+            sql, params = sql + " AND due < ?", [*params, overdue_on.isoformat()]
+        rows = self._db.conn.execute(sql + " ORDER BY due, card, barcode", params)
+        return [_rows.loan(r) for r in rows]
+
+    def open_session(self) -> tuple[str, str] | None:
+        """(session id, card) of a session the journal shows started and never ended."""
+        row = self._db.conn.execute(
+            "SELECT session_id, card FROM events WHERE type = 'session_started' "
+            "ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        ended = self._db.conn.execute(
+            "SELECT 1 FROM events WHERE type = 'session_ended' AND session_id = ?", (row[0],)
+        ).fetchone()
+        return None if ended else (row[0], row[1])
+
+    def projection_differences(self) -> list[str]:
+        """Where the loan table is not what the journal says (empty when all is well)."""
+        expected = project(self.events())
+        actual = {loan.barcode: loan for loan in self.loans()}
+        problems = [
+            f"{code}: journal says {expected.get(code)}, loan table says {actual.get(code)}"
+            for code in sorted(expected.keys() | actual.keys())
+            if expected.get(code) != actual.get(code)
+        ]
+        return problems
+
+    def integrity_problems(self) -> list[str]:
+        rows = self._db.conn.execute("PRAGMA integrity_check").fetchall()
+        return [] if [tuple(r) for r in rows] == [("ok",)] else [str(r[0]) for r in rows]
+
+    # -- reference data --------------------------------------------------------------------
+
+    def policy_source(self) -> str | None:
+        row = self._db.conn.execute("SELECT source FROM policy WHERE id = 1").fetchone()
+        return row[0] if row else None
+
+    def save_policy(self, source: str) -> None:
+        """Replace the policy. Existing loans keep the due dates they were given."""
+        with self.transaction():
+            self._db.conn.execute(
+                "INSERT INTO policy (id, source, imported_at) VALUES (1, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET source = excluded.source, "
+                "imported_at = excluded.imported_at",
+                (source, now_iso()),
+            )
+
+    def import_readers(
+        self, readers: Iterable[Reader], *, deactivate_missing: bool = True
+    ) -> ImportCounts:
+        rows = {
+            r.card: (
+                r.given_name,
+                r.role.value,
+                str(r.class_name) if r.class_name else None,
+                r.grade,
+                1,
+            )
+            for r in readers
+        }
+        return self._replace(
+            "readers",
+            "card",
+            ("given_name", "role", "class_name", "grade", "active"),
+            rows,
+            deactivate_missing,
+        )
+
+    def import_copies(
+        self, copies: Iterable[Copy], *, deactivate_missing: bool = True
+    ) -> ImportCounts:
+        rows = {
+            c.barcode: (
+                c.isbn,
+                c.title,
+                c.author,
+                c.category,
+                c.loan_type.value,
+                str(c.price) if c.price is not None else None,
+                1,
+                int(c.isbn_only),
+            )
+            for c in copies
+        }
+        columns = (
+            "isbn", "title", "author", "category", "loan_type", "price", "active", "isbn_only",
+        )  # fmt: skip
+        return self._replace("copies", "barcode", columns, rows, deactivate_missing)
+
+    def _replace(
+        self,
+        table: str,
+        key: str,
+        columns: tuple[str, ...],
+        rows: Mapping[str, tuple[object, ...]],
+        deactivate_missing: bool,
+    ) -> ImportCounts:
+        """Make the table say what the file says, without ever deleting: one transaction."""
+        conn = self._db.conn
+        added = updated = unchanged = 0
+        stamp = now_iso()
+        with self.transaction():
+            existing = {
+                r[0]: tuple(r[1:])
+                for r in conn.execute(f"SELECT {key}, {', '.join(columns)} FROM {table}")
+            }
+            upsert = (
+                f"INSERT INTO {table} ({key}, {', '.join(columns)}, updated_at) "
+                f"VALUES ({', '.join('?' * (len(columns) + 2))}) ON CONFLICT ({key}) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at"))
+            )
+            changed = []
+            for k, values in rows.items():
+                before = existing.get(k)
+                if before == values:
+                    unchanged += 1
+                    continue
+                if before is None:
+                    added += 1
+                else:
+                    updated += 1
+                changed.append((k, *values, stamp))
+            conn.executemany(upsert, changed)
+            active = columns.index("active")
+            gone = [
+                (stamp, k)
+                for k, v in existing.items()
+                if deactivate_missing and k not in rows and v[active] == 1
+            ]
+            conn.executemany(
+                f"UPDATE {table} SET active = 0, updated_at = ? WHERE {key} = ?",
+                gone,
+            )
+        return ImportCounts(added, updated, unchanged, len(gone))
