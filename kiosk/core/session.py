@@ -141,7 +141,9 @@ def _end(state: SessionState, reason: Reason) -> tuple[SessionState, Decision, t
         reader=session.reader.card,
         given_name=session.reader.given_name,
     )
-    return replace(state, session=None), decision, (event,)
+    # A new visit starts afresh: the same book scanned right after "Done" is a new act, not a
+    # double read.
+    return replace(state, session=None, last_code=None), decision, (event,)
 
 
 def _idle_timeout(

@@ -195,7 +195,7 @@ class Store:
                 r.role.value,
                 str(r.class_name) if r.class_name else None,
                 r.grade,
-                1,
+                int(r.active),
             )
             for r in readers
         }
@@ -218,7 +218,7 @@ class Store:
                 c.category,
                 c.loan_type.value,
                 str(c.price) if c.price is not None else None,
-                1,
+                int(c.active),
                 int(c.isbn_only),
             )
             for c in copies

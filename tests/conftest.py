@@ -1,0 +1,107 @@
+"""Shared test fixtures: a small school on a real SQLite file, driven through the real door."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.clocks import ScriptedClock
+from kiosk.core.decisions import Decision
+from kiosk.core.models import ClassName, Copy, LoanType, Reader, Role
+from kiosk.core.policy import Policy
+from kiosk.core.policy_file import parse_policy
+from kiosk.core.session import Button, ReaderRole
+from kiosk.door import Door, Handled
+from kiosk.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO.parent / "shared" / "examples"
+SAMPLE = REPO / "kiosk" / "sample"
+ZONE = ZoneInfo("Asia/Shanghai")
+ISBN_ONLY = "9787419254125"  # two unlabelled copies of this ISBN in the test school
+
+READERS = (
+    Reader("S31", "明安", Role.STUDENT, ClassName(3, 1), 3),
+    Reader("S31B", "梓俊", Role.STUDENT, ClassName(3, 1), 3),
+    Reader("S32", "文沐", Role.STUDENT, ClassName(3, 2), 3),
+    Reader("S11", "博桐", Role.STUDENT, ClassName(1, 1), 1),
+    Reader("S42", "景宇", Role.STUDENT, ClassName(4, 2), 4),
+    Reader("T1", "武老师", Role.TEACHER),
+    Reader("GONE", "文涵", Role.STUDENT, ClassName(3, 1), 3, active=False),
+)
+COPIES = (
+    Copy("B1", "小王子", isbn="9787049996228"),
+    Copy("B2", "夏洛的网"),
+    Copy("B3", "草房子"),
+    Copy("B4", "城南旧事"),
+    Copy("B5", "昆虫记"),
+    Copy("R1", "新华字典", loan_type=LoanType.REFERENCE),
+    Copy("W1", "旧书", active=False),
+    Copy(f"{ISBN_ONLY}#1", "西游记", isbn=ISBN_ONLY, isbn_only=True),
+    Copy(f"{ISBN_ONLY}#2", "西游记", isbn=ISBN_ONLY, isbn_only=True),
+)
+
+
+def local(text: str) -> datetime:
+    """A time at the library, e.g. ``local("2026-11-23 12:15")`` (a Monday lunchtime)."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZONE)
+
+
+def example_policy() -> Policy:
+    return parse_policy((EXAMPLES / "policy.toml").read_text(encoding="utf-8"))
+
+
+@dataclass
+class School:
+    """A kiosk at the test school, with a clock the test moves."""
+
+    store: Store
+    clock: ScriptedClock
+    door: Door
+
+    def scan(self, code: str, role: ReaderRole = ReaderRole.ANY) -> Decision:
+        self.clock.advance(1)
+        handled = self.door.scan(code, role)
+        assert handled.decision is not None
+        return handled.decision
+
+    def handle(self, code: str) -> Handled:
+        self.clock.advance(1)
+        return self.door.scan(code)
+
+    def press(self, button: Button) -> Decision:
+        self.clock.advance(1)
+        handled = self.door.press(button)
+        assert handled.decision is not None
+        return handled.decision
+
+    def go_to(self, when: str) -> None:
+        target = local(when)
+        self.clock.advance((target - self.clock.read().wall).total_seconds())
+
+    def restart(self) -> None:
+        """A new door on the same file, as after the kiosk process restarts."""
+        self.door = Door(self.store, self.clock, policy=self.door.policy)
+
+
+def make_school(path: Path, policy: Policy, start: str = "2026-11-23 12:15") -> School:
+    store = Store.create(path, "test-door")
+    store.save_policy((EXAMPLES / "policy.toml").read_text(encoding="utf-8"))
+    store.import_readers(READERS)
+    store.import_copies(COPIES)
+    clock = ScriptedClock(local(start))
+    counter = iter(range(1, 1_000_000))
+    door = Door(store, clock, policy=policy, new_id=lambda: f"session-{next(counter)}")
+    return School(store, clock, door)
+
+
+@pytest.fixture
+def school(tmp_path: Path) -> Iterator[School]:
+    s = make_school(tmp_path / "kiosk.db", example_policy())
+    yield s
+    s.store.close()
