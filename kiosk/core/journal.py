@@ -89,7 +89,8 @@ def verify_chain(
     prev = first_prev
     for e in events:
         if expected_seq is not None and e.seq != expected_seq:
-            breaks.append(ChainBreak(e.seq, f"sequence jumps from {expected_seq - 1} to {e.seq}"))
+            gap = f"{expected_seq}" if e.seq - 1 == expected_seq else f"{expected_seq}-{e.seq - 1}"
+            breaks.append(ChainBreak(e.seq, f"missing event(s) {gap} before this one"))
         if e.prev_hash != prev:
             breaks.append(ChainBreak(e.seq, "previous-event hash does not match"))
         again = record(e.seq, e.id, e.kiosk_id, e.event, e.stamp, e.prev_hash)

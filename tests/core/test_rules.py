@@ -1,0 +1,151 @@
+"""Every circulation rule of DOMAIN.md, table-driven over the pure functions and the example policy."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date
+
+import pytest
+
+from kiosk.core.calendar import due_date, is_open_day
+from kiosk.core.decisions import Reason
+from kiosk.core.models import Copy, Loan, LoanType, Role
+from kiosk.core.policy import OutsideWindows, Policy
+from kiosk.core.rules import borrow_refusal
+from tests.conftest import COPIES, READERS, example_policy, local
+
+POLICY = example_policy()
+READER = {r.card: r for r in READERS}
+COPY = {c.barcode: c for c in COPIES}
+
+
+def loan(barcode: str, card: str, due: str) -> Loan:
+    return Loan(
+        barcode, card, local("2026-11-02 12:15").astimezone(UTC), date.fromisoformat(due), 1
+    )
+
+
+def with_loans(policy: Policy, **changes: object) -> Policy:
+    return replace(policy, loans=replace(policy.loans, **changes))
+
+
+# (why, card, barcode, the reader's loans, local time, policy changes, expected refusal)
+CASES = [
+    ("a 3-1 pupil in the Monday lunchtime window", "S31", "B2", [], "2026-11-23 12:15", {}, None),
+    ("window starts inclusive", "S31", "B2", [], "2026-11-23 12:10", {}, None),
+    ("window ends exclusive", "S31", "B2", [], "2026-11-23 13:00", {}, Reason.OUTSIDE_WINDOW),
+    ("a class not in today's window", "S42", "B2", [], "2026-11-23 12:15", {}, Reason.OUTSIDE_WINDOW),
+    ("4-2 on its own Tuesday window", "S42", "B2", [], "2026-11-24 12:30", {}, None),
+    ("grade window (1-2 reading class)", "S11", "B2", [], "2026-11-23 14:45", {}, None),
+    ("grade 1 at lunchtime", "S11", "B2", [], "2026-11-23 12:15", {}, Reason.OUTSIDE_WINDOW),
+    ("break-time window by grade", "S42", "B2", [], "2026-11-26 10:15", {}, None),
+    ("a closed day (National Day)", "S31", "B2", [], "2026-10-05 10:15", {}, Reason.OUTSIDE_WINDOW),
+    ("a weekend", "S31", "B2", [], "2026-11-28 12:15", {}, Reason.OUTSIDE_WINDOW),
+    ("teachers any time", "T1", "B2", [], "2026-11-28 19:00", {}, None),
+    (
+        "teachers blocked when nobody borrows outside windows",
+        "T1", "B2", [], "2026-11-23 12:15",
+        {"outside_windows": OutsideWindows.NOBODY}, Reason.OUTSIDE_WINDOW,
+    ),
+    (
+        "everyone may borrow outside windows when the policy says so",
+        "S11", "B2", [], "2026-11-23 16:00",
+        {"outside_windows": OutsideWindows.EVERYONE}, None,
+    ),
+    ("holidays after the term", "T1", "B2", [], "2027-02-01 10:00", {}, Reason.OUTSIDE_TERM),
+    ("before the term", "T1", "B2", [], "2026-08-20 10:00", {}, Reason.OUTSIDE_TERM),
+    ("reference books are never lent", "T1", "R1", [], "2026-11-23 12:15", {}, Reason.NOT_FOR_LOAN),
+    ("a withdrawn copy", "S31", "W1", [], "2026-11-23 12:15", {}, Reason.WITHDRAWN_COPY),
+    (
+        "the window's max_books lowers the grade limit (2 -> 1)",
+        "S31", "B2", [loan("B3", "S31", "2026-12-07")], "2026-11-23 12:15", {},
+        Reason.LIMIT_REACHED,
+    ),
+    (
+        "outside the lunchtime window the grade limit (2) applies",
+        "S42", "B2", [loan("B3", "S42", "2026-12-07")], "2026-11-26 10:15", {}, None,
+    ),
+    (
+        "grade limit reached",
+        "S42", "B2", [loan("B3", "S42", "2026-12-07"), loan("B4", "S42", "2026-12-07")],
+        "2026-11-26 10:15", {}, Reason.LIMIT_REACHED,
+    ),
+    (
+        "an overdue book blocks borrowing",
+        "S42", "B2", [loan("B3", "S42", "2026-11-20")], "2026-11-26 10:15", {},
+        Reason.OVERDUE_BLOCK,
+    ),
+    (
+        "due today is not overdue",
+        "S42", "B2", [loan("B3", "S42", "2026-11-26")], "2026-11-26 10:15", {}, None,
+    ),
+    (
+        "overdue does not block when the policy says so",
+        "S42", "B2", [loan("B3", "S42", "2026-11-20")], "2026-11-26 10:15",
+        {"overdue_blocks_borrowing": False}, None,
+    ),
+    (
+        "the copy is already this reader's",
+        "S31", "B2", [loan("B2", "S31", "2026-12-07")], "2026-11-23 12:15", {},
+        Reason.ALREADY_ON_LOAN_TO_YOU,
+    ),
+    ("teacher limit of 10", "T1", "B2", [loan(f"X{i}", "T1", "2026-12-20") for i in range(10)],
+     "2026-11-23 12:15", {}, Reason.LIMIT_REACHED),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("card", "barcode", "loans", "when", "changes", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_borrow_rules(
+    card: str,
+    barcode: str,
+    loans: list[Loan],
+    when: str,
+    changes: dict[str, object],
+    expected: Reason | None,
+) -> None:
+    policy = with_loans(POLICY, **changes) if changes else POLICY
+    refusal = borrow_refusal(
+        policy, READER[card], COPY[barcode], reader_loans=loans, local=local(when)
+    )
+    assert refusal is expected
+
+
+def test_a_reference_book_is_refused_even_when_everything_else_would_refuse() -> None:
+    copy = Copy("D1", "成语大词典", loan_type=LoanType.REFERENCE)
+    refusal = borrow_refusal(
+        POLICY, READER["S42"], copy, reader_loans=[], local=local("2026-11-28 03:00")
+    )
+    assert refusal is Reason.NOT_FOR_LOAN
+
+
+# (why, role, borrow day, expected due date)
+DUE_CASES = [
+    ("14 days later, a Monday", Role.STUDENT, "2026-11-23", "2026-12-07"),
+    ("due on a Saturday moves to Monday", Role.STUDENT, "2026-11-28", "2026-12-14"),
+    ("teachers get 30 days", Role.TEACHER, "2026-11-23", "2026-12-23"),
+    ("due on a closed holiday moves on", Role.STUDENT, "2026-12-18", "2027-01-04"),
+    ("never after the term end", Role.STUDENT, "2027-01-15", "2027-01-22"),
+    ("teacher near term end", Role.TEACHER, "2026-12-30", "2027-01-22"),
+    ("borrowed on the last day", Role.STUDENT, "2027-01-22", "2027-01-22"),
+    ("due on make-up Sunday 27 Sep stays", Role.STUDENT, "2026-09-13", "2026-09-27"),
+    ("due on make-up Saturday 10 Oct stays", Role.STUDENT, "2026-09-26", "2026-10-10"),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "day", "expected"), [c[1:] for c in DUE_CASES], ids=[c[0] for c in DUE_CASES]
+)
+def test_due_dates(role: Role, day: str, expected: str) -> None:
+    assert due_date(POLICY, role, date.fromisoformat(day)) == date.fromisoformat(expected)
+
+
+def test_make_up_days_and_holidays() -> None:
+    term = POLICY.term
+    assert is_open_day(term, date(2026, 9, 27))  # a Sunday worked as a school day
+    assert not is_open_day(term, date(2026, 10, 1))  # National Day
+    assert not is_open_day(term, date(2026, 11, 29))  # an ordinary Sunday
+    assert not is_open_day(term, date(2027, 1, 25))  # after the term

@@ -1,0 +1,134 @@
+"""The journal: gap-free, hash-chained, append-only, and the loan table is its projection."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk.core.journal import project, verify_chain
+from kiosk.core.session import Button
+from kiosk.store import StoreError
+from tests.conftest import COPIES, ISBN_ONLY, READERS, School, example_policy, make_school
+
+POLICY = example_policy()
+
+
+def _borrow_and_return(school: School) -> None:
+    school.scan("S31")
+    school.scan("B2")
+    school.press(Button.DONE)
+    school.scan("B2")
+    school.scan("S32")
+    school.scan("B3")
+
+
+def test_events_carry_identity_and_time(school: School) -> None:
+    _borrow_and_return(school)
+    events = list(school.store.events())
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert len({e.id for e in events}) == len(events)
+    assert {e.kiosk_id for e in events} == {"test-door"}
+    assert all(e.stamp.boot_id == "scripted" and e.stamp.clock_synced for e in events)
+    assert [e.stamp.mono for e in events] == sorted(e.stamp.mono for e in events)
+    assert not verify_chain(events)
+
+
+def test_an_edited_event_breaks_the_chain(school: School) -> None:
+    _borrow_and_return(school)
+    path = school.store.path
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER events_no_update")  # someone with the file and a SQLite tool
+        conn.execute("UPDATE events SET card = 'S32' WHERE seq = 2")
+    breaks = verify_chain(school.store.events())
+    assert [b.seq for b in breaks] == [2]
+
+
+def test_a_removed_event_breaks_the_chain(school: School) -> None:
+    _borrow_and_return(school)
+    with sqlite3.connect(school.store.path) as conn:
+        conn.execute("DROP TRIGGER events_no_delete")
+        conn.execute("DELETE FROM events WHERE seq = 3")
+    problems = {b.problem for b in verify_chain(school.store.events())}
+    assert "missing event(s) 3 before this one" in problems
+    assert "previous-event hash does not match" in problems
+
+
+def test_the_journal_refuses_updates_and_deletes(school: School) -> None:
+    _borrow_and_return(school)
+    with sqlite3.connect(school.store.path) as conn:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE events SET card = 'X' WHERE seq = 1")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM events")
+
+
+def test_a_failed_write_leaves_no_event_and_no_loan(school: School) -> None:
+    school.scan("S31")
+    before = list(school.store.events())
+    with sqlite3.connect(school.store.path) as conn:
+        # Make the loan insert fail after the event insert, inside the same transaction.
+        conn.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON loans BEGIN SELECT RAISE(ABORT, 'disk'); END"
+        )
+    with pytest.raises(StoreError, match="disk"):
+        school.scan("B2")
+    assert list(school.store.events()) == before
+    assert school.store.loans() == []
+
+
+def test_the_projection_of_the_journal_is_the_loan_table(school: School) -> None:
+    _borrow_and_return(school)
+    assert project(school.store.events()) == {
+        loan.barcode: loan for loan in school.store.loans()
+    }
+    assert school.store.projection_differences() == []
+
+
+CODES = [r.card for r in READERS] + [c.barcode for c in COPIES] + [ISBN_ONLY, "NOPE", ""]
+ACTIONS = st.lists(
+    st.one_of(
+        st.sampled_from(CODES),
+        st.sampled_from(["@done", "@damaged", "@wait"]),
+        st.text(max_size=12),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(actions=ACTIONS, start_day=st.sampled_from(["2026-11-23 12:15", "2026-11-26 10:05"]))
+def test_rebuilding_the_loans_from_the_journal_gives_the_same_table(
+    actions: list[str], start_day: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        school = make_school(Path(folder) / "kiosk.db", POLICY, start_day)
+        try:
+            for action in actions:
+                if action == "@done":
+                    school.press(Button.DONE)
+                elif action == "@damaged":
+                    school.press(Button.DAMAGED)
+                elif action == "@wait":
+                    school.clock.advance(30)
+                    school.door.tick()
+                else:
+                    school.handle(action)
+            school.door.close()
+            events = list(school.store.events())
+            table = {loan.barcode: loan for loan in school.store.loans()}
+            assert project(events) == table
+            assert not verify_chain(events)
+            # No copy is ever on loan twice, and every loan has its checkout event.
+            checkouts = {e.seq for e in events if e.event.type.value == "checkout"}
+            assert all(loan.event_seq in checkouts for loan in table.values())
+        finally:
+            school.store.close()
