@@ -83,9 +83,7 @@ def test_a_failed_write_leaves_no_event_and_no_loan(school: School) -> None:
 
 def test_the_projection_of_the_journal_is_the_loan_table(school: School) -> None:
     _borrow_and_return(school)
-    assert project(school.store.events()) == {
-        loan.barcode: loan for loan in school.store.loans()
-    }
+    assert project(school.store.events()) == {loan.barcode: loan for loan in school.store.loans()}
     assert school.store.projection_differences() == []
 
 
