@@ -1,4 +1,4 @@
-"""Every circulation rule of DOMAIN.md, table-driven over the pure functions and the example policy."""
+"""Every circulation rule of DOMAIN.md, table-driven over the pure functions."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ CASES = [
     ("a 3-1 pupil in the Monday lunchtime window", "S31", "B2", [], "2026-11-23 12:15", {}, None),
     ("window starts inclusive", "S31", "B2", [], "2026-11-23 12:10", {}, None),
     ("window ends exclusive", "S31", "B2", [], "2026-11-23 13:00", {}, Reason.OUTSIDE_WINDOW),
-    ("a class not in today's window", "S42", "B2", [], "2026-11-23 12:15", {}, Reason.OUTSIDE_WINDOW),
+    ("not this class's day", "S42", "B2", [], "2026-11-23 12:15", {}, Reason.OUTSIDE_WINDOW),
     ("4-2 on its own Tuesday window", "S42", "B2", [], "2026-11-24 12:30", {}, None),
     ("grade window (1-2 reading class)", "S11", "B2", [], "2026-11-23 14:45", {}, None),
     ("grade 1 at lunchtime", "S11", "B2", [], "2026-11-23 12:15", {}, Reason.OUTSIDE_WINDOW),
