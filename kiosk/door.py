@@ -33,6 +33,9 @@ from kiosk.core.session import (
 )
 from kiosk.store import Store, StoreError
 
+# With nobody at the door, the WAL is checkpointed at most this often.
+CHECKPOINT_SECONDS = 10.0
+
 
 class NoPolicyError(StoreError):
     """The kiosk cannot decide anything before the school's policy has been imported."""
@@ -66,6 +69,9 @@ class Door:
         self.policy = policy if policy is not None else load_policy(store)
         self.state = SessionState()
         self._ctx = Context(self.policy, store.library, new_id)
+        # Checkpoints run while nobody is at the door (see tick), never inside a child's scan.
+        store.defer_checkpoints()
+        self._last_checkpoint = float("-inf")
         self._close_dangling_session()
 
     def scan(self, text: str, role: ReaderRole = ReaderRole.ANY) -> Handled:
@@ -75,13 +81,20 @@ class Door:
         return self._handle(lambda at: Press(button, at))
 
     def tick(self) -> Handled:
+        """Let time pass: ends an idle session; with nobody at the door, tidies the WAL."""
         if self.state.session is None:
+            now = self.clock.read().mono
+            if now - self._last_checkpoint >= CHECKPOINT_SECONDS:
+                self.store.checkpoint()
+                self._last_checkpoint = now
             return Handled(None, None, ())
         return self._handle(lambda at: Tick(at))
 
     def close(self, reason: Reason = Reason.SHUTDOWN) -> Handled:
         """End an open session on the way out (the kiosk stopping, `kiosk scan` finishing)."""
-        return self._commit(lambda _at: end_session(self.state, reason))
+        handled = self._commit(lambda _at: end_session(self.state, reason))
+        self.store.checkpoint()
+        return handled
 
     def _handle(self, make: Callable[[Instant], Input]) -> Handled:
         return self._commit(lambda at: step(self.state, make(at), self._ctx))

@@ -119,6 +119,20 @@ class Store:
             conn.execute("DELETE FROM loans WHERE barcode = ?", (event.barcode,))
         return recorded
 
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def defer_checkpoints(self) -> None:
+        """Stop commits from copying the WAL back into the database file on their own.
+
+        By default the commit that crosses 1,000 WAL pages also runs the checkpoint, and a child
+        waits for it. The door calls :meth:`checkpoint` when nobody is at it instead.
+        """
+        self._db.conn.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file, without waiting for anyone (PASSIVE)."""
+        self._guard(lambda: self._db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+
     # -- reading ---------------------------------------------------------------------------
 
     def last_wall_time(self) -> datetime | None:
