@@ -67,14 +67,15 @@ def _seconds(code: str) -> float | None:
 
 def _show(args: argparse.Namespace, code: str, handled: Handled) -> None:
     if args.json:
+        # One object per argument: its decision, or for @wait the session it ended (if any).
         obj: dict[str, Any]
-        if handled.decision is not None:
-            obj = decision_json(handled.decision, args.lang)
-            obj["code"] = code  # the argument as given; decision.code is the cleaned form
-        else:
-            obj = {"code": code, "outcome": "waited"}
-        if handled.ended is not None:
-            obj["ended"] = decision_json(handled.ended, args.lang)
+        main, ended = handled.decision, handled.ended
+        if main is None and ended is not None:
+            main, ended = ended, None
+        obj = decision_json(main, args.lang) if main else {"outcome": "waited"}
+        obj["code"] = code  # the argument as given; decision.code is the cleaned form
+        if ended is not None:
+            obj["ended"] = decision_json(ended, args.lang)
         print_json(obj)
         return
     if handled.ended is not None:

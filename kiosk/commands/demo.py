@@ -35,7 +35,7 @@ LUNCHTIME: tuple[tuple[str, str, str, str], ...] = (
     ("2026-11-23 12:11:09", "0001031", "想借《新华字典》", "tries to borrow a dictionary"),
     ("2026-11-23 12:11:15", "0001003", "借《夏洛的网》", "borrows Charlotte's Web"),
     ("2026-11-23 12:11:16", "0001003", "扫描枪又读了一次", "the scanner reads it twice"),
-    ("2026-11-23 12:11:40", "202430201", "三(2)班同学直接刷卡", "a 3-2 pupil taps straight away"),
+    ("2026-11-23 12:11:30", "202430201", "三(2)班同学直接刷卡", "a 3-2 pupil taps straight away"),
     ("2026-11-23 12:11:48", "9787419254125", "只有ISBN的书", "a copy that carries only its ISBN"),
     ("2026-11-23 12:12:30", "0001002", "有人来还《小王子》", "someone returns The Little Prince"),
     ("2026-11-23 12:12:34", "@damaged", "点“这本书坏了”", "presses 'this book is damaged'"),
@@ -116,11 +116,14 @@ def _summary(store: Store, timezone: str, zh: bool) -> None:
         print(f"  {loan.due}  {loan.barcode:<16} {copy.title if copy else ''}")
     chain_ok = not verify_chain(events)
     projection_ok = not store.projection_differences()
-    print(
-        f"{'哈希链' if zh else 'Hash chain'}: {'完好' if zh and chain_ok else 'ok' if chain_ok else 'BROKEN'}"
-        f" · {'借阅表与日志一致' if zh else 'loan table matches the journal'}: "
-        f"{'是' if zh and projection_ok else 'yes' if projection_ok else 'NO'}"
-    )
+    if zh:
+        chain, match = ("完好" if chain_ok else "被改动"), ("是" if projection_ok else "否")
+        print(f"哈希链：{chain} · 借阅表与日志一致：{match}")
+    else:
+        print(
+            f"Hash chain: {'intact' if chain_ok else 'BROKEN'} · "
+            f"loan table matches the journal: {'yes' if projection_ok else 'NO'}"
+        )
     print(f"\n{'Koha 离线流通文件 (kiosk export koc)' if zh else 'Koha offline circulation file'}:")
 
     def label(barcode: str) -> str:

@@ -46,25 +46,20 @@ def import_file(args: argparse.Namespace) -> int:
     try:
         if args.kind == "policy":
             return _import_policy(store, path, args.json)
-        result = read_roster(path) if args.kind == "roster" else read_catalog(path)
-        for problem in result.errors:
-            print(str(problem), file=sys.stderr)
-        if result.errors:
-            # A rejected row may be someone still at school: while any row is rejected, nobody
-            # missing from the file is marked inactive. Fix the rows and import again.
-            counts = (
-                store.import_readers(result.items, deactivate_missing=False)
-                if args.kind == "roster"
-                else store.import_copies(result.items, deactivate_missing=False)
-            )
+        # A rejected row may be someone still at school: while any row is rejected, nobody
+        # missing from the file is marked inactive. Fix the rows and import again.
+        if args.kind == "roster":
+            roster = read_roster(path)
+            errors = roster.errors
+            counts = store.import_readers(roster.items, deactivate_missing=not errors)
         else:
-            counts = (
-                store.import_readers(result.items)
-                if args.kind == "roster"
-                else store.import_copies(result.items)
-            )
-        _report(args, path, counts, len(result.errors))
-        return 1 if result.errors else 0
+            catalog = read_catalog(path)
+            errors = catalog.errors
+            counts = store.import_copies(catalog.items, deactivate_missing=not errors)
+        for problem in errors:
+            print(str(problem), file=sys.stderr)
+        _report(args, path, counts, len(errors))
+        return 1 if errors else 0
     finally:
         store.close()
 

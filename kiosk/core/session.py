@@ -18,7 +18,7 @@ from kiosk.core.clock import Instant, local_time
 from kiosk.core.codes import clean_code, printable
 from kiosk.core.decisions import Decision, Event, EventType, Outcome, Reason
 from kiosk.core.library import Library
-from kiosk.core.models import Reader
+from kiosk.core.models import Reader, Role
 from kiosk.core.policy import Policy
 
 # A child may press "this book is damaged" for this long after returning it.
@@ -264,7 +264,8 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
         microsecond=0,
     )
     read = ctx.library.checkouts_since(reader.card, term_start)
-    target = policy.books_per_term or 0
+    # The reading target is for pupils (学生人均每学期借书不少于10本), not for teachers.
+    target = policy.books_per_term or 0 if reader.role is Role.STUDENT else 0
     on_loan = len(ctx.library.loans_of(reader.card))
     if key == "session.started":
         if not target:

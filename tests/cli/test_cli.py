@@ -1,0 +1,287 @@
+"""The `kiosk` command end to end on real files: what a school's IT teacher would type."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import build_parser, main
+from tests.conftest import EXAMPLES
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def _run(*argv: str | Path) -> tuple[int, str, str]:
+        status = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return _run
+
+
+@pytest.fixture
+def db(tmp_path: Path, run: Run) -> Path:
+    path = tmp_path / "kiosk.db"
+    assert run("init", "--db", path, "--kiosk-id", "door-1")[0] == 0
+    for kind, name in (
+        ("policy", "policy.toml"),
+        ("roster", "roster.csv"),
+        ("catalog", "catalog.csv"),
+    ):
+        status, _out, err = run("import", kind, EXAMPLES / name, "--db", path)
+        assert status == 0, err
+    return path
+
+
+def scan_json(run: Run, db: Path, at: str, *codes: str) -> list[dict[str, object]]:
+    status, out, err = run("scan", "--db", db, "--at", at, "--json", *codes)
+    assert status == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    parser = build_parser()
+    sub = next(
+        a for a in parser._actions if isinstance(a, type(parser._subparsers._group_actions[0]))
+    )  # type: ignore[union-attr]
+    for name, command in sub.choices.items():  # type: ignore[attr-defined]
+        assert "example:" in command.format_help(), name
+        assert f"kiosk {name}" in command.format_help(), name
+
+
+def test_init_is_idempotent_but_never_renames_a_kiosk(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "k.db"
+    assert run("init", "--db", path, "--kiosk-id", "door-1")[0] == 0
+    assert run("init", "--db", path, "--kiosk-id", "door-1")[0] == 0
+    status, _, err = run("init", "--db", path, "--kiosk-id", "door-2")
+    assert status == 1 and "door-1" in err
+
+
+def test_a_bad_kiosk_id_is_refused(tmp_path: Path, run: Run) -> None:
+    status, _, err = run("init", "--db", tmp_path / "k.db", "--kiosk-id", "门 1; rm")
+    assert status == 2 and "--kiosk-id" in err
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_scan_prints_one_json_decision_per_code(db: Path, run: Run) -> None:
+    lines = scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002", "0001031", "@done")
+    assert [line["outcome"] for line in lines] == [
+        "session_started", "borrowed", "refused", "session_ended",
+    ]  # fmt: skip
+    borrowed = lines[1]
+    assert borrowed["reader"] == "202430101"
+    assert borrowed["barcode"] == "0001002"
+    assert borrowed["title"] == "小王子"
+    assert borrowed["due"] == "2026-12-07"
+    assert borrowed["message"] == "借好了！《小王子》请在12月7日前还回来。"
+    assert lines[2]["reason"] == "not_for_loan"
+
+
+def test_scan_in_english_and_as_text(db: Path, run: Run) -> None:
+    status, out, _ = run(
+        "scan", "--db", db, "--at", "2026-11-23T12:15", "--lang", "en", "202430101", "0001031"
+    )
+    assert status == 0
+    assert "This book stays in the reading room." in out
+    assert "[not_for_loan]" in out
+
+
+def test_each_scan_run_is_a_fresh_session(db: Path, run: Run) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101")
+    # A later run starts as after a restart: the book is a return, not a loan.
+    lines = scan_json(run, db, "2026-11-23T12:16", "0001002")
+    assert lines[0]["outcome"] == "returned"
+
+
+def test_wait_lets_the_idle_timeout_fire(db: Path, run: Run) -> None:
+    lines = scan_json(run, db, "2026-11-23T12:15", "202430101", "@wait=25", "0001002")
+    assert lines[1]["outcome"] == "session_ended" and lines[1]["reason"] == "idle_timeout"
+    assert lines[2]["outcome"] == "returned"
+
+
+def test_loans_and_overdue(db: Path, run: Run) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002", "@done", "T0001", "0001010")
+    status, out, _ = run("loans", "--db", db, "--json")
+    loans = [json.loads(line) for line in out.splitlines()]
+    assert [(loan["barcode"], loan["reader"]) for loan in loans] == [
+        ("0001002", "202430101"),
+        ("0001010", "T0001"),
+    ]
+    status, out, _ = run("loans", "--db", db, "--overdue", "--at", "2026-12-08", "--json")
+    assert status == 0
+    assert [json.loads(line)["barcode"] for line in out.splitlines()] == ["0001002"]
+    _status, out, _ = run("loans", "--db", db, "--reader", "T0001")
+    assert "昆虫记" in out and "小王子" not in out
+
+
+def test_events_lists_the_journal_in_order(db: Path, run: Run) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
+    status, out, _ = run("events", "--db", db, "--json")
+    assert status == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["seq"] for e in events] == [1, 2, 3]
+    assert [e["type"] for e in events] == ["session_started", "checkout", "session_ended"]
+    assert all(e["kiosk_id"] == "door-1" and len(e["hash"]) == 64 for e in events)
+    _status, out, _ = run("events", "--db", db)
+    assert "checkout" in out and "— 3 event(s)" in out
+
+
+def test_export_koc(db: Path, run: Run, tmp_path: Path) -> None:
+    scan_json(
+        run, db, "2026-11-23T12:15:00.250+08:00",
+        "202430101", "0001002", "@done", "0001002", "202430201", "9787419254125",
+    )  # fmt: skip
+    target = tmp_path / "out.koc"
+    assert run("export", "koc", "--db", db, "-o", target)[0] == 0
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "Version=1.0\tGenerator=school-library-kiosk\tGeneratorVersion=0.1.0"
+    assert lines[1:] == [
+        "2026-11-23 12:15:01 250\tissue\t202430101\t0001002",
+        "2026-11-23 12:15:03 250\treturn\t0001002",
+        "2026-11-23 12:15:05 250\tissue\t202430201\t9787419254125",  # the label Koha knows
+    ]
+
+
+def test_reimport_marks_missing_readers_inactive_and_keeps_history(
+    db: Path, run: Run, tmp_path: Path
+) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
+    lines = (EXAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines()
+    shorter = tmp_path / "roster.csv"
+    shorter.write_text("\n".join(line for line in lines if "202430101" not in line) + "\n")
+    status, out, _ = run("import", "roster", shorter, "--db", db, "--json")
+    assert status == 0
+    assert json.loads(out)["deactivated"] == 1
+    assert scan_json(run, db, "2026-11-23T12:20", "202430101")[0]["reason"] == "inactive_reader"
+    _, out, _ = run("loans", "--db", db, "--json")
+    assert json.loads(out)["reader"] == "202430101"  # the loan and its history stay
+
+
+def test_bad_rows_are_reported_and_good_rows_imported(db: Path, run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "roster.csv"
+    bad.write_text(
+        "card,name,class,grade,role\n"
+        "900001,新同学,3-1,3,student\n"
+        "900002,坏同学,九年级(1)班,9,student\n"
+        "900003,又一个,3-2,3,pupil\n",
+        encoding="utf-8",
+    )
+    status, out, err = run("import", "roster", bad, "--db", db)
+    assert status == 1
+    problems = err.strip().splitlines()
+    assert [p.split(": ")[0:2] for p in problems] == [
+        [f"{bad}:3", "class"],
+        [f"{bad}:3", "grade"],
+        [f"{bad}:4", "role"],
+    ]
+    assert problems[2].endswith('found "pupil"')
+    assert "1 readers added" in out
+    # Rows were rejected, so nobody missing from this short file was made inactive.
+    assert "0 no longer listed" in out
+    assert scan_json(run, db, "2026-11-23T12:15", "900001")[0]["outcome"] == "session_started"
+
+
+def test_a_bad_policy_names_the_key_and_keeps_the_old_one(
+    db: Path, run: Run, tmp_path: Path
+) -> None:
+    broken = tmp_path / "policy.toml"
+    text = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
+    broken.write_text(text.replace('weekdays = ["mon"]', 'weekdays = ["mnn"]'), encoding="utf-8")
+    status, _, err = run("import", "policy", broken, "--db", db)
+    assert status == 1
+    assert "windows[0].weekdays" in err and "mnn" in err
+    assert "Traceback" not in err
+    assert scan_json(run, db, "2026-11-23T12:15", "202430101")[0]["outcome"] == "session_started"
+
+
+def test_changing_the_policy_keeps_existing_due_dates(db: Path, run: Run, tmp_path: Path) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
+    shorter = tmp_path / "policy.toml"
+    text = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
+    shorter.write_text(text.replace("days = 14", "days = 7"), encoding="utf-8")
+    assert run("import", "policy", shorter, "--db", db)[0] == 0
+    _, out, _ = run("loans", "--db", db, "--json")
+    assert json.loads(out)["due"] == "2026-12-07"
+    lines = scan_json(run, db, "2026-11-23T12:16", "202430102", "0001003")
+    assert lines[1]["due"] == "2026-11-30"
+
+
+def test_doctor_finds_a_tampered_journal(db: Path, run: Run) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 0 and "FAIL" not in out
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER events_no_update")
+        conn.execute("UPDATE events SET barcode = '0001003' WHERE seq = 2")
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 1
+    assert re.search(r"FAIL journal hash chain\n\s+event 2: event content does not match", out)
+    assert "FAIL loan table matches the journal" in out
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: None, "no kiosk database here"),
+        (
+            lambda p: p.write_bytes(b"this is not sqlite" * 100),
+            "damaged or is not a kiosk database",
+        ),
+        (lambda p: p.write_bytes(b""), "not a kiosk database"),
+    ],
+    ids=["missing", "garbage", "empty"],
+)
+def test_a_bad_database_file_gets_a_clear_message(
+    tmp_path: Path, run: Run, make: Callable[[Path], object], expected: str
+) -> None:
+    path = tmp_path / "kiosk.db"
+    make(path)
+    status, _out, err = run("scan", "--db", path, "0001002")
+    assert status == 1
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_a_locked_database_gets_a_clear_message(
+    db: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kiosk.store._db.BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        status, _, err = run("scan", "--db", db, "--at", "2026-11-23T12:15", "202430101")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert status == 1 and "busy" in err
+
+
+def test_scan_before_any_policy_says_what_to_do(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "k.db"
+    run("init", "--db", path, "--kiosk-id", "door-1")
+    status, _, err = run("scan", "--db", path, "0001002")
+    assert status == 1 and "kiosk import policy" in err
+
+
+def test_a_bad_time_is_a_usage_error(db: Path, run: Run) -> None:
+    status, _, err = run("scan", "--db", db, "--at", "next tuesday", "0001002")
+    assert status == 2 and "--at" in err
+
+
+def test_the_console_script_runs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [Path(sys.executable).parent / "kiosk", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and "kiosk init" in result.stdout
