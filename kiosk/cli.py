@@ -15,6 +15,7 @@ from kiosk import __version__
 from kiosk.commands import circulation, demo, doctor, export, setup
 from kiosk.core.policy_file import PolicyError
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from kiosk.imports import MarcUnavailableError
 from kiosk.store import StoreError
 
 EXIT_ERROR = 1
@@ -173,11 +174,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     try:
         status: int = args.run(args)
-    except (StoreError, PolicyError) as exc:
+    except (StoreError, PolicyError, MarcUnavailableError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # `kiosk events | head`
         return 0
+    except OSError as exc:  # a file that cannot be read or written: say which and why
+        print(f"kiosk: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     return status
 
 

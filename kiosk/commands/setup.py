@@ -9,9 +9,10 @@ from pathlib import Path
 
 from kiosk.commands._output import error, print_json
 from kiosk.core.policy_file import parse_policy
-from kiosk.imports import read_catalog, read_roster
+from kiosk.imports import read_catalog, read_policy_source, read_roster
 from kiosk.store import ImportCounts, Store
 
+MAX_PRINTED_ERRORS = 200
 KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -56,8 +57,11 @@ def import_file(args: argparse.Namespace) -> int:
             catalog = read_catalog(path)
             errors = catalog.errors
             counts = store.import_copies(catalog.items, deactivate_missing=not errors)
-        for problem in errors:
+        for problem in errors[:MAX_PRINTED_ERRORS]:
             print(str(problem), file=sys.stderr)
+        if len(errors) > MAX_PRINTED_ERRORS:
+            # A wrong file (another school's export, a spreadsheet) can fail on every row.
+            print(f"{path}: … and {len(errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
         _report(args, path, counts, len(errors))
         return 1 if errors else 0
     finally:
@@ -65,11 +69,7 @@ def import_file(args: argparse.Namespace) -> int:
 
 
 def _import_policy(store: Store, path: Path, as_json: bool) -> int:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        error(f"{path}: the policy file must be UTF-8 text (byte {exc.start} is not)")
-        return 1
+    text = read_policy_source(path)  # UTF-8 or GB18030 (Notepad on a Chinese Windows)
     policy = parse_policy(text)  # PolicyError names every bad key; nothing is saved then
     store.save_policy(text)
     if as_json:

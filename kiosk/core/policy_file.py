@@ -127,7 +127,8 @@ class _Checker:
         """A number of seconds: ``above`` zero, or zero and more."""
         value = table.get(name, default)
         number = float(value) if isinstance(value, int | float) else math.nan
-        if isinstance(value, bool) or not math.isfinite(number) or number < 0 or above > number:
+        too_small = number <= 0 if above else number < 0
+        if isinstance(value, bool) or not math.isfinite(number) or too_small:
             expected = "above 0" if above else "of 0 or more"
             self.bad(key, f"a number of seconds {expected}", value)
             return default
@@ -349,6 +350,7 @@ class _Checker:
         end = self.clock(table, "end", f"{key}.end")
         if start is not None and end is not None and end <= start:
             self.problems.append(f"{key}.end: {end:%H:%M} is not after {key}.start {start:%H:%M}")
+        before_lists = len(self.problems)
         classes = set()
         for value in self.items(table, "classes", f"{key}.classes"):
             try:
@@ -365,7 +367,7 @@ class _Checker:
                 grades.add(parse_grade(value))
             except ClassNameError as exc:
                 self.bad(f"{key}.grades", exc.expected, value)
-        if not classes and not grades and "classes" not in table and "grades" not in table:
+        if not classes and not grades and len(self.problems) == before_lists:
             self.missing(f"{key}.classes", "the classes or grades this window is for")
         max_books = None
         if "max_books" in table:
@@ -378,7 +380,7 @@ class _Checker:
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _KEY_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
 _TABLE_LINE = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_DATE_LIKE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
 
 
 def _syntax_problem(text: str, message: str) -> str:
@@ -388,11 +390,13 @@ def _syntax_problem(text: str, message: str) -> str:
         return f"policy: {message}"
     reason = message[: match.start()]
     line_no = int(match[1])
-    lines = text.splitlines()
+    lines = text.split("\n")  # as tomllib counts lines
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
     key = _key_at(lines[:line_no])
     where = f"(line {line_no})"
-    for token in _DATE_LIKE.findall(line.partition("#")[0].partition("=")[2]):
+    for token in _DATE_LIKE.findall(line.partition("#")[0]):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", token):
+            return f"{key}: {token} is not a date; expected one such as 2026-09-01 {where}"
         try:
             date.fromisoformat(token)
         except ValueError:

@@ -19,6 +19,7 @@ __all__ = [
 ]
 
 MAX_CODE_CHARS = 64
+_CENTS = Decimal("0.01")
 
 _EXCEL_TEXT = re.compile(r'="(.*)"')  # ="0001001": how Excel keeps leading zeros
 _EXCEL_NUMBER = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)  # 9.78718E+12
@@ -102,4 +103,4 @@ def price(raw: str) -> Decimal | None:
     match = _PRICE.fullmatch(value)
     if match is None:
         raise CellError("a price such as 12.50 (not negative, at most 2 decimals)")
-    return Decimal(match[1])
+    return Decimal(match[1]).quantize(_CENTS)

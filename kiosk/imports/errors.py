@@ -54,13 +54,18 @@ class ImportResult(Generic[T]):
         return not self.errors
 
 
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _escaped(char: str) -> str:
-    if char in '"\\':
-        return "\\" + char
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
     # Control, format (bidi overrides) and separator characters could hide or reorder text
     # on a terminal or a web page; show their code instead.
     if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}:
         code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not text, kept by "surrogateescape"
+            return f"\\x{code - 0xDC00:02x}"
         if code < 0x100:
             return f"\\x{code:02x}"
         return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -20,7 +20,10 @@ def _ean_check(first12: str) -> str:
 
 def _isbn10_valid(digits: str) -> bool:
     values = [10 if d == "X" else int(d) for d in digits]
-    return sum(weight * value for weight, value in zip(range(10, 0, -1), values, strict=True)) % 11 == 0
+    return (
+        sum(weight * value for weight, value in zip(range(10, 0, -1), values, strict=True)) % 11
+        == 0
+    )
 
 
 def isbn13(raw: str) -> str:
