@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.core.codes import isbn13
 from kiosk.core.decisions import Reason
+from kiosk.core.isbn import isbn13
 from kiosk.core.library import Library
 from kiosk.core.models import Copy, Loan, LoanType
 

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.core.codes import MAX_CODE_LENGTH, clean_code, isbn13, printable
+from kiosk.core.codes import MAX_CODE_LENGTH, clean_code, printable
 from kiosk.core.decisions import EventType, Outcome, Reason
+from kiosk.core.isbn import isbn13
 from tests.conftest import School, example_policy, make_school
 
 
