@@ -32,4 +32,3 @@ def printable(raw: str, limit: int = 40) -> str:
         ch if unicodedata.category(ch)[0] != "C" else f"\\x{ord(ch):02x}" for ch in raw[:limit]
     )
     return shown + ("…" if len(raw) > limit else "")
-

@@ -6,6 +6,7 @@ Parsed and validated from the policy TOML by :mod:`kiosk.core.policy_file`; the 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
@@ -59,9 +60,10 @@ class LoanRules:
     overdue_blocks_borrowing: bool = True
     outside_windows: OutsideWindows = OutsideWindows.TEACHERS
     duplicate_scan_seconds: float = 3.0
-    max_books_by_grade: dict[int, int] = field(default_factory=dict)
+    # Read-only views: a policy never changes once read (the parser builds them).
+    max_books_by_grade: Mapping[int, int] = field(default_factory=dict)
     max_books_teacher: int = 10
-    days_by_role: dict[str, int] = field(default_factory=dict)
+    days_by_role: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

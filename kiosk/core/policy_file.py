@@ -9,6 +9,7 @@ import tomllib
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
+from types import MappingProxyType
 
 from kiosk.core.classes import ClassNameError, parse_class_name, parse_grade
 from kiosk.core.policy import LoanRules, OutsideWindows, Policy, Term, Weekday, Window
@@ -309,19 +310,23 @@ class _Checker:
                 LoanRules.duplicate_scan_seconds,
                 above=False,
             ),
-            max_books_by_grade={
-                grade: self.integer(max_books, key, f"loans.max_books.{key}", 1)
-                for key, grade in _MAX_BOOKS_KEYS.items()
-                if key in max_books
-            },
+            max_books_by_grade=MappingProxyType(
+                {
+                    grade: self.integer(max_books, key, f"loans.max_books.{key}", 1)
+                    for key, grade in _MAX_BOOKS_KEYS.items()
+                    if key in max_books
+                }
+            ),
             max_books_teacher=self.integer(
                 max_books, "teacher", "loans.max_books.teacher", LoanRules.max_books_teacher
             ),
-            days_by_role={
-                role: self.integer(by_role, role, f"loans.days_by_role.{role}", LoanRules.days)
-                for role in _ROLES
-                if by_role is not None and role in by_role
-            },
+            days_by_role=MappingProxyType(
+                {
+                    role: self.integer(by_role, role, f"loans.days_by_role.{role}", LoanRules.days)
+                    for role in _ROLES
+                    if by_role is not None and role in by_role
+                }
+            ),
         )
 
     def windows(self, value: object) -> tuple[Window, ...]:
