@@ -1,0 +1,32 @@
+"""The exceptions of the hardware package: configuration mistakes that fail loudly at start-up."""
+
+from __future__ import annotations
+
+from hardware.events import Reason
+
+
+class ReaderUrlError(ValueError):
+    """A reader URL that cannot be opened as written: unknown scheme, option or value."""
+
+
+class MissingExtra(ImportError):  # noqa: N818 - named for what the user must install
+    """A driver library is not installed; the message names the package extra that provides it."""
+
+    def __init__(self, module: str):
+        super().__init__(
+            f"the Python package {module!r} is not installed; install the 'readers' extra: "
+            "pip install 'school-library-kiosk[readers]'"
+        )
+        self.module = module
+
+
+class DeviceUnavailable(Exception):  # noqa: N818 - a state of the device, not a programming error
+    """A source could not open its device this time; the reader reports it and retries."""
+
+    def __init__(self, reason: Reason, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class DeviceLost(Exception):  # noqa: N818 - a state of the device, not a programming error
+    """An open device stopped answering (unplugged, ENODEV, EIO); the reader reopens it."""

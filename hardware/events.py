@@ -1,0 +1,80 @@
+"""The values readers hand to the kiosk: scans, problems and readiness, never exceptions."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from hardware.codes import CodeKind, Role
+
+
+class Reason(enum.StrEnum):
+    """Why a reader could not turn input into a scan. Stable strings: UI and logs key on them."""
+
+    TOO_LONG = "too_long"
+    INCOMPLETE = "incomplete"
+    EVENTS_DROPPED = "events_dropped"
+    GARBLED = "garbled"
+    WRONG_LAYOUT = "wrong_layout"
+    UNEXPECTED_CODE = "unexpected_code"
+    BAD_CHECKSUM = "bad_checksum"
+    BAD_FRAME = "bad_frame"
+    NOISE = "noise"
+    DISCONNECTED = "disconnected"
+    NOT_FOUND = "not_found"
+    AMBIGUOUS = "ambiguous"
+    BUSY = "busy"
+    PERMISSION_DENIED = "permission_denied"
+    OPEN_FAILED = "open_failed"
+    BAD_RECORDING = "bad_recording"
+    READER_FAILED = "reader_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A decoder's verdict that some input is not a code; the reader makes it a ReaderProblem."""
+
+    reason: Reason
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """One code read once: cleaned text, the role it was read for, which reader, and when.
+
+    ``time`` is on the monotonic clock the reader was given (``time.monotonic`` unless a test
+    injected another), so it orders scans but says nothing about the wall clock.
+    """
+
+    text: str
+    role: Role
+    source: str
+    time: float
+    kind: CodeKind = CodeKind.TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderProblem:
+    """Something a reader could not read, or a device it lost.
+
+    ``reason`` is for code to act on, ``message`` is for people.
+    """
+
+    source: str
+    role: Role
+    reason: Reason
+    message: str
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderReady:
+    """The reader has (re)opened its device and reads from it: a fault screen about it can close."""
+
+    source: str
+    role: Role
+    device: str
+    time: float
+
+
+ReaderOutput = ScanEvent | ReaderProblem | ReaderReady

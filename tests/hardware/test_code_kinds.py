@@ -1,0 +1,125 @@
+"""Code classification and the scan pipeline: what a code is, which role it has, debounce."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hardware import CodeKind, Debouncer, ReaderProblem, Reason, Role, ScanEvent, classify
+from hardware.codes import clean, ean13_check_digit, is_isbn10, looks_like_wrong_layout
+from hardware.pipeline import ScanPipeline
+from hardware.spec import parse_reader_url
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "kind", "resolved_text", "resolved_role"),
+    [
+        ("9787020002207", Role.ANY, CodeKind.ISBN13, "9787020002207", Role.BOOK),
+        ("9791032305690", Role.ANY, CodeKind.ISBN13, "9791032305690", Role.BOOK),
+        ("6901234567892", Role.ANY, CodeKind.EAN13, "6901234567892", Role.BOOK),
+        ("9787020002208", Role.ANY, CodeKind.TEXT, "9787020002208", Role.ANY),  # bad check digit
+        ("0012345678", Role.ANY, CodeKind.RFID_EM4100, "0012345678", Role.CARD),
+        ("0012345678", Role.CARD, CodeKind.RFID_EM4100, "0012345678", Role.CARD),
+        ("0306406152", Role.BOOK, CodeKind.ISBN10, "0306406152", Role.BOOK),
+        ("0306406152", Role.ANY, CodeKind.RFID_EM4100, "0306406152", Role.CARD),
+        ("702000220X", Role.CARD, CodeKind.ISBN10, "702000220X", Role.CARD),
+        ("080442957X", Role.ANY, CodeKind.ISBN10, "080442957X", Role.BOOK),
+        ("9999999998", Role.ANY, CodeKind.TEXT, "9999999998", Role.ANY),  # above 2**32 - 1
+        ("A31234000012345B", Role.ANY, CodeKind.CODABAR, "31234000012345", Role.ANY),
+        ("d123-45d", Role.BOOK, CodeKind.CODABAR, "123-45", Role.BOOK),
+        ("LIB-00042", Role.ANY, CodeKind.TEXT, "LIB-00042", Role.ANY),
+    ],
+)
+def test_classify(text, role, kind, resolved_text, resolved_role):
+    found = classify(text, role)
+    assert (found.kind, found.text, found.role) == (kind, resolved_text, resolved_role)
+
+
+def test_check_digits():
+    assert ean13_check_digit("978702000220") == 7
+    assert is_isbn10("702000220X")
+    assert is_isbn10("702000220x")
+    assert not is_isbn10("7020002202")
+
+
+def test_patterns_give_a_shared_scanner_the_role_of_a_schools_own_barcodes():
+    card = [re.compile(r"S\d{6}")]
+    book = [re.compile(r"LIB-\d{5}")]
+    assert classify("S123456", card_patterns=card, book_patterns=book).role is Role.CARD
+    assert classify("LIB-00042", card_patterns=card, book_patterns=book).role is Role.BOOK
+
+
+def test_clean_strips_control_and_invisible_characters():
+    assert clean("\x02 978\u200b7020002207\t\x03\r") == "9787020002207"
+    assert clean("\x00\x1b") == ""
+
+
+def test_wrong_layout_is_recognised_only_for_shifted_digit_rows():
+    assert looks_like_wrong_layout("(&*&)@)))@@)&")
+    assert not looks_like_wrong_layout("!!")
+    assert not looks_like_wrong_layout("LIB-(1)")
+
+
+def pipeline_for(url: str, debouncer: Debouncer | None = None):
+    out: list[object] = []
+    return ScanPipeline(parse_reader_url(url), out.append, debouncer), out
+
+
+def test_the_same_code_within_the_window_is_reported_once():
+    pipeline, out = pipeline_for("fake:?role=book&debounce=2")
+    for at in (10.0, 10.5, 11.9):
+        pipeline.code("9787020002207", at)
+    assert [e.time for e in out if isinstance(e, ScanEvent)] == [10.0]
+    assert pipeline.counts["duplicate"] == 2
+
+
+def test_the_window_slides_while_a_book_stays_under_the_scanner():
+    pipeline, out = pipeline_for("fake:?role=book&debounce=2")
+    for at in (0.0, 1.5, 3.0, 4.5, 7.0):
+        pipeline.code("9787020002207", at)
+    assert [e.time for e in out] == [0.0, 7.0]
+
+
+def test_debounce_zero_reports_every_read():
+    pipeline, out = pipeline_for("fake:?debounce=0")
+    pipeline.code("A", 0.0)
+    pipeline.code("A", 0.0)
+    assert len(out) == 2
+
+
+def test_two_readers_sharing_a_debouncer_cannot_double_a_scan():
+    shared = Debouncer()
+    first, out1 = pipeline_for("fake:?role=card", shared)
+    second, out2 = pipeline_for("serial:///dev/x?role=card", shared)
+    first.code("0012345678", 1.0)
+    second.code("0012345678", 1.2)
+    assert len(out1) + len(out2) == 1
+
+
+def test_different_roles_are_debounced_separately():
+    shared = Debouncer()
+    card, out1 = pipeline_for("fake:?role=card", shared)
+    book, out2 = pipeline_for("fake:?role=book", shared)
+    card.code("12345", 1.0)
+    book.code("12345", 1.1)
+    assert len(out1) == len(out2) == 1
+
+
+def test_a_code_outside_the_readers_patterns_is_a_problem():
+    pipeline, out = pipeline_for(r"fake:?role=card&card=S\d{6}")
+    pipeline.code("9787020002207", 0.0)
+    pipeline.code("S123456", 0.0)
+    problem, scan = out
+    assert isinstance(problem, ReaderProblem) and problem.reason is Reason.UNEXPECTED_CODE
+    assert isinstance(scan, ScanEvent) and scan.text == "S123456"
+
+
+def test_too_long_and_wrong_layout_are_problems_with_reasons():
+    pipeline, out = pipeline_for("fake:?max_length=20")
+    pipeline.code("1" * 21, 0.0)
+    pipeline.code("(&*&)@)))@@)&", 0.0)
+    assert [p.reason for p in out if isinstance(p, ReaderProblem)] == [
+        Reason.TOO_LONG,
+        Reason.WRONG_LAYOUT,
+    ]

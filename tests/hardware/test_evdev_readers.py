@@ -1,0 +1,186 @@
+"""The evdev wedge source through input-device doubles: grab, decode, unplug, regrab, resolve."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from hardware import ReaderProblem, ReaderReady, Reason, Role, open_reader
+from hardware.host import InputDeviceInfo
+from hardware.sources.evdev_device import list_input_devices
+
+BY_ID = "/dev/input/by-id/usb-Barcode_Scanner_HID_KBW-event-kbd"
+
+
+@pytest.fixture
+def evdev_reader(host_with, manual_wait, outputs):
+    readers = []
+
+    def start(url: str):
+        reader = open_reader(url, host=host_with(wait=manual_wait))
+        readers.append(reader)
+        reader.start(outputs.put)
+        return reader
+
+    yield start
+    for reader in readers:
+        reader.close()
+
+
+def test_a_scan_is_decoded_and_the_device_is_grabbed_while_read(
+    evdev_reader, input_devices, outputs, key_events
+):
+    scanner = input_devices.plug(BY_ID)
+    reader = evdev_reader(f"evdev://{BY_ID}?role=book")
+    ready = outputs.ready()
+    assert scanner.grabbed and BY_ID in ready.device
+    scanner.type(key_events("9787020002207"))
+    scan = outputs.scan()
+    assert (scan.text, scan.role, scan.kind.value) == ("9787020002207", Role.BOOK, "isbn13")
+    reader.stop()
+    assert reader.join(5)
+    assert not scanner.grabbed and scanner.closed  # the grab is released on the way out
+
+
+def test_unplug_reports_once_and_the_replugged_reader_is_grabbed_again(
+    evdev_reader, input_devices, outputs, key_events, manual_wait
+):
+    first = input_devices.plug(BY_ID)
+    evdev_reader(f"evdev://{BY_ID}?role=card")
+    outputs.ready()
+    first.type(key_events("00123", keypad=True, enter=False))
+    first.unplug()
+    lost = outputs.problem()
+    if lost.reason is Reason.INCOMPLETE:  # the half-typed number, if read before the unplug
+        lost = outputs.problem()
+    assert lost.reason is Reason.DISCONNECTED
+    assert manual_wait.next_request() == 0.5
+    assert first.closed  # closed before the back-off starts
+    manual_wait.release()  # still unplugged: not found, silently
+    assert manual_wait.next_request() == 1.0
+    second = input_devices.plug(BY_ID)
+    manual_wait.release()
+    outputs.ready()
+    assert second.grabbed
+    second.type(key_events("0012345678", keypad=True))
+    assert outputs.scan().text == "0012345678"
+
+
+def test_a_device_grabbed_by_another_program_is_reported_busy(
+    evdev_reader, input_devices, outputs, manual_wait
+):
+    scanner = input_devices.plug(BY_ID)
+    scanner.grab_error = OSError(errno.EBUSY, "Device or resource busy")
+    evdev_reader(f"evdev://{BY_ID}")
+    problem = outputs.problem()
+    assert problem.reason is Reason.BUSY and "grabbed by another program" in problem.message
+    assert scanner.closed
+
+
+def test_no_permission_names_the_problem(evdev_reader, input_devices, outputs):
+    input_devices.permission_denied.add(BY_ID)
+    evdev_reader(f"evdev://{BY_ID}")
+    assert outputs.problem().reason is Reason.PERMISSION_DENIED
+
+
+def test_a_half_code_expires_on_the_readers_own_time_out(
+    evdev_reader, input_devices, outputs, key_events
+):
+    scanner = input_devices.plug(BY_ID)
+    evdev_reader(f"evdev://{BY_ID}?timeout=0.05")
+    outputs.ready()
+    scanner.type(key_events("978", enter=False))
+    problem = outputs.problem()  # arrives without any further key: the reader's poll timed out
+    assert problem.reason is Reason.INCOMPLETE and "'978'" in problem.message
+
+
+def info(path: str, name: str, usb: tuple[int, int], keyboard: bool = True) -> InputDeviceInfo:
+    return InputDeviceInfo(path, name, usb[0], usb[1], keyboard_like=keyboard)
+
+
+def test_open_by_usb_id_picks_the_keyboard_interface(
+    evdev_reader, input_devices, outputs, key_events
+):
+    input_devices.infos = [
+        info("/dev/input/event3", "Barcode Scanner HID KBW Consumer", (0x0483, 0x0011), False),
+        info("/dev/input/event4", "Barcode Scanner HID KBW", (0x0483, 0x0011)),
+        info("/dev/input/event5", "Other keyboard", (0x046D, 0xC31C)),
+    ]
+    scanner = input_devices.plug("/dev/input/event4")
+    evdev_reader("evdev://0483:0011")
+    outputs.ready()
+    scanner.type(key_events("LIB-00042"))
+    assert outputs.scan().text == "LIB-00042"
+
+
+def test_open_by_name(evdev_reader, input_devices, outputs):
+    input_devices.infos = [info("/dev/input/event7", "SYC ID&IC USB Reader", (0xFFFF, 0x0035))]
+    input_devices.plug("/dev/input/event7")
+    evdev_reader("evdev://syc%20id%26ic%20usb%20reader")
+    assert "/dev/input/event7" in outputs.ready().device
+
+
+def test_two_identical_readers_by_usb_id_is_ambiguous(evdev_reader, input_devices, outputs):
+    input_devices.infos = [
+        info("/dev/input/event4", "Scanner", (0x0483, 0x0011)),
+        info("/dev/input/event6", "Scanner", (0x0483, 0x0011)),
+    ]
+    evdev_reader("evdev://0483:0011")
+    problem = outputs.problem()
+    assert problem.reason is Reason.AMBIGUOUS and "/dev/input/event6" in problem.message
+
+
+def test_a_missing_device_is_not_found_and_never_replaced_by_a_fake(
+    evdev_reader, outputs, manual_wait
+):
+    evdev_reader("evdev://0483:0011")
+    problem = outputs.next()
+    assert isinstance(problem, ReaderProblem) and problem.reason is Reason.NOT_FOUND
+    assert manual_wait.next_request() == 0.5
+    assert not [o for o in outputs.drain() if isinstance(o, ReaderReady)]
+
+
+def test_listing_reads_sysfs_so_devices_show_even_without_permission(tmp_path: Path):
+    sys_class, dev_input = tmp_path / "sys", tmp_path / "dev"
+    for node, name, usb, keys in [
+        ("event0", "Power Button", ("0000", "0001"), "4 0"),  # only KEY_POWER: not a reader
+        (
+            "event4",
+            "Barcode Scanner HID KBW",
+            ("0483", "0011"),
+            "1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe",
+        ),
+    ]:
+        device = sys_class / node / "device"
+        (device / "id").mkdir(parents=True)
+        (device / "capabilities").mkdir()
+        (device / "name").write_text(name + "\n")
+        (device / "id" / "vendor").write_text(usb[0] + "\n")
+        (device / "id" / "product").write_text(usb[1] + "\n")
+        (device / "capabilities" / "key").write_text(keys + "\n")
+    (dev_input / "by-id").mkdir(parents=True)
+    (dev_input / "event4").touch()
+    (dev_input / "by-id" / "usb-Barcode_Scanner-event-kbd").symlink_to(dev_input / "event4")
+    found = list_input_devices(sys_class, dev_input)
+    assert [(d.name, d.keyboard_like, d.usb_id) for d in found] == [
+        ("Power Button", False, "0000:0001"),
+        ("Barcode Scanner HID KBW", True, "0483:0011"),
+    ]
+    assert found[1].by_id == (str(dev_input / "by-id" / "usb-Barcode_Scanner-event-kbd"),)
+
+
+def test_a_reader_that_fails_as_soon_as_it_opens_is_retried_ever_more_slowly(
+    evdev_reader, input_devices, outputs, manual_wait
+):
+    input_devices.plug(BY_ID).unplug()  # a loose cable: opens, then is gone at the first read
+    evdev_reader(f"evdev://{BY_ID}")
+    delays = []
+    for _ in range(5):
+        outputs.ready()
+        assert outputs.problem().reason is Reason.DISCONNECTED
+        delays.append(manual_wait.next_request())
+        input_devices.plug(BY_ID).unplug()
+        manual_wait.release()
+    assert delays == [0.5, 1.0, 2.0, 4.0, 5.0]

@@ -1,0 +1,92 @@
+"""Reader URLs: what each part means, the defaults, and loud errors for mistakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from hardware import ReaderUrlError, Role, open_reader
+from hardware.spec import parse_reader_url
+
+
+def test_evdev_by_id_path_with_role_and_options():
+    spec = parse_reader_url(
+        "evdev:///dev/input/by-id/usb-Scanner-event-kbd?role=book&debounce=1.5&timeout=0.2"
+    )
+    assert spec.scheme == "evdev"
+    assert spec.target == "/dev/input/by-id/usb-Scanner-event-kbd"
+    assert spec.source == "evdev:///dev/input/by-id/usb-Scanner-event-kbd"
+    assert (spec.role, spec.debounce, spec.timeout) == (Role.BOOK, 1.5, 0.2)
+    assert spec.terminator == "enter" and not spec.tab_ends_code
+
+
+def test_evdev_by_usb_id_and_by_name():
+    assert parse_reader_url("evdev://0c2e:0b61").target == "0c2e:0b61"
+    assert parse_reader_url("evdev://Barcode%20Scanner%20HID%20KBW").target == (
+        "Barcode Scanner HID KBW"
+    )
+
+
+def test_serial_defaults_and_baud_rate():
+    spec = parse_reader_url("serial:///dev/ttyUSB0?baudrate=115200")
+    assert (spec.target, spec.baudrate, spec.terminator, spec.timeout) == (
+        "/dev/ttyUSB0",
+        115200,
+        "any",
+        0.5,
+    )
+    assert spec.role is Role.ANY and spec.debounce == 2.0 and spec.max_length == 64
+
+
+def test_rdm6300_options():
+    spec = parse_reader_url("rdm6300:///dev/serial0?role=card&format=hex&lifted_after=1")
+    assert (spec.baudrate, spec.card_format, spec.lifted_after) == (9600, "hex", 1.0)
+
+
+def test_name_option_names_the_source_and_tab_terminator():
+    spec = parse_reader_url("evemu:rec.evemu?name=front%20door&terminator=enter,tab&pace=1")
+    assert (spec.source, spec.target, spec.tab_ends_code, spec.pace) == (
+        "front door",
+        "rec.evemu",
+        True,
+        True,
+    )
+
+
+def test_stdin_has_no_time_out_by_default():
+    assert parse_reader_url("stdin:").timeout == 0
+
+
+def test_plus_in_a_pattern_is_kept():
+    spec = parse_reader_url(r"fake:?card=S\d+&book=LIB-\d%7B5%7D")
+    assert spec.card_patterns[0].pattern == r"S\d+"
+    assert spec.book_patterns[0].pattern == r"LIB-\d{5}"
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("usb:///dev/x", "scheme"),
+        ("/dev/ttyUSB0", "scheme"),
+        ("serial:", "needs a device"),
+        ("serial:///dev/ttyUSB0?debunce=2", "unknown option 'debunce'"),
+        ("serial:///dev/ttyUSB0?role=teacher", "role='teacher'"),
+        ("serial:///dev/ttyUSB0?baudrate=fast", "not a number"),
+        ("serial:///dev/ttyUSB0?max_length=0", "between"),
+        ("serial:///dev/ttyUSB0?terminator=tab", "terminator"),
+        ("evdev:///dev/input/event3?terminator=cr", "terminator"),
+        ("fake:?card=(", "regular expression"),
+        ("fake:?timeout=1", "unknown option"),
+        ("rdm6300:///dev/serial0?format=octal", "format"),
+    ],
+)
+def test_mistakes_fail_loudly_with_the_reason(url, complaint):
+    with pytest.raises(ReaderUrlError, match=complaint.replace("(", r"\(")):
+        parse_reader_url(url)
+
+
+def test_open_reader_never_falls_back_to_a_fake():
+    with pytest.raises(ReaderUrlError):
+        open_reader("scanner")
+    reader = open_reader("serial:///dev/does-not-exist")
+    assert type(reader).__name__ == "Reader"
+    reader.close()
