@@ -13,12 +13,14 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.commands import circulation, demo, doctor, export, setup
+from kiosk.commands._output import BadTimeError
 from kiosk.core.policy_file import PolicyError
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from kiosk.imports import MarcUnavailableError
 from kiosk.store import StoreError
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -177,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, PolicyError, MarcUnavailableError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BadTimeError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # `kiosk events | head`
         return 0
     except OSError as exc:  # a file that cannot be read or written: say which and why

@@ -23,11 +23,13 @@ SYMBOLS = {
 
 
 class BadTimeError(ValueError):
-    pass
+    """A --at value that is not a time; the command line reports it as a usage error."""
 
 
-def parse_time(text: str, timezone: str) -> datetime:
-    """An ISO-8601 date or time; without an offset it is the library's local time."""
+def parse_time(text: str | None, timezone: str) -> datetime:
+    """An ISO-8601 date or time (now if None); without an offset it is the library's local time."""
+    if text is None:
+        return datetime.now(UTC)
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.clocks import ScriptedClock
 from kiosk.commands._output import (
-    BadTimeError,
     decision_json,
     decision_text,
     error,
@@ -17,7 +16,7 @@ from kiosk.commands._output import (
     print_json,
 )
 from kiosk.core.decisions import Reason
-from kiosk.core.journal import RecordedEvent
+from kiosk.core.journal import as_dict
 from kiosk.core.session import Button
 from kiosk.door import Door, Handled, load_policy
 from kiosk.store import Store
@@ -28,12 +27,7 @@ BUTTONS = {"@done": Button.DONE, "@damaged": Button.DAMAGED}
 def scan(args: argparse.Namespace) -> int:
     store = Store(args.db)
     policy = load_policy(store)
-    try:
-        start = parse_time(args.at, policy.timezone) if args.at else datetime.now(UTC)
-    except BadTimeError as exc:
-        error(str(exc))
-        return 2
-    clock = ScriptedClock(start)
+    clock = ScriptedClock(parse_time(args.at, policy.timezone))
     door = Door(store, clock, policy=policy)
     for index, code in enumerate(args.codes):
         if index:
@@ -87,12 +81,7 @@ def _show(args: argparse.Namespace, code: str, handled: Handled) -> None:
 def loans(args: argparse.Namespace) -> int:
     store = Store(args.db)
     policy = load_policy(store)
-    try:
-        moment = parse_time(args.at, policy.timezone) if args.at else datetime.now(UTC)
-    except BadTimeError as exc:
-        error(str(exc))
-        return 2
-    today = moment.astimezone(ZoneInfo(policy.timezone)).date()
+    today = parse_time(args.at, policy.timezone).astimezone(ZoneInfo(policy.timezone)).date()
     rows = store.loans(card=args.reader, overdue_on=today if args.overdue else None)
     library = store.library
     for loan in rows:
@@ -123,30 +112,6 @@ def loans(args: argparse.Namespace) -> int:
     return 0
 
 
-def event_json(recorded: RecordedEvent) -> dict[str, Any]:
-    e, s = recorded.event, recorded.stamp
-    return {
-        "seq": recorded.seq,
-        "id": recorded.id,
-        "kiosk_id": recorded.kiosk_id,
-        "type": e.type.value,
-        "reason": e.reason.value,
-        "session_id": e.session_id,
-        "card": e.card,
-        "barcode": e.barcode,
-        "code": e.code,
-        "due": e.due.isoformat() if e.due else None,
-        "flags": [f.value for f in e.flags],
-        "wall_time": s.wall.isoformat(),
-        "clock_time": s.clock.isoformat(),
-        "mono_time": s.mono,
-        "boot_id": s.boot_id,
-        "clock_synced": s.clock_synced,
-        "prev_hash": recorded.prev_hash,
-        "hash": recorded.hash,
-    }
-
-
 def events(args: argparse.Namespace) -> int:
     store = Store(args.db)
     zone = ZoneInfo(load_policy(store).timezone) if store.policy_source() else UTC
@@ -154,7 +119,7 @@ def events(args: argparse.Namespace) -> int:
     for recorded in store.events():
         count += 1
         if args.json:
-            print_json(event_json(recorded))
+            print_json(as_dict(recorded))
             continue
         e = recorded.event
         when = recorded.stamp.wall.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")

@@ -42,10 +42,10 @@ class RecordedEvent:
     hash: str
 
 
-def _canonical(
+def _fields(
     seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
-) -> bytes:
-    body = {
+) -> dict[str, object]:
+    return {
         "seq": seq,
         "id": event_id,
         "kiosk_id": kiosk_id,
@@ -57,20 +57,32 @@ def _canonical(
         "code": event.code,
         "due": event.due.isoformat() if event.due else None,
         "flags": [f.value for f in event.flags],
-        "wall": stamp.wall.isoformat(),
-        "clock": stamp.clock.isoformat(),
-        "mono": repr(stamp.mono),
+        "wall_time": stamp.wall.isoformat(),
+        "clock_time": stamp.clock.isoformat(),
+        "mono_time": stamp.mono,  # JSON writes a float's shortest exact form (repr)
         "boot_id": stamp.boot_id,
         "clock_synced": stamp.clock_synced,
         "prev_hash": prev_hash,
     }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _canonical(fields: dict[str, object]) -> bytes:
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def as_dict(recorded: RecordedEvent) -> dict[str, object]:
+    """Everything an event holds, as plain values (``kiosk events --json``, and later the wire)."""
+    fields = _fields(
+        recorded.seq, recorded.id, recorded.kiosk_id, recorded.event, recorded.stamp,
+        recorded.prev_hash,
+    )  # fmt: skip
+    return {**fields, "hash": recorded.hash}
 
 
 def record(
     seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
 ) -> RecordedEvent:
-    digest = hashlib.sha256(_canonical(seq, event_id, kiosk_id, event, stamp, prev_hash))
+    digest = hashlib.sha256(_canonical(_fields(seq, event_id, kiosk_id, event, stamp, prev_hash)))
     return RecordedEvent(seq, event_id, kiosk_id, event, stamp, prev_hash, digest.hexdigest())
 
 
