@@ -1,4 +1,4 @@
-"""``kiosk scanners`` (here ``python -m hardware.probe``): list and watch, as documented."""
+"""``kiosk scanners``: list and watch, as documented, through the installed `kiosk` command."""
 
 from __future__ import annotations
 
@@ -22,14 +22,15 @@ from hardware.sources.serial_port import SerialPortInfo
 REPO = Path(__file__).resolve().parents[2]
 RECORDINGS = Path(__file__).parent / "recordings"
 WAIT = 10.0
+KIOSK = str(Path(sys.executable).parent / "kiosk")  # the console script installed beside python
 
 
 class Watch:
-    """``watch`` in a child process, its stdout and stderr read line by line on threads."""
+    """``kiosk scanners watch`` in a child process, its output read line by line on threads."""
 
     def __init__(self, *urls: str, stdin: int | None = subprocess.DEVNULL) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hardware.probe", "watch", *urls],
+            [KIOSK, "scanners", "watch", *urls],
             cwd=REPO,
             stdin=stdin,
             stdout=subprocess.PIPE,
