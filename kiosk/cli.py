@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk import __version__
 from kiosk.commands import circulation, demo, doctor, export, setup
 from kiosk.commands._output import BadTimeError
+from kiosk.commands.circulation import BadCodeError
 from kiosk.core.policy_file import PolicyError
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from kiosk.imports import MarcUnavailableError
@@ -139,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(p)
     _json_option(p)
+    p.add_argument(
+        "--rebuild-loans",
+        action="store_true",
+        help="first make the loan table what the journal says (it is only a projection of it)",
+    )
     p.set_defaults(run=doctor.doctor)
 
     p = command(
@@ -179,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, PolicyError, MarcUnavailableError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except BadTimeError as exc:
+    except (BadTimeError, BadCodeError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `kiosk events | head`

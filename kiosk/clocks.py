@@ -46,12 +46,12 @@ class ScriptedClock:
 
     def __init__(self, start: datetime, *, synced: bool = True, boot_id: str = "scripted") -> None:
         self.boot_id = boot_id
+        self.synced = synced  # a time the operator gave (`kiosk scan --at`) is trusted
         self._wall = start.astimezone(UTC)
         self._mono = 0.0
-        self._synced = synced
 
     def read(self) -> Reading:
-        return Reading(self._wall, self._mono, self._synced)
+        return Reading(self._wall, self._mono, self.synced)
 
     def advance(self, seconds: float) -> None:
         self._wall += timedelta(seconds=seconds)

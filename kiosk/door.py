@@ -29,6 +29,7 @@ from kiosk.core.session import (
     Tick,
     dangling_session_end,
     end_session,
+    session_expired,
     step,
 )
 from kiosk.store import Store, StoreError
@@ -69,6 +70,7 @@ class Door:
         self.policy = policy if policy is not None else load_policy(store)
         self.state = SessionState()
         self._ctx = Context(self.policy, store.library, new_id)
+        store.lock_door()
         # Checkpoints run while nobody is at the door (see tick), never inside a child's scan.
         store.defer_checkpoints()
         self._last_checkpoint = float("-inf")
@@ -81,18 +83,24 @@ class Door:
         return self._handle(lambda at: Press(button, at))
 
     def tick(self) -> Handled:
-        """Let time pass: ends an idle session; with nobody at the door, tidies the WAL."""
-        if self.state.session is None:
-            now = self.clock.read().mono
-            if now - self._last_checkpoint >= CHECKPOINT_SECONDS:
-                self.store.checkpoint()
-                self._last_checkpoint = now
-            return Handled(None, None, ())
-        return self._handle(lambda at: Tick(at))
+        """Let time pass: ends an idle session; with nobody at the door, tidies the WAL.
+
+        Called often by the screen's timer, so it opens a transaction only when a session has
+        really timed out.
+        """
+        now = self.clock.read().mono
+        if self.state.session is not None:
+            if not session_expired(self.state, now, self.policy):
+                return Handled(None, None, ())
+            return self._handle(lambda at: Tick(at))
+        if now - self._last_checkpoint >= CHECKPOINT_SECONDS:
+            self.store.checkpoint()
+            self._last_checkpoint = now
+        return Handled(None, None, ())
 
     def close(self, reason: Reason = Reason.SHUTDOWN) -> Handled:
         """End an open session on the way out (the kiosk stopping, `kiosk scan` finishing)."""
-        handled = self._commit(lambda _at: end_session(self.state, reason))
+        handled = self._commit(lambda at: end_session(self.state, reason, at))
         self.store.checkpoint()
         return handled
 
@@ -103,7 +111,7 @@ class Door:
         reading = self.clock.read()
         with self.store.transaction():
             # Read inside the transaction: nothing can be recorded between this and our write.
-            wall, _held = held_wall(reading.wall, self.store.last_wall_time())
+            wall = held_wall(reading.wall, reading.synced, self.store.last_wall_time())
             at = Instant(wall, reading.mono)
             result = decide(at)
             stamp = Stamp(wall, reading.wall, reading.mono, self.clock.boot_id, reading.synced)

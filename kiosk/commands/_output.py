@@ -30,18 +30,19 @@ def parse_time(text: str | None, timezone: str) -> datetime:
     """An ISO-8601 date or time (now if None); without an offset it is the library's local time."""
     if text is None:
         return datetime.now(UTC)
+    expected = "an ISO-8601 time between the years 2000 and 2100, such as 2026-11-23T12:15"
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         try:
             parsed = datetime.combine(date.fromisoformat(text.strip()), time(0))
         except ValueError:
-            raise BadTimeError(
-                f"--at: expected an ISO-8601 time such as 2026-11-23T12:15 or 2026-11-23, "
-                f"found {text!r}"
-            ) from None
+            raise BadTimeError(f"--at: expected {expected}, found {text!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+    if not 2000 <= parsed.year <= 2100:
+        # Also keeps every later step (a due date, @wait=86400) inside what dates can hold.
+        raise BadTimeError(f"--at: expected {expected}, found {text!r}")
     return parsed.astimezone(UTC)
 
 

@@ -7,14 +7,14 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.clocks import ScriptedClock
+from kiosk.clocks import TIMESYNC_FLAG, ScriptedClock
 from kiosk.commands._output import (
     decision_json,
     decision_text,
-    error,
     parse_time,
     print_json,
 )
+from kiosk.core.codes import clean_code, printable
 from kiosk.core.decisions import Reason
 from kiosk.core.journal import as_dict
 from kiosk.core.session import Button
@@ -24,39 +24,54 @@ from kiosk.store import Store
 BUTTONS = {"@done": Button.DONE, "@damaged": Button.DAMAGED}
 
 
-def scan(args: argparse.Namespace) -> int:
-    store = Store(args.db)
-    policy = load_policy(store)
-    clock = ScriptedClock(parse_time(args.at, policy.timezone))
-    door = Door(store, clock, policy=policy)
-    for index, code in enumerate(args.codes):
-        if index:
-            clock.advance(1)
-        if code.startswith("@wait="):
-            seconds = _seconds(code)
-            if seconds is None:
-                error(f"{code}: expected @wait=SECONDS with a number of seconds from 0 to 86400")
-                return 2
-            clock.advance(seconds)
-            _show(args, code, door.tick())
-        elif code in BUTTONS:
-            _show(args, code, door.press(BUTTONS[code]))
-        else:
-            _show(args, code, door.scan(code))
-    # Like the kiosk shutting down: a session still open is closed through the one way out.
-    closing = door.close(Reason.SHUTDOWN)
-    if closing.decision is not None and not args.json:
-        print(decision_text(closing.decision, args.lang))
-    store.close()
-    return 0
+class BadCodeError(ValueError):
+    """A pseudo-code (@wait=...) that cannot be done; reported as a usage error."""
 
 
-def _seconds(code: str) -> float | None:
+def wait_seconds(code: str) -> float | None:
+    """The pause an ``@wait=SECONDS`` asks for, None if ``code`` is not one; BadCodeError if bad."""
+    if not code.startswith("@wait="):
+        return None
     try:
         seconds = float(code.removeprefix("@wait="))
     except ValueError:
-        return None
-    return seconds if 0 <= seconds <= 86400 else None
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise BadCodeError(
+            f"{code}: expected @wait=SECONDS with a number of seconds from 0 to 86400"
+        )
+    return seconds
+
+
+def feed(door: Door, clock: ScriptedClock, code: str) -> Handled:
+    """One argument of `kiosk scan` (or a line of the demo): a scan, a button or a pause."""
+    seconds = wait_seconds(code)
+    if seconds is not None:
+        clock.advance(seconds)
+        return door.tick()
+    if code in BUTTONS:
+        return door.press(BUTTONS[code])
+    return door.scan(code)
+
+
+def scan(args: argparse.Namespace) -> int:
+    for code in args.codes:
+        wait_seconds(code)  # a bad pause is a usage error before anything is recorded
+    with Store(args.db) as store:
+        policy = load_policy(store)
+        # A time the operator gives is trusted; otherwise the system says whether it is synced.
+        synced = args.at is not None or TIMESYNC_FLAG.exists()
+        clock = ScriptedClock(parse_time(args.at, policy.timezone), synced=synced)
+        door = Door(store, clock, policy=policy)
+        for index, code in enumerate(args.codes):
+            if index:
+                clock.advance(1)
+            _show(args, code, feed(door, clock, code))
+        # Like the kiosk shutting down: a session still open is closed through the one way out.
+        closing = door.close(Reason.SHUTDOWN)
+        if closing.decision is not None and not args.json:
+            print(decision_text(closing.decision, args.lang))
+    return 0
 
 
 def _show(args: argparse.Namespace, code: str, handled: Handled) -> None:
@@ -67,7 +82,7 @@ def _show(args: argparse.Namespace, code: str, handled: Handled) -> None:
         if main is None and ended is not None:
             main, ended = ended, None
         obj = decision_json(main, args.lang) if main else {"outcome": "waited"}
-        obj["code"] = code  # the argument as given; decision.code is the cleaned form
+        obj["code"] = printable(code)  # the argument as given, made safe to print
         if ended is not None:
             obj["ended"] = decision_json(ended, args.lang)
         print_json(obj)
@@ -81,8 +96,15 @@ def _show(args: argparse.Namespace, code: str, handled: Handled) -> None:
 def loans(args: argparse.Namespace) -> int:
     store = Store(args.db)
     policy = load_policy(store)
+    card = None
+    if args.reader is not None:
+        card = clean_code(args.reader)
+        if card is None:
+            raise BadCodeError(
+                f"--reader: expected a card number, found {printable(args.reader)!r}"
+            )
     today = parse_time(args.at, policy.timezone).astimezone(ZoneInfo(policy.timezone)).date()
-    rows = store.loans(card=args.reader, overdue_on=today if args.overdue else None)
+    rows = store.loans(card=card, overdue_on=today if args.overdue else None)
     library = store.library
     for loan in rows:
         copy = library.copy(loan.barcode)

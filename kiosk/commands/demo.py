@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from kiosk.clocks import ScriptedClock
 from kiosk.commands._output import decision_text
-from kiosk.commands.circulation import BUTTONS
+from kiosk.commands.circulation import feed
 from kiosk.core.journal import verify_chain
 from kiosk.core.policy_file import parse_policy
-from kiosk.door import Door, Handled
+from kiosk.door import Door
 from kiosk.imports import read_catalog, read_roster
 from kiosk.koc import koc_lines
 from kiosk.store import Store
@@ -86,7 +86,7 @@ def _run(path: Path, language: str) -> int:
         moment = datetime.fromisoformat(when).replace(tzinfo=zone)
         clock.advance((moment - clock.read().wall).total_seconds())
         print(f"{moment:%m-%d %H:%M:%S}  {note_zh if zh else note_en}")
-        handled = _feed(door, clock, code)
+        handled = feed(door, clock, code)
         for decision in (handled.ended, handled.decision):
             if decision is not None:
                 print(f"                {decision_text(decision, language)}")
@@ -94,15 +94,6 @@ def _run(path: Path, language: str) -> int:
     _summary(store, policy.timezone, zh)
     store.close()
     return 0
-
-
-def _feed(door: Door, clock: ScriptedClock, code: str) -> Handled:
-    if code.startswith("@wait="):
-        clock.advance(float(code.removeprefix("@wait=")))
-        return door.tick()
-    if code in BUTTONS:
-        return door.press(BUTTONS[code])
-    return door.scan(code)
 
 
 def _summary(store: Store, timezone: str, zh: bool) -> None:

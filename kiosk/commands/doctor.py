@@ -3,30 +3,44 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from kiosk.commands._output import print_json
 from kiosk.core.journal import verify_chain
 from kiosk.core.policy_file import PolicyError
-from kiosk.door import NoPolicyError, load_policy
-from kiosk.store import Store
+from kiosk.door import load_policy
+from kiosk.store import Store, StoreError
+
+
+def _check(run: Callable[[], list[str]]) -> list[str]:
+    """A check's problems; a check that cannot even run (a damaged page) is one problem."""
+    try:
+        return run()
+    except (StoreError, PolicyError) as exc:
+        return [str(exc)]
+
+
+def _policy_problems(store: Store) -> list[str]:
+    load_policy(store)
+    return []
 
 
 def doctor(args: argparse.Namespace) -> int:
-    store = Store(args.db)
-    checks: list[tuple[str, list[str]]] = [
-        ("database file (PRAGMA integrity_check)", store.integrity_problems()),
-        (
-            "journal hash chain",
-            [f"event {b.seq}: {b.problem}" for b in verify_chain(store.events())],
-        ),
-        ("loan table matches the journal", store.projection_differences()),
-    ]
-    try:
-        load_policy(store)
-        checks.append(("policy", []))
-    except (NoPolicyError, PolicyError) as exc:
-        checks.append(("policy", [str(exc)]))
-    store.close()
+    with Store(args.db) as store:
+        if args.rebuild_loans:
+            changed = store.rebuild_loans()
+            print(f"loan table rebuilt from the journal: {changed} loan(s) corrected")
+        checks = [
+            ("database file (PRAGMA integrity_check)", _check(store.integrity_problems)),
+            (
+                "journal hash chain",
+                _check(
+                    lambda: [f"event {b.seq}: {b.problem}" for b in verify_chain(store.events())]
+                ),
+            ),
+            ("loan table matches the journal", _check(store.projection_differences)),
+            ("policy", _check(lambda: _policy_problems(store))),
+        ]
     failed = False
     for name, problems in checks:
         failed = failed or bool(problems)
@@ -36,4 +50,9 @@ def doctor(args: argparse.Namespace) -> int:
             print(f"{'ok  ' if not problems else 'FAIL'} {name}")
             for problem in problems:
                 print(f"     {problem}")
+    if failed and not args.json:
+        print(
+            "A loan table that does not match can be rebuilt with --rebuild-loans; a damaged "
+            "file or journal needs the librarian and a backup."
+        )
     return 1 if failed else 0

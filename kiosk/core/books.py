@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kiosk.core.decisions import Reason
 from kiosk.core.isbn import isbn13
 from kiosk.core.library import Library
-from kiosk.core.models import Copy, Loan, LoanType
+from kiosk.core.models import Copy, Loan, LoanType, Reader, Role
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,19 @@ def _copy_number(copy: Copy) -> tuple[int, str]:
     return (int(number) if number.isdigit() else 0, copy.barcode)
 
 
-def resolve_book(library: Library, code: str, *, holder: str | None) -> Resolved | Reason:
+def resolve_book(
+    library: Library, code: str, *, borrower: Reader | None, holder: str | None = None
+) -> Resolved | Reason:
     """The copy in the child's hand.
 
-    ``holder`` is the card of the open session (a borrow), or None (a return). An accession
-    barcode names its copy. An ISBN names one of the copies that carry only that ISBN: for a
-    borrow, the holder's own copy, else a free one, else the one lent longest ago (it must be
-    that one in hand); for a return, the oldest loan of it.
+    ``borrower`` is the reader of the open session (a borrow), or None (a return). An accession
+    barcode names its copy. An ISBN names one of the copies that carry only that ISBN:
+
+    - borrowing: the borrower's own copy (a child holding theirs is not taking a second one),
+      else a free one, else the one lent longest ago (it must be that one in hand). A teacher
+      taking a class set gets free copies first.
+    - returning: the copy on loan to ``holder`` (the reader who was just at the kiosk), else the
+      oldest loan of it.
     """
     copy = library.copy(code)
     if copy is not None:
@@ -43,18 +49,23 @@ def resolve_book(library: Library, code: str, *, holder: str | None) -> Resolved
         # The library labelled these copies: the cover ISBN does not say which one this is.
         return Reason.USE_LIBRARY_BARCODE
     loans = {c.barcode: library.loan(c.barcode) for c in copies}
-    if holder is not None:
-        for c in copies:
-            loan = loans[c.barcode]
-            if loan is not None and loan.card == holder:
-                return Resolved(c, loan)
-        for c in copies:
-            if c.active and c.loan_type is LoanType.LOAN and loans[c.barcode] is None:
-                return Resolved(c, None)
-    lent = [(loan, c) for c in copies if (loan := loans[c.barcode]) is not None and c.active]
-    if not lent:
-        lent = [(loan, c) for c in copies if (loan := loans[c.barcode]) is not None]
-    if lent:
-        loan, c = min(lent, key=lambda pair: (pair[0].borrowed_at, pair[0].event_seq))
-        return Resolved(c, loan)
-    return Resolved(copies[0], None)
+    card = borrower.card if borrower is not None else holder
+    own = [Resolved(c, loan) for c in copies if (loan := loans[c.barcode]) and loan.card == card]
+    free = [
+        Resolved(c, None)
+        for c in copies
+        if borrower is not None
+        and c.active
+        and c.loan_type is LoanType.LOAN
+        and loans[c.barcode] is None
+    ]
+    lent_longest = sorted(
+        ((loan, c) for c in copies if (loan := loans[c.barcode]) is not None),
+        key=lambda pair: (not pair[1].active, pair[0].borrowed_at, pair[0].event_seq),
+    )
+    lent = [Resolved(c, loan) for loan, c in lent_longest]
+    if borrower is not None and borrower.role is Role.TEACHER:
+        order = [*free, *own, *lent]
+    else:
+        order = [*own, *free, *lent]
+    return order[0] if order else Resolved(copies[0], None)

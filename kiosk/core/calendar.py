@@ -43,11 +43,12 @@ def loan_days(policy: Policy, role: Role) -> int:
 def due_date(policy: Policy, role: Role, borrowed_on: date) -> date:
     """Borrow day + loan days, moved on to the next open day, never after the term's last open day.
 
-    Borrowing itself only happens on a day inside the term (the rules refuse it otherwise).
+    Borrowing itself only happens up to the term's last open day (the rules refuse it after).
     """
     last = last_open_day(policy.term)
-    target = borrowed_on + timedelta(days=loan_days(policy, role))
-    if target >= last:
+    days = loan_days(policy, role)
+    if (last - borrowed_on).days <= days:
         return last
+    target = borrowed_on + timedelta(days=days)
     moved = next_open_day(policy.term, target)
     return last if moved is None or moved > last else moved

@@ -11,7 +11,7 @@ from kiosk.core.decisions import Decision, Event, EventType, Flag, Outcome, Reas
 from kiosk.core.library import Library
 from kiosk.core.models import Reader
 from kiosk.core.policy import Policy
-from kiosk.core.rules import allowance, borrow_refusal
+from kiosk.core.rules import borrow_refusal
 
 
 def borrow(
@@ -26,7 +26,7 @@ def borrow(
 ) -> tuple[Decision, tuple[Event, ...]]:
     copy = resolved.copy
     reader_loans = library.loans_of(reader.card)
-    reason = borrow_refusal(policy, reader, copy, reader_loans=reader_loans, local=local)
+    refusal = borrow_refusal(policy, reader, copy, reader_loans=reader_loans, local=local)
     base = Decision(
         code=code,
         outcome=Outcome.REFUSED,
@@ -37,14 +37,12 @@ def borrow(
         barcode=copy.barcode,
         title=copy.title,
     )
-    if reason is not None:
-        params: dict[str, str | int] = {}
-        allowed = allowance(policy, reader, local)
-        if reason is Reason.LIMIT_REACHED and not isinstance(allowed, Reason):
-            params["limit"] = allowed.limit
+    if refusal is not None:
+        reason, limit = refusal
         event = Event(
             EventType.REFUSAL, reason, session_id, card=reader.card, barcode=copy.barcode, code=code
         )
+        params: dict[str, str | int] = {} if limit is None else {"limit": limit}
         decision = replace(base, reason=reason, message_key=f"refused.{reason}", params=params)
         return decision, (event,)
 

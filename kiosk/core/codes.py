@@ -29,6 +29,6 @@ def clean_code(raw: str) -> str | None:
 def printable(raw: str, limit: int = 40) -> str:
     """A short, safe rendering of any text for messages and the journal."""
     shown = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else f"\\x{ord(ch):02x}" for ch in raw[:limit]
+        ch if unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in raw[:limit]
     )
     return shown + ("…" if len(raw) > limit else "")

@@ -57,7 +57,6 @@ class Flag(enum.StrEnum):
     TAKEN_FROM_OTHER = "taken_from_other"  # records said on loan to someone else
     NOT_ON_LOAN = "not_on_loan"  # a return of a copy the records had on the shelf
     LATE = "late"  # returned after its due date
-    UNKNOWN_COPY = "unknown_copy"  # a return of a code the catalogue does not know
     WITHDRAWN = "withdrawn"  # the copy is no longer in the catalogue
 
 

@@ -18,6 +18,9 @@ from kiosk.core.decisions import Event, EventType, Flag, Reason
 from kiosk.core.models import Loan
 
 GENESIS_HASH = "0" * 64
+# What the hash covers, and how it is written. Never change what a format hashes: journals already
+# written must keep verifying. A new field means a new format number, checked per event.
+JOURNAL_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ def _fields(
     seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
 ) -> dict[str, object]:
     return {
+        "format": JOURNAL_FORMAT,
         "seq": seq,
         "id": event_id,
         "kiosk_id": kiosk_id,

@@ -40,6 +40,13 @@ class Reader:
     grade: int | None = None
     active: bool = True
 
+    @property
+    def effective_grade(self) -> int | None:
+        """The grade the rules use: as given, else the class's."""
+        if self.grade is not None:
+            return self.grade
+        return self.class_name.grade if self.class_name is not None else None
+
 
 @dataclass(frozen=True)
 class Copy:

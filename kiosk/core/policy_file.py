@@ -115,23 +115,30 @@ class _Checker:
             return value.strip()
         return None
 
-    def integer(self, table: Mapping[str, object], name: str, key: str, default: int) -> int:
+    def integer(
+        self,
+        table: Mapping[str, object],
+        name: str,
+        key: str,
+        default: int,
+        maximum: int = 1000,  # no count or number of days in a school's policy comes near it
+    ) -> int:
         value = table.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.bad(key, "a whole number of 1 or more", value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+            self.bad(key, f"a whole number from 1 to {maximum}", value)
             return default
         return value
 
     def seconds(
         self, table: Mapping[str, object], name: str, key: str, default: float, *, above: bool
     ) -> float:
-        """A number of seconds: ``above`` zero, or zero and more."""
+        """A number of seconds: ``above`` zero, or zero and more; at most an hour."""
         value = table.get(name, default)
         number = float(value) if isinstance(value, int | float) else math.nan
         too_small = number <= 0 if above else number < 0
-        if isinstance(value, bool) or not math.isfinite(number) or too_small:
+        if isinstance(value, bool) or not math.isfinite(number) or too_small or number > 3600:
             expected = "above 0" if above else "of 0 or more"
-            self.bad(key, f"a number of seconds {expected}", value)
+            self.bad(key, f"a number of seconds {expected}, at most 3600", value)
             return default
         return number
 
@@ -298,7 +305,7 @@ class _Checker:
         by_role = self.table(table, "days_by_role", "loans.days_by_role", _ROLES)
         max_books = max_books or {}
         return LoanRules(
-            days=self.integer(table, "days", "loans.days", LoanRules.days),
+            days=self.integer(table, "days", "loans.days", LoanRules.days, maximum=366),
             overdue_blocks_borrowing=self.flag(
                 table, "overdue_blocks_borrowing", "loans.overdue_blocks_borrowing", True
             ),
@@ -322,7 +329,9 @@ class _Checker:
             ),
             days_by_role=MappingProxyType(
                 {
-                    role: self.integer(by_role, role, f"loans.days_by_role.{role}", LoanRules.days)
+                    role: self.integer(
+                        by_role, role, f"loans.days_by_role.{role}", LoanRules.days, maximum=366
+                    )
                     for role in _ROLES
                     if by_role is not None and role in by_role
                 }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from kiosk.core.books import Resolved, resolve_book
 from kiosk.core.circulation import borrow, give_back
@@ -23,6 +25,9 @@ from kiosk.core.policy import Policy
 
 # A child may press "this book is damaged" for this long after returning it.
 DAMAGE_REPORT_SECONDS = 120.0
+# A book scanned this soon after a reader's session ended is most likely that reader's return
+# (told "press Done, then scan it"): an ISBN-only return then prefers their copy.
+RECENT_READER_SECONDS = 60.0
 
 
 class ReaderRole(enum.StrEnum):
@@ -76,11 +81,18 @@ class LastReturn:
 
 
 @dataclass(frozen=True)
+class RecentReader:
+    card: str
+    left_mono: float
+
+
+@dataclass(frozen=True)
 class SessionState:
     session: OpenSession | None = None
     last_code: str | None = None
     last_code_mono: float = float("-inf")
     last_return: LastReturn | None = None
+    recent_reader: RecentReader | None = None
 
 
 @dataclass(frozen=True)
@@ -115,11 +127,11 @@ def step(state: SessionState, inp: Input, ctx: Context) -> Step:
     return replace(result, ended=ended, events=(*end_events, *result.events))
 
 
-def end_session(state: SessionState, reason: Reason) -> Step:
+def end_session(state: SessionState, reason: Reason, at: Instant) -> Step:
     """Close the open session from outside (shutdown, a helper card); no-op if none is open."""
     if state.session is None:
         return Step(state, None)
-    new_state, decision, events = _end(state, reason)
+    new_state, decision, events = _end(state, reason, at.mono)
     return Step(new_state, decision, events=events)
 
 
@@ -128,8 +140,14 @@ def dangling_session_end(session_id: str, card: str) -> Event:
     return Event(EventType.SESSION_ENDED, Reason.RESTART, session_id=session_id, card=card)
 
 
-def _end(state: SessionState, reason: Reason) -> tuple[SessionState, Decision, tuple[Event, ...]]:
-    """The one way out of a session."""
+def _end(
+    state: SessionState, reason: Reason, mono: float
+) -> tuple[SessionState, Decision, tuple[Event, ...]]:
+    """The one way out of a session.
+
+    The last code read is kept: a book left lying under the scanner must not turn into a
+    return the moment the session it was borrowed in ends.
+    """
     session = state.session
     assert session is not None
     event = Event(EventType.SESSION_ENDED, reason, session_id=session.id, card=session.reader.card)
@@ -141,25 +159,29 @@ def _end(state: SessionState, reason: Reason) -> tuple[SessionState, Decision, t
         reader=session.reader.card,
         given_name=session.reader.given_name,
     )
-    # A new visit starts afresh: the same book scanned right after "Done" is a new act, not a
-    # double read.
-    return replace(state, session=None, last_code=None), decision, (event,)
+    recent = RecentReader(session.reader.card, mono)
+    return replace(state, session=None, recent_reader=recent), decision, (event,)
+
+
+def session_expired(state: SessionState, mono: float, policy: Policy) -> bool:
+    """Whether the open session has been idle for ``session.idle_seconds`` by now."""
+    session = state.session
+    return session is not None and mono - session.last_activity >= policy.idle_seconds
 
 
 def _idle_timeout(
     state: SessionState, at: Instant, policy: Policy
 ) -> tuple[SessionState, Decision, tuple[Event, ...]] | None:
-    session = state.session
-    if session is None or at.mono - session.last_activity < policy.idle_seconds:
+    if not session_expired(state, at.mono, policy):
         return None
-    return _end(state, Reason.IDLE_TIMEOUT)
+    return _end(state, Reason.IDLE_TIMEOUT, at.mono)
 
 
 def _press(state: SessionState, press: Press, ctx: Context) -> Step:
     if press.button is Button.DONE:
         if state.session is None:
             return Step(state, _plain("", Outcome.IGNORED, Reason.NO_SESSION))
-        new_state, decision, events = _end(state, Reason.FINISHED)
+        new_state, decision, events = _end(state, Reason.FINISHED, press.at.mono)
         return Step(new_state, decision, events=events)
     # DAMAGED: only for the copy just returned here, once.
     last = state.last_return
@@ -207,7 +229,17 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
         event = Event(EventType.REFUSAL, Reason.UNKNOWN_READER, session_id, card=card, code=code)
         return Step(state, _plain(code, Outcome.REFUSED, Reason.UNKNOWN_READER), events=(event,))
 
-    resolved = resolve_book(ctx.library, code, holder=session.reader.card if session else None)
+    # The reader as the store has them now: a roster import may have changed them mid-visit.
+    borrower = None
+    if session is not None:
+        borrower = ctx.library.reader(session.reader.card) or replace(session.reader, active=False)
+    recent = state.recent_reader
+    holder = (
+        recent.card
+        if recent is not None and scan.at.mono - recent.left_mono <= RECENT_READER_SECONDS
+        else None
+    )
+    resolved = resolve_book(ctx.library, code, borrower=borrower, holder=holder)
     if isinstance(resolved, Reason):
         reason = resolved
         if reason is Reason.UNKNOWN_COPY and scan.role is ReaderRole.ANY and session is None:
@@ -215,16 +247,11 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
             reason = Reason.UNKNOWN_CODE
         event = Event(EventType.REFUSAL, reason, session_id, card=card, code=code)
         return Step(state, _plain(code, Outcome.REFUSED, reason), events=(event,))
-    if session is None:
+    if session is None or borrower is None:
         return _return(state, code, resolved, scan.at, ctx)
+    local = local_time(scan.at, ctx.policy.timezone)
     decision, events = borrow(
-        ctx.policy,
-        ctx.library,
-        session.reader,
-        resolved,
-        code,
-        local_time(scan.at, ctx.policy.timezone),
-        session_id=session.id,
+        ctx.policy, ctx.library, borrower, resolved, code, local, session_id=session.id
     )
     return Step(state, decision, events=events)
 
@@ -238,7 +265,7 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
     end_events: tuple[Event, ...] = ()
     if session is not None:
         # Another child is at the door: the open session is closed before anything else.
-        state, ended, end_events = _end(state, Reason.PREEMPTED)
+        state, ended, end_events = _end(state, Reason.PREEMPTED, at.mono)
     if not reader.active:
         event = Event(EventType.REFUSAL, Reason.INACTIVE_READER, card=reader.card, code=code)
         decision = replace(
@@ -254,15 +281,7 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
 
 def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) -> Decision:
     policy = ctx.policy
-    term_start = local_time(at, policy.timezone).replace(
-        year=policy.term.start.year,
-        month=policy.term.start.month,
-        day=policy.term.start.day,
-        hour=0,
-        minute=0,
-        second=0,
-        microsecond=0,
-    )
+    term_start = datetime.combine(policy.term.start, time(0), ZoneInfo(policy.timezone))
     read = ctx.library.checkouts_since(reader.card, term_start)
     # The reading target is for pupils (学生人均每学期借书不少于10本), not for teachers.
     target = policy.books_per_term or 0 if reader.role is Role.STUDENT else 0

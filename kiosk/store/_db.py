@@ -19,8 +19,11 @@ class StoreError(Exception):
 
 
 def connect(path: Path, *, must_exist: bool) -> Database:
-    if must_exist and not path.exists():
+    if must_exist and not path.is_file():
         raise StoreError(f"{path}: no kiosk database here; create one with `kiosk init`")
+    if must_exist and path.stat().st_size == 0:
+        # Opening it would turn an empty file into an empty database: leave it as it is.
+        raise StoreError(f"{path}: empty file, not a kiosk database; create one with `kiosk init`")
     if not must_exist and not path.parent.exists():
         raise StoreError(f"{path.parent}: folder does not exist")
     try:

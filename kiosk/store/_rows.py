@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from kiosk.core.journal import RecordedEvent, Stamp, event_from_columns
 from kiosk.core.models import ClassName, Copy, Loan, LoanType, Reader, Role
+from kiosk.store._time import iso
 
 EVENT_COLUMNS = (
     "seq, id, kiosk_id, type, reason, session_id, card, barcode, code, due, flags, "
@@ -87,7 +88,7 @@ def event_values(recorded: RecordedEvent) -> tuple[object, ...]:
     return (
         recorded.seq, recorded.id, recorded.kiosk_id, e.type.value, e.reason.value,
         e.session_id, e.card, e.barcode, e.code, e.due.isoformat() if e.due else None,
-        ",".join(f.value for f in e.flags), s.wall.isoformat(), s.clock.isoformat(), s.mono,
+        ",".join(f.value for f in e.flags), iso(s.wall), iso(s.clock), s.mono,
         s.boot_id, int(s.clock_synced), recorded.prev_hash, recorded.hash,
     )  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from kiosk.core.decisions import Event, EventType
 from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, project, record
@@ -36,6 +37,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._door_lock: TextIO | None = None
         self._db = connect(path, must_exist=True)
         self._guard(self._check_schema)
         self.library = SqliteLibrary(self._db.conn)
@@ -58,7 +60,36 @@ class Store:
         return cls(path)
 
     def close(self) -> None:
+        if self._door_lock is not None:
+            self._door_lock.close()  # closing the file releases the lock
+            self._door_lock = None
         self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def lock_door(self) -> None:
+        """Claim the door: one program at a time decides scans on this file.
+
+        Two doors on one file would each believe they own the open session (and end each
+        other's). The lock is a ``flock`` on a file beside the database; the system releases it
+        when the process dies, so a crash never leaves it stuck.
+        """
+        if self._door_lock is not None:
+            return
+        lock = self.path.with_name(self.path.name + ".door-lock").open("a")
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise StoreError(
+                f"{self.path}: another program is running this kiosk's door "
+                "(the touchscreen app or a `kiosk scan`); stop it first"
+            ) from None
+        self._door_lock = lock
 
     def _check_schema(self) -> None:
         pending = migrations.pending(self._db)
@@ -141,11 +172,36 @@ class Store:
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row else None
 
+    def rebuild_loans(self) -> int:
+        """Make the loan table what the journal says, in one transaction; the changes made."""
+        with self.transaction():
+            changed = len(self.projection_differences())
+            expected = project(self.events())
+            conn = self._db.conn
+            conn.execute("DELETE FROM loans")
+            conn.executemany(
+                "INSERT INTO loans (barcode, card, borrowed_at, due, event_seq) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        loan.barcode,
+                        loan.card,
+                        iso(loan.borrowed_at),
+                        loan.due.isoformat(),
+                        loan.event_seq,
+                    )
+                    for loan in expected.values()
+                ],
+            )
+        return changed
+
     def events(self, after_seq: int = 0) -> Iterator[RecordedEvent]:
-        rows = self._db.conn.execute(
-            f"SELECT {_rows.EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (after_seq,)
-        )
-        return (_rows.recorded_event(r) for r in rows)
+        sql = f"SELECT {_rows.EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq"
+        try:
+            for row in self._db.conn.execute(sql, (after_seq,)):
+                yield _rows.recorded_event(row)
+        except sqlite3.DatabaseError as exc:  # a damaged page met half-way through
+            raise StoreError(describe(self.path, exc)) from exc
 
     def loans(self, card: str | None = None, overdue_on: date | None = None) -> list[Loan]:
         sql, params = f"{_LOAN} WHERE 1", []
@@ -153,7 +209,9 @@ class Store:
             sql, params = sql + " AND card = ?", [card]
         if overdue_on is not None:
             sql, params = sql + " AND due < ?", [*params, overdue_on.isoformat()]
-        rows = self._db.conn.execute(sql + " ORDER BY due, card, barcode", params)
+        rows = self._guard(
+            lambda: self._db.conn.execute(sql + " ORDER BY due, card, barcode", params).fetchall()
+        )
         return [_rows.loan(r) for r in rows]
 
     def open_session(self) -> tuple[str, str] | None:
@@ -181,7 +239,7 @@ class Store:
         return problems
 
     def integrity_problems(self) -> list[str]:
-        rows = self._db.conn.execute("PRAGMA integrity_check").fetchall()
+        rows = self._guard(lambda: self._db.conn.execute("PRAGMA integrity_check").fetchall())
         return [] if [tuple(r) for r in rows] == [("ok",)] else [str(r[0]) for r in rows]
 
     # -- reference data --------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_events_lists_the_journal_in_order(db: Path, run: Run) -> None:
 def test_export_koc(db: Path, run: Run, tmp_path: Path) -> None:
     scan_json(
         run, db, "2026-11-23T12:15:00.250+08:00",
-        "202430101", "0001002", "@done", "0001002", "202430201", "9787419254125",
+        "202430101", "0001002", "@done", "@wait=4", "0001002", "202430201", "9787419254125",
     )  # fmt: skip
     target = tmp_path / "out.koc"
     assert run("export", "koc", "--db", db, "-o", target)[0] == 0
@@ -146,8 +146,8 @@ def test_export_koc(db: Path, run: Run, tmp_path: Path) -> None:
     assert lines[0] == "Version=1.0\tGenerator=school-library-kiosk\tGeneratorVersion=0.1.0"
     assert lines[1:] == [
         "2026-11-23 12:15:01 250\tissue\t202430101\t0001002",
-        "2026-11-23 12:15:03 250\treturn\t0001002",
-        "2026-11-23 12:15:05 250\tissue\t202430201\t9787419254125",  # the label Koha knows
+        "2026-11-23 12:15:08 250\treturn\t0001002",
+        "2026-11-23 12:15:10 250\tissue\t202430201\t9787419254125",  # the label Koha knows
     ]
 
 
@@ -285,3 +285,59 @@ def test_the_console_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0 and "kiosk init" in result.stdout
+
+
+def test_doctor_reports_a_damaged_file_without_a_traceback(db: Path, run: Run) -> None:
+    for minute in range(10, 40):
+        scan_json(
+            run, db, f"2026-11-23T12:{minute}", "T0001", "0001010", "@done", "@wait=9", "0001010"
+        )
+    size = db.stat().st_size
+    assert size > 8 * 4096
+    with db.open("r+b") as f:  # a bad sector in the middle of the file
+        f.seek(size // 2 // 4096 * 4096)
+        f.write(b"\xde\xad" * 2048)
+    status, out, err = run("doctor", "--db", db)
+    assert status == 1
+    assert "FAIL database file" in out
+    assert "Traceback" not in out + err
+
+
+def test_doctor_rebuilds_a_hand_edited_loan_table(db: Path, run: Run) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM loans")  # someone "tidied up" with a SQLite tool
+    assert run("doctor", "--db", db)[0] == 1
+    status, out, _ = run("doctor", "--db", db, "--rebuild-loans")
+    assert status == 0
+    assert "1 loan(s) corrected" in out
+    _, out, _ = run("loans", "--db", db, "--json")
+    assert json.loads(out)["barcode"] == "0001002"
+
+
+@pytest.mark.parametrize(
+    "at", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00+14:00", "1970-01-01", "2026-13-01"]
+)
+def test_an_impossible_time_is_a_usage_error(db: Path, run: Run, at: str) -> None:
+    status, _, err = run("scan", "--db", db, "--at", at, "0001002")
+    assert status == 2 and "--at" in err and "Traceback" not in err
+    assert run("events", "--db", db, "--json")[1] == ""  # nothing was recorded
+
+
+def test_hostile_arguments_get_answers_not_tracebacks(db: Path, run: Run) -> None:
+    hostile = "\udcff\x1b[2J"  # undecodable bytes in argv arrive as lone surrogates
+    status, out, err = run("scan", "--db", db, "--at", "2026-11-23T12:15", "--json", hostile)
+    assert status == 0
+    answer = json.loads(out)
+    assert (answer["outcome"], answer["reason"]) == ("refused", "unknown_code")
+    assert answer["code"] == "\\udcff\\x1b[2J"  # shown, never echoed raw to a terminal
+    status, _, err = run("loans", "--db", db, "--reader", "\udcff")
+    assert status == 2 and "--reader" in err
+    status, _, err = run("scan", "--db", db, "@wait=forever")
+    assert status == 2 and "@wait" in err
+
+
+def test_a_future_time_once_recorded_does_not_block_borrowing(db: Path, run: Run) -> None:
+    scan_json(run, db, "2027-03-01T12:15", "202430101")  # a mistyped --at
+    lines = scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
+    assert lines[1]["outcome"] == "borrowed"

@@ -29,7 +29,7 @@ def test_clean_code_is_printable_and_short_or_nothing(raw: str) -> None:
 def test_printable_never_shows_control_characters(raw: str) -> None:
     shown = printable(raw)
     assert all(unicodedata.category(ch)[0] != "C" for ch in shown)
-    assert len(shown) <= 40 * 4 + 1
+    assert len(shown) <= 40 * 10 + 1  # at worst each one is written \U0001xxxx
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_junk_in_a_session_is_refused_with_a_reason_and_changes_no_loan(
     assert school.store.loans() == before
     last = list(school.store.events())[-1].event
     assert last.type is EventType.REFUSAL and last.reason is reason
-    assert last.code is not None and len(last.code) <= 41
+    assert last.code is not None and len(last.code) <= 40 * 10 + 1
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

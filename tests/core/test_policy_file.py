@@ -138,24 +138,29 @@ def test_class_names_in_windows_are_normalised() -> None:
         (
             "max_books = 1                        # unstaffed",
             "max_books = 0                        # unstaffed",
-            "windows[0].max_books: expected a whole number of 1 or more, found 0",
+            "windows[0].max_books: expected a whole number from 1 to 1000, found 0",
         ),
         (
             "grade_3 = 2",
             "grade_3 = 0",
-            "loans.max_books.grade_3: expected a whole number of 1 or more, found 0",
+            "loans.max_books.grade_3: expected a whole number from 1 to 1000, found 0",
         ),
         ("grade_3 = 2", "grade_7 = 2", "loans.max_books.grade_7: unknown key"),
         (
             "teacher = 10",
             "teacher = true",
-            "loans.max_books.teacher: expected a whole number of 1 or more, found true",
+            "loans.max_books.teacher: expected a whole number from 1 to 1000, found true",
         ),
-        ("days = 14", "days = 0", "loans.days: expected a whole number of 1 or more, found 0"),
+        ("days = 14", "days = 0", "loans.days: expected a whole number from 1 to 366, found 0"),
+        (
+            "days = 14",
+            "days = 100000000000",
+            "loans.days: expected a whole number from 1 to 366, found 100000000000",
+        ),
         (
             "teacher = 30",
             'teacher = "30"',
-            'loans.days_by_role.teacher: expected a whole number of 1 or more, found "30"',
+            'loans.days_by_role.teacher: expected a whole number from 1 to 366, found "30"',
         ),
         (
             'classes = ["6-1", "6-2"]',
@@ -213,12 +218,13 @@ def test_class_names_in_windows_are_normalised() -> None:
         (
             "idle_seconds = 20",
             "idle_seconds = 0",
-            "session.idle_seconds: expected a number of seconds above 0, found 0",
+            "session.idle_seconds: expected a number of seconds above 0, at most 3600, found 0",
         ),
         (
             "duplicate_scan_seconds = 3",
             "duplicate_scan_seconds = -1",
-            "loans.duplicate_scan_seconds: expected a number of seconds of 0 or more, found -1",
+            "loans.duplicate_scan_seconds: expected a number of seconds of 0 or more, "
+            "at most 3600, found -1",
         ),
         (
             "overdue_blocks_borrowing = true",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date
+from datetime import UTC, date, time
 
 import pytest
 
 from kiosk.core.calendar import due_date, is_open_day
 from kiosk.core.decisions import Reason
 from kiosk.core.models import Copy, Loan, LoanType, Role
-from kiosk.core.policy import OutsideWindows, Policy
+from kiosk.core.policy import OutsideWindows, Policy, Weekday, Window
 from kiosk.core.rules import borrow_refusal
 from tests.conftest import COPIES, READERS, example_policy, local
 
@@ -111,7 +111,7 @@ def test_borrow_rules(
     refusal = borrow_refusal(
         policy, READER[card], COPY[barcode], reader_loans=loans, local=local(when)
     )
-    assert refusal is expected
+    assert (refusal[0] if refusal else None) is expected
 
 
 def test_a_reference_book_is_refused_even_when_everything_else_would_refuse() -> None:
@@ -119,7 +119,7 @@ def test_a_reference_book_is_refused_even_when_everything_else_would_refuse() ->
     refusal = borrow_refusal(
         POLICY, READER["S42"], copy, reader_loans=[], local=local("2026-11-28 03:00")
     )
-    assert refusal is Reason.NOT_FOR_LOAN
+    assert refusal == (Reason.NOT_FOR_LOAN, None)
 
 
 # (why, role, borrow day, expected due date)
@@ -149,3 +149,34 @@ def test_make_up_days_and_holidays() -> None:
     assert not is_open_day(term, date(2026, 10, 1))  # National Day
     assert not is_open_day(term, date(2026, 11, 29))  # an ordinary Sunday
     assert not is_open_day(term, date(2027, 1, 25))  # after the term
+
+
+def test_nothing_is_lent_after_the_last_day_books_come_back() -> None:
+    # The term ends on a Sunday: its last open day is Friday 22 Jan.
+    policy = replace(POLICY, term=replace(POLICY.term, end=date(2027, 1, 24)))
+    saturday = local("2027-01-23 10:00")
+    refusal = borrow_refusal(policy, READER["T1"], COPY["B2"], reader_loans=[], local=saturday)
+    assert refusal == (Reason.OUTSIDE_TERM, None)
+    friday = local("2027-01-22 10:00")
+    assert borrow_refusal(policy, READER["T1"], COPY["B2"], reader_loans=[], local=friday) is None
+
+
+def test_overlapping_windows_keep_the_strictest_limit() -> None:
+    catch_all = Window("全天", frozenset(Weekday), time(8, 0), time(17, 0), grades=frozenset({3}))
+    policy = replace(POLICY, windows=(*POLICY.windows, catch_all))
+    held = [loan("B3", "S31", "2026-12-07")]
+    lunchtime = local("2026-11-23 12:15")  # the Monday window says one book each
+    refusal = borrow_refusal(policy, READER["S31"], COPY["B2"], reader_loans=held, local=lunchtime)
+    assert refusal == (Reason.LIMIT_REACHED, 1)
+    afternoon = local("2026-11-23 16:00")  # only the catch-all: the grade's two books
+    assert (
+        borrow_refusal(policy, READER["S31"], COPY["B2"], reader_loans=held, local=afternoon)
+        is None
+    )
+
+
+def test_an_inactive_reader_borrows_nothing() -> None:
+    refusal = borrow_refusal(
+        POLICY, READER["GONE"], COPY["B2"], reader_loans=[], local=local("2026-11-23 12:15")
+    )
+    assert refusal == (Reason.INACTIVE_READER, None)

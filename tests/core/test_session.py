@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
 from kiosk.core.session import Button, ReaderRole
-from tests.conftest import ISBN_ONLY, School
+from kiosk.door import Door
+from kiosk.store import Store, StoreError
+from tests.conftest import ISBN_ONLY, READERS, School
 
 
 def _types(school: School) -> list[tuple[str, str]]:
@@ -24,6 +28,7 @@ def test_a_book_scanned_with_no_session_is_a_return(school: School) -> None:
     school.scan("S31")
     school.scan("B2")
     school.press(Button.DONE)
+    school.clock.advance(10)
     returned = school.scan("B2")
     assert returned.outcome is Outcome.RETURNED
     assert returned.reader is None  # the screen never shows whose book it was
@@ -108,6 +113,25 @@ def test_the_same_code_read_again_within_the_window_is_ignored(school: School) -
     assert later.reason is Reason.ALREADY_ON_LOAN_TO_YOU
 
 
+def test_a_book_lying_under_the_scanner_is_never_returned_by_itself(school: School) -> None:
+    school.scan("S31")
+    assert school.scan("B2").outcome is Outcome.BORROWED
+    # Read again every second, long past the idle timeout that ends the session.
+    for _ in range(int(school.door.policy.idle_seconds) * 3):
+        handled = school.handle("B2")
+        assert handled.decision is not None
+        assert handled.decision.reason is Reason.DUPLICATE_SCAN
+    assert [loan.barcode for loan in school.store.loans(card="S31")] == ["B2"]
+
+
+def test_the_same_book_right_after_done_is_a_double_read(school: School) -> None:
+    school.scan("S31")
+    school.scan("B2")
+    school.press(Button.DONE)
+    assert school.scan("B2").reason is Reason.DUPLICATE_SCAN
+    assert [loan.barcode for loan in school.store.loans()] == ["B2"]
+
+
 def test_a_card_lying_on_the_reader_stays_ignored(school: School) -> None:
     school.scan("S31")
     for _ in range(10):  # one read a second, each within the window of the previous one
@@ -132,6 +156,7 @@ def test_damage_is_reported_for_the_book_just_returned_once(school: School) -> N
     school.scan("S31")
     school.scan("B2")
     school.press(Button.DONE)
+    school.clock.advance(10)
     school.scan("B2")
     report = school.press(Button.DAMAGED)
     assert (report.outcome, report.barcode) == (Outcome.DAMAGE_REPORTED, "B2")
@@ -218,15 +243,45 @@ def test_isbn_only_copies_are_lent_one_after_the_other(school: School) -> None:
     assert (first.barcode, second.barcode) == (f"{ISBN_ONLY}#1", f"{ISBN_ONLY}#2")
 
 
-def test_an_isbn_return_matches_the_oldest_loan(school: School) -> None:
+def test_an_isbn_return_long_after_any_visit_matches_the_oldest_loan(school: School) -> None:
     school.scan("S31")
     school.scan(ISBN_ONLY)
     school.scan("S32")
     school.scan(ISBN_ONLY)
     school.press(Button.DONE)
+    school.clock.advance(600)
     returned = school.scan(ISBN_ONLY)
     assert returned.barcode == f"{ISBN_ONLY}#1"
     assert [loan.card for loan in school.store.loans()] == ["S32"]
+
+
+def test_an_isbn_return_right_after_your_visit_returns_your_copy(school: School) -> None:
+    school.scan("S32")
+    school.scan(ISBN_ONLY)  # S32 has #1, the older loan
+    school.scan("S31")
+    school.scan(ISBN_ONLY)  # S31 has #2
+    school.clock.advance(10)
+    school.scan("S31")  # she comes back to return it, taps her card first, as children do
+    refused = school.scan(ISBN_ONLY)
+    assert refused.reason is Reason.ALREADY_ON_LOAN_TO_YOU  # "press Done, then scan it"
+    school.press(Button.DONE)
+    school.clock.advance(5)
+    returned = school.scan(ISBN_ONLY)
+    assert returned.barcode == f"{ISBN_ONLY}#2"
+    assert [(loan.barcode, loan.card) for loan in school.store.loans()] == [
+        (f"{ISBN_ONLY}#1", "S32")
+    ]
+
+
+def test_a_teacher_takes_a_class_set_of_isbn_only_copies(school: School) -> None:
+    school.scan("T1")
+    first = school.scan(ISBN_ONLY)
+    school.clock.advance(5)
+    second = school.scan(ISBN_ONLY)
+    school.clock.advance(5)
+    third = school.scan(ISBN_ONLY)
+    assert (first.barcode, second.barcode) == (f"{ISBN_ONLY}#1", f"{ISBN_ONLY}#2")
+    assert third.reason is Reason.ALREADY_ON_LOAN_TO_YOU  # no free copy is left
 
 
 def test_a_third_reader_takes_the_oldest_loaned_isbn_copy(school: School) -> None:
@@ -252,6 +307,7 @@ def test_greeting_counts_books_this_term(school: School) -> None:
     school.scan("S31")
     school.scan("B2")
     school.press(Button.DONE)
+    school.clock.advance(10)
     school.scan("B2")
     school.clock.advance(10)
     greeting = school.scan("S31")
@@ -264,8 +320,9 @@ def test_a_wall_clock_behind_the_journal_is_not_used_for_due_dates(school: Schoo
     school.scan("S31")
     school.scan("B2")
     school.press(Button.DONE)
-    # A power cut: the Pi comes back thinking it is the summer before.
+    # A power cut: the Pi comes back thinking it is the summer before, with no network.
     school.go_to("2026-06-01 12:15")
+    school.clock.synced = False
     school.restart()
     school.scan("S32")
     school.clock.advance(1)
@@ -274,3 +331,35 @@ def test_a_wall_clock_behind_the_journal_is_not_used_for_due_dates(school: Schoo
     walls = [e.stamp.wall for e in events]
     assert walls == sorted(walls)
     assert events[-1].stamp.clock < events[-1].stamp.wall  # the raw reading is kept too
+    assert not events[-1].stamp.clock_synced
+
+
+def test_a_synchronised_clock_is_believed_after_a_time_in_the_future(school: School) -> None:
+    # One boot with a clock a year ahead recorded events in 2027 ...
+    school.go_to("2027-11-22 12:15")
+    school.scan("S31")
+    school.press(Button.DONE)
+    # ... then the network set the clock right: borrowing works again at once.
+    school.go_to("2026-11-23 12:20")
+    school.restart()
+    school.scan("S31")
+    assert school.scan("B2").outcome is Outcome.BORROWED
+    assert school.store.loans()[0].due.isoformat() == "2026-12-07"
+
+
+def test_a_reader_made_inactive_during_their_visit_borrows_nothing(school: School) -> None:
+    school.scan("S31")
+    remaining = [r for r in READERS if r.card != "S31"]
+    school.store.import_readers(remaining)  # the roster changed while she was at the kiosk
+    decision = school.scan("B2")
+    assert decision.reason is Reason.INACTIVE_READER
+    assert school.store.loans() == []
+
+
+def test_two_doors_cannot_run_on_one_file(school: School) -> None:
+    other = Store(school.store.path)
+    try:
+        with pytest.raises(StoreError, match="another program is running this kiosk's door"):
+            Door(other, school.clock, policy=school.door.policy)
+    finally:
+        other.close()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.core.journal import project, verify_chain
+from kiosk.core.decisions import Event, EventType, Flag, Reason
+from kiosk.core.journal import GENESIS_HASH, Stamp, project, record, verify_chain
 from kiosk.core.session import Button
 from kiosk.store import StoreError
 from tests.conftest import COPIES, ISBN_ONLY, READERS, School, example_policy, make_school
 
 POLICY = example_policy()
+PINNED_HASH = "ea3f0f22b10fc6436a8e7f15d45a8559eb13c4d02204ce654c984b06a3d90f8d"
 
 
 def _borrow_and_return(school: School) -> None:
@@ -130,3 +133,17 @@ def test_rebuilding_the_loans_from_the_journal_gives_the_same_table(
             assert all(loan.event_seq in checkouts for loan in table.values())
         finally:
             school.store.close()
+
+
+def test_the_hashed_form_of_an_event_never_changes() -> None:
+    # Pinned: if this fails, every journal already written would read as tampered.
+    wall = datetime(2026, 11, 23, 4, 15, 1, 250000, tzinfo=UTC)
+    event = Event(
+        EventType.CHECKOUT, Reason.OK, "session-1", card="202430101", barcode="0001002",
+        due=date(2026, 12, 7), flags=(Flag.TAKEN_FROM_OTHER,),
+    )  # fmt: skip
+    stamp = Stamp(wall, wall, 12.5, "boot-1", True)
+    recorded = record(
+        7, "0b5ee3d6-6a4c-4b0a-9a55-2f1c7a1e9d10", "door-1", event, stamp, GENESIS_HASH
+    )
+    assert recorded.hash == PINNED_HASH
