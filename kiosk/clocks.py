@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
+
+from kiosk.core.clock import Reading
 
 # systemd-timesyncd creates this file once the clock has been synchronised over the network.
 TIMESYNC_FLAG = Path("/run/systemd/timesync/synchronized")
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
-@dataclass(frozen=True)
-class Reading:
-    wall: datetime  # aware UTC
-    mono: float
-    synced: bool
-
-
 class Clock(Protocol):
-    boot_id: str
-
     def read(self) -> Reading: ...
 
 
@@ -38,7 +30,7 @@ class SystemClock:
         self.boot_id = current_boot_id()
 
     def read(self) -> Reading:
-        return Reading(datetime.now(UTC), time.monotonic(), TIMESYNC_FLAG.exists())
+        return Reading(datetime.now(UTC), time.monotonic(), TIMESYNC_FLAG.exists(), self.boot_id)
 
 
 class ScriptedClock:
@@ -51,7 +43,7 @@ class ScriptedClock:
         self._mono = 0.0
 
     def read(self) -> Reading:
-        return Reading(self._wall, self._mono, self.synced)
+        return Reading(self._wall, self._mono, self.synced, self.boot_id)
 
     def advance(self, seconds: float) -> None:
         self._wall += timedelta(seconds=seconds)

@@ -111,10 +111,10 @@ class Door:
         reading = self.clock.read()
         with self.store.transaction():
             # Read inside the transaction: nothing can be recorded between this and our write.
-            wall = held_wall(reading.wall, reading.synced, self.store.last_wall_time())
+            wall = held_wall(reading, self.store.last_reading())
             at = Instant(wall, reading.mono)
             result = decide(at)
-            stamp = Stamp(wall, reading.wall, reading.mono, self.clock.boot_id, reading.synced)
+            stamp = Stamp(wall, reading.wall, reading.mono, reading.boot_id, reading.synced)
             recorded = tuple(self.store.append(e, stamp) for e in result.events)
         # Only a committed step moves the engine on: a failed write leaves it where it was.
         self.state = result.state

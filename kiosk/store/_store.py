@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from kiosk.core.clock import Reading
 from kiosk.core.decisions import Event, EventType
 from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, project, record
 from kiosk.core.models import Copy, Loan, Reader
@@ -166,11 +167,15 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def last_wall_time(self) -> datetime | None:
+    def last_reading(self) -> Reading | None:
+        """The time, monotonic time and boot of the journal's last event."""
         row = self._db.conn.execute(
-            "SELECT wall_time FROM events ORDER BY seq DESC LIMIT 1"
+            "SELECT wall_time, mono_time, clock_synced, boot_id FROM events "
+            "ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
+        if row is None:
+            return None
+        return Reading(datetime.fromisoformat(row[0]), float(row[1]), bool(row[2]), str(row[3]))
 
     def rebuild_loans(self) -> int:
         """Make the loan table what the journal says, in one transaction; the changes made."""
