@@ -341,3 +341,17 @@ def test_a_future_time_once_recorded_does_not_block_borrowing(db: Path, run: Run
     scan_json(run, db, "2027-03-01T12:15", "202430101")  # a mistyped --at
     lines = scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
     assert lines[1]["outcome"] == "borrowed"
+
+
+def test_a_marc_catalogue_imports_and_its_copies_lend(db: Path, run: Run, tmp_path: Path) -> None:
+    from tests.imports.test_import_marc import GRASS_HOUSE, LITTLE_PRINCE
+
+    marc = tmp_path / "新书.mrc"
+    marc.write_bytes(LITTLE_PRINCE + GRASS_HOUSE + b"01234broken\x1d")
+    status, out, err = run("import", "catalog", marc, "--db", db, "--json")
+    assert status == 1  # one record was broken: said, and the others imported
+    assert f"{marc}:record 3:" in err
+    assert json.loads(out)["rejected"] == 1
+    lines = scan_json(run, db, "2026-11-23T12:15", "T0001", "A0099", "0001003")
+    assert lines[1]["title"] == "草房子" and lines[1]["outcome"] == "borrowed"
+    assert lines[2]["reason"] == "not_for_loan"  # 952$y REF: a reference copy
