@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,12 @@ def parse_time(text: str | None, timezone: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns: a Chinese character takes two."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)
+
+
 def print_json(obj: dict[str, Any]) -> None:
     print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
 
@@ -76,7 +83,7 @@ def decision_json(decision: Decision, language: str) -> dict[str, Any]:
 def decision_text(decision: Decision, language: str) -> str:
     code = decision.code or ""
     reason = f"  [{decision.reason.value}]" if decision.outcome is Outcome.REFUSED else ""
-    return f"{SYMBOLS[decision.outcome]} {code:<16} {say(decision, language)}{reason}"
+    return f"{SYMBOLS[decision.outcome]} {pad(code, 16)} {say(decision, language)}{reason}"
 
 
 def error(message: str) -> None:

@@ -11,6 +11,7 @@ from kiosk.clocks import TIMESYNC_FLAG, ScriptedClock
 from kiosk.commands._output import (
     decision_json,
     decision_text,
+    pad,
     parse_time,
     print_json,
 )
@@ -125,8 +126,9 @@ def loans(args: argparse.Namespace) -> int:
         else:
             mark = "逾期/overdue" if obj["overdue"] else ""
             print(
-                f"{obj['due']}  {obj['label']:<16} {obj['title']:<14}\t"
-                f"{obj['reader']:<10} {obj['given_name']} {obj['class']}  {mark}".rstrip()
+                f"{obj['due']}  {pad(str(obj['label']), 16)} {pad(str(obj['title']), 24)} "
+                f"{pad(str(obj['reader']), 10)} {pad(str(obj['given_name']), 8)} "
+                f"{pad(str(obj['class']), 4)} {mark}".rstrip()
             )
     if not args.json:
         print(f"— {len(rows)} loan(s)")
