@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import math
 import re
 import tomllib
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date
 from types import MappingProxyType
 
 from kiosk.core.classes import ClassNameError, parse_class_name, parse_grade
-from kiosk.core.policy import LoanRules, OutsideWindows, Policy, Term, Weekday, Window
+from kiosk.core.policy import LoanRules, OutsideWindows, Policy, Term, Window
+from kiosk.core.toml_checks import Checker, show
 
 __all__ = ["PolicyError", "parse_policy"]
 
-WEEKDAYS = {day.name.lower(): day for day in Weekday}
-_WEEKDAY_NAMES = ", ".join(WEEKDAYS)
 _OUTSIDE = {choice.value: choice for choice in OutsideWindows}
 _OUTSIDE_NAMES = ", ".join(_OUTSIDE)
 _MAX_BOOKS_KEYS = {f"grade_{grade}": grade for grade in range(1, 7)}
 _ROLES = ("student", "teacher")
-_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 _TOP_KEYS = ("library", "term", "loans", "targets", "session", "windows")
@@ -56,139 +52,15 @@ def parse_policy(text: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([_syntax_problem(text, str(exc))]) from None
-    check = _Checker()
+    check = _PolicyReader()
     policy = check.policy(data)
     if check.problems or policy is None:
         raise PolicyError(check.problems)
     return policy
 
 
-def _show(value: object) -> str:
-    """A value as the TOML author wrote it, for messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)
-
-
-class _Checker:
-    """Collects problems while reading, so one run reports all of them."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def bad(self, key: str, expected: str, value: object) -> None:
-        self.problems.append(f"{key}: expected {expected}, found {_show(value)}")
-
-    def table(
-        self, parent: Mapping[str, object], name: str, key: str, known: Sequence[str]
-    ) -> dict[str, object] | None:
-        """The sub-table ``name`` of ``parent`` with unknown keys reported; None if absent."""
-        value = parent.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            self.bad(key, "a table", value)
-            return None
-        self.unknown_keys(value, key, known)
-        return value
-
-    def unknown_keys(self, table: Mapping[str, object], key: str, known: Iterable[str]) -> None:
-        prefix = f"{key}." if key else ""
-        self.problems.extend(f"{prefix}{name}: unknown key" for name in table if name not in known)
-
-    def missing(self, key: str, expected: str) -> None:
-        self.problems.append(f"{key}: missing; expected {expected}")
-
-    def text(self, table: Mapping[str, object], name: str, key: str) -> str | None:
-        value = table.get(name)
-        if value is None:
-            self.missing(key, "a text in quotes")
-        elif not isinstance(value, str) or not value.strip():
-            self.bad(key, "a text in quotes", value)
-        else:
-            return value.strip()
-        return None
-
-    def integer(
-        self,
-        table: Mapping[str, object],
-        name: str,
-        key: str,
-        default: int,
-        maximum: int = 1000,  # no count or number of days in a school's policy comes near it
-    ) -> int:
-        value = table.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-            self.bad(key, f"a whole number from 1 to {maximum}", value)
-            return default
-        return value
-
-    def seconds(
-        self, table: Mapping[str, object], name: str, key: str, default: float, *, above: bool
-    ) -> float:
-        """A number of seconds: ``above`` zero, or zero and more; at most an hour."""
-        value = table.get(name, default)
-        number = float(value) if isinstance(value, int | float) else math.nan
-        too_small = number <= 0 if above else number < 0
-        if isinstance(value, bool) or not math.isfinite(number) or too_small or number > 3600:
-            expected = "above 0" if above else "of 0 or more"
-            self.bad(key, f"a number of seconds {expected}, at most 3600", value)
-            return default
-        return number
-
-    def flag(self, table: Mapping[str, object], name: str, key: str, default: bool) -> bool:
-        value = table.get(name, default)
-        if not isinstance(value, bool):
-            self.bad(key, "true or false", value)
-            return default
-        return value
-
-    def day(self, value: object, key: str) -> date | None:
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):  # a quoted date is still a date
-                value = date.fromisoformat(value)
-        if isinstance(value, datetime) or not isinstance(value, date):
-            self.bad(key, "a date such as 2026-09-01", value)
-            return None
-        return value
-
-    def items(self, table: Mapping[str, object], name: str, key: str) -> list[object]:
-        value = table.get(name, [])
-        if not isinstance(value, list):
-            self.bad(key, "a list in [brackets]", value)
-            return []
-        return value
-
-    def weekdays(self, table: Mapping[str, object], name: str, key: str) -> frozenset[Weekday]:
-        days = set()
-        for value in self.items(table, name, key):
-            day = WEEKDAYS.get(value.strip().lower()) if isinstance(value, str) else None
-            if day is None:
-                self.problems.append(
-                    f"{key}: {_show(value)} is not a weekday; expected one of {_WEEKDAY_NAMES}"
-                )
-            else:
-                days.add(day)
-        return frozenset(days)
-
-    def clock(self, table: Mapping[str, object], name: str, key: str) -> time | None:
-        value = table.get(name)
-        if isinstance(value, time):
-            return value
-        match = _TIME.fullmatch(value.strip()) if isinstance(value, str) else None
-        if match is None:
-            if value is None:
-                self.missing(key, 'a time such as "12:10"')
-            else:
-                self.bad(key, 'a time such as "12:10"', value)
-            return None
-        return time(int(match[1]), int(match[2]))
+class _PolicyReader(Checker):
+    """The policy file's tables, read with every problem collected."""
 
     def policy(self, data: Mapping[str, object]) -> Policy | None:
         self.unknown_keys(data, "", _TOP_KEYS)
@@ -236,7 +108,7 @@ class _Checker:
             zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.problems.append(
-                f"library.timezone: {_show(name)} is not a known time zone;"
+                f"library.timezone: {show(name)} is not a known time zone;"
                 ' expected an IANA name such as "Asia/Shanghai"'
             )
             return None
@@ -298,7 +170,7 @@ class _Checker:
         if outside is None:
             outside = LoanRules.outside_windows
             self.problems.append(
-                f"loans.outside_windows: {_show(value)} is not allowed;"
+                f"loans.outside_windows: {show(value)} is not allowed;"
                 f" expected one of {_OUTSIDE_NAMES}"
             )
         max_books = self.table(table, "max_books", "loans.max_books", [*_MAX_BOOKS_KEYS, "teacher"])
