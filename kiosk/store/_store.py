@@ -5,9 +5,8 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -19,18 +18,18 @@ from kiosk.core.models import Copy, Loan, Reader
 from kiosk.store import _rows
 from kiosk.store._db import StoreError, connect, describe, write_transaction
 from kiosk.store._library import _LOAN, SqliteLibrary
+from kiosk.store._reference import (
+    COPIES,
+    READERS,
+    ImportCounts,
+    copy_rows,
+    reader_rows,
+    replace_rows,
+)
 from kiosk.store._schema import migrations
 from kiosk.store._time import iso, now_iso
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ImportCounts:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0  # in the store, missing from the new file: kept, marked inactive
 
 
 class Store:
@@ -266,87 +265,13 @@ class Store:
     def import_readers(
         self, readers: Iterable[Reader], *, deactivate_missing: bool = True
     ) -> ImportCounts:
-        rows = {
-            r.card: (
-                r.given_name,
-                r.role.value,
-                str(r.class_name) if r.class_name else None,
-                r.grade,
-                int(r.active),
-            )
-            for r in readers
-        }
-        return self._replace(
-            "readers",
-            "card",
-            ("given_name", "role", "class_name", "grade", "active"),
-            rows,
-            deactivate_missing,
-        )
+        """The roster as a file says it is (one transaction); see :func:`replace_rows`."""
+        with self.transaction():
+            return replace_rows(self._db.conn, READERS, reader_rows(readers), deactivate_missing)
 
     def import_copies(
         self, copies: Iterable[Copy], *, deactivate_missing: bool = True
     ) -> ImportCounts:
-        rows = {
-            c.barcode: (
-                c.isbn,
-                c.title,
-                c.author,
-                c.category,
-                c.loan_type.value,
-                str(c.price) if c.price is not None else None,
-                int(c.active),
-                int(c.isbn_only),
-            )
-            for c in copies
-        }
-        columns = (
-            "isbn", "title", "author", "category", "loan_type", "price", "active", "isbn_only",
-        )  # fmt: skip
-        return self._replace("copies", "barcode", columns, rows, deactivate_missing)
-
-    def _replace(
-        self,
-        table: str,
-        key: str,
-        columns: tuple[str, ...],
-        rows: Mapping[str, tuple[object, ...]],
-        deactivate_missing: bool,
-    ) -> ImportCounts:
-        """Make the table say what the file says, without ever deleting: one transaction."""
-        conn = self._db.conn
-        added = updated = unchanged = 0
-        stamp = now_iso()
+        """The catalogue as a file says it is (one transaction); see :func:`replace_rows`."""
         with self.transaction():
-            existing = {
-                r[0]: tuple(r[1:])
-                for r in conn.execute(f"SELECT {key}, {', '.join(columns)} FROM {table}")
-            }
-            upsert = (
-                f"INSERT INTO {table} ({key}, {', '.join(columns)}, updated_at) "
-                f"VALUES ({', '.join('?' * (len(columns) + 2))}) ON CONFLICT ({key}) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at"))
-            )
-            changed = []
-            for k, values in rows.items():
-                before = existing.get(k)
-                if before == values:
-                    unchanged += 1
-                    continue
-                if before is None:
-                    added += 1
-                else:
-                    updated += 1
-                changed.append((k, *values, stamp))
-            conn.executemany(upsert, changed)
-            active = columns.index("active")
-            gone = [
-                (stamp, k)
-                for k, v in existing.items()
-                if deactivate_missing and k not in rows and v[active] == 1
-            ]
-            conn.executemany(
-                f"UPDATE {table} SET active = 0, updated_at = ? WHERE {key} = ?",
-                gone,
-            )
-        return ImportCounts(added, updated, unchanged, len(gone))
+            return replace_rows(self._db.conn, COPIES, copy_rows(copies), deactivate_missing)
