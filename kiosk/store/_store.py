@@ -92,11 +92,9 @@ class Store:
         self._door_lock = lock
 
     def _check_schema(self) -> None:
-        pending = migrations.pending(self._db)
-        if pending and len(pending) < len(migrations._migrations):
-            migrations.apply(self._db)  # an older kiosk's file: bring it up to date
-        elif pending:
+        if not migrations.applied(self._db):
             raise StoreError(f"{self.path}: not a kiosk database; create one with `kiosk init`")
+        migrations.apply(self._db)  # an older kiosk's file is brought up to date
         row = self._db.conn.execute("SELECT kiosk_id FROM kiosk").fetchone()
         if row is None:
             raise StoreError(f"{self.path}: the kiosk id is missing; run `kiosk init` again")
