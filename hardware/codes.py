@@ -11,8 +11,9 @@ from dataclasses import dataclass
 _EM4100_MAX = 2**32 - 1
 _CODABAR = re.compile(r"[A-Da-d]([0-9$:/.+\-]+)[A-Da-d]")
 # What a US-layout decoder makes of the digit row when the scanner is set to AZERTY: every
-# digit arrives with Shift held. Four or more of these and nothing else is a misconfigured scanner.
+# digit arrives with Shift held. Library codes have digits, hardly ever three of these symbols.
 _SHIFTED_DIGIT_ROW = frozenset("!@#$%^&*()")
+_WRONG_LAYOUT_SYMBOLS = 3
 
 
 class Role(enum.StrEnum):
@@ -95,8 +96,12 @@ def strip_codabar(text: str) -> str | None:
 
 
 def looks_like_wrong_layout(text: str) -> bool:
-    """True for the ``(&*)...`` that a scanner set to a French-style layout types for digits."""
-    return len(text) >= 4 and set(text) <= _SHIFTED_DIGIT_ROW
+    """True for the ``(&*)`` that a scanner set to a French-style layout types for digits.
+
+    Three such symbols are enough: a copy label ``LIB-00042`` arrives as ``LIB6)))$@``, its
+    letters intact and only its digits shifted.
+    """
+    return sum(ch in _SHIFTED_DIGIT_ROW for ch in text) >= _WRONG_LAYOUT_SYMBOLS
 
 
 def classify(
@@ -105,6 +110,7 @@ def classify(
     *,
     card_patterns: Sequence[re.Pattern[str]] = (),
     book_patterns: Sequence[re.Pattern[str]] = (),
+    known: CodeKind | None = None,
 ) -> Classified:
     """Kind and role of a cleaned code.
 
@@ -112,10 +118,15 @@ def classify(
     Books carry EAN-13 barcodes, so ten digits from a scanner are almost always a card; only a
     reader configured for books reads them as ISBN-10 first. A reader of role ``any`` gets the role
     from the patterns first (a school's own card or copy barcodes), then from the kind.
+    ``known`` is a kind the source is sure of (every RDM6300 read is an EM4100 card, whatever its
+    text). Codabar data is classified again without its start/stop characters: a card number
+    printed as Codabar is still a card.
     """
-    kind = _kind(text, role)
+    kind = known if known is not None else _kind(text, role)
     if kind is CodeKind.CODABAR:
         text = strip_codabar(text) or text
+        inner = _kind(text, role)
+        kind = kind if inner is CodeKind.TEXT else inner
     if role is not Role.ANY:
         return Classified(text, kind, role)
     if any(p.fullmatch(text) for p in card_patterns):

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import threading
 
+# Above this many remembered codes, expired ones are forgotten: memory stays bounded on a kiosk
+# that runs for months without a restart.
+_TIDY_ABOVE = 256
+
 
 class Debouncer:
-    """Remembers recent codes per role; shareable between readers (it locks).
+    """Remembers recently reported codes per role; shareable between readers (it locks).
 
-    The window slides: a book held under a presentation scanner is re-read every second or so,
-    and each re-read pushes the window on, so it is reported once however long it stays there.
+    A code is reported at most once per window, and the window starts at the scan that was
+    reported: repeats inside it are suppressed and do not extend it. A card re-tapped every
+    1.5 s with a 2 s window is reported every 3 s, not once for as long as the child keeps
+    tapping. (A book left under a presentation scanner therefore reappears once per window;
+    what a repeat means is the kiosk's decision, not the reader's.) Each entry keeps its own
+    window, so readers with different windows sharing one Debouncer do not shorten each other's.
     """
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
+        self._until: dict[tuple[str, str], tuple[float, float]] = {}  # (reported at, until)
         self._lock = threading.Lock()
         self.suppressed = 0
 
@@ -23,16 +31,15 @@ class Debouncer:
             return True
         key = (role, text)
         with self._lock:
-            last = self._seen.get(key)
-            self._seen[key] = now
-            if len(self._seen) > 256:
-                self._forget_older_than(now - window)
-            if last is not None and 0 <= now - last < window:
+            reported = self._until.get(key)
+            if reported is not None and reported[0] <= now < reported[1]:
                 self.suppressed += 1
                 return False
+            self._until[key] = (now, now + window)
+            if len(self._until) > _TIDY_ABOVE:
+                self._forget_expired(now)
             return True
 
-    def _forget_older_than(self, cutoff: float) -> None:
-        # Keeps memory bounded on a kiosk that runs for months without a restart.
-        for key in [k for k, seen in self._seen.items() if seen < cutoff]:
-            del self._seen[key]
+    def _forget_expired(self, now: float) -> None:
+        for key in [k for k, (_, until) in self._until.items() if until <= now]:
+            del self._until[key]

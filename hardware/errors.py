@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from hardware.events import Reason
 
 
@@ -30,3 +32,14 @@ class DeviceUnavailable(Exception):  # noqa: N818 - a state of the device, not a
 
 class DeviceLost(Exception):  # noqa: N818 - a state of the device, not a programming error
     """An open device stopped answering (unplugged, ENODEV, EIO); the reader reopens it."""
+
+
+def open_failure(code: int | None) -> Reason:
+    """The reason to report for an ``OSError`` errno met while opening a device or file."""
+    if code in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
+        return Reason.NOT_FOUND
+    if code in (errno.EACCES, errno.EPERM):
+        return Reason.PERMISSION_DENIED
+    if code in (errno.EBUSY, errno.EAGAIN):  # EAGAIN: another process holds a serial port's lock
+        return Reason.BUSY
+    return Reason.OPEN_FAILED

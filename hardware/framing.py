@@ -11,6 +11,10 @@ Terminator = Literal["any", "cr", "lf", "crlf"]
 TERMINATORS: tuple[Terminator, ...] = ("any", "cr", "lf", "crlf")
 
 _CR, _LF = 0x0D, 0x0A
+# C0 control characters and DEL: STX/ETX, the CR of a CRLF, tabs. Never part of a code.
+_CONTROL = bytes([*range(0x20), 0x7F])
+# A code may be followed by a few spaces (stripped later) and still be within the limit.
+_TRAILING_SPACES_ALLOWED = 64
 
 
 class LineFramer:
@@ -18,8 +22,10 @@ class LineFramer:
 
     ``any`` ends a line at CR or LF; the LF of a CRLF then ends an empty line, and empty lines
     are ignored, so CRLF counts once. ``crlf`` behaves like ``lf`` (the CR is a control character
-    and is stripped). Only printable ASCII makes a code: a line with other bytes is almost always a
-    port at the wrong baud rate and is rejected whole rather than guessed at.
+    and is dropped). Control characters are dropped as they arrive and leading spaces are not
+    kept, so ``max_length`` counts the characters of the code, not its STX/ETX or line ending.
+    Only printable ASCII makes a code: a line with other bytes is almost always a port at the
+    wrong baud rate and is rejected whole rather than guessed at.
     """
 
     def __init__(
@@ -76,19 +82,33 @@ class LineFramer:
         return self._drop_pending("the port closed in the middle of a line")
 
     def _take(self, chunk: bytes, out: list[Decoded]) -> None:
-        if self._overflowed or not chunk:
+        if self._overflowed:
+            return
+        chunk = chunk.translate(None, _CONTROL)
+        if not self._line:
+            chunk = chunk.lstrip(b" ")
+        if not chunk:
             return
         self._line += chunk
-        if len(self._line) > self.max_length:
+        if self._too_long():
             self._line.clear()
             self._overflowed = True
             out.append(
                 Rejection(
                     Reason.TOO_LONG,
-                    f"more than {self.max_length} bytes without a line end; "
+                    f"more than {self.max_length} characters without a line end; "
                     "ignored up to the next one",
                 )
             )
+
+    def _too_long(self) -> bool:
+        line = self._line
+        if len(line) <= self.max_length:
+            return False
+        # Trailing spaces are stripped later; only a few are let past the limit, so a line of
+        # spaces still cannot grow without end.
+        spaces = len(line) - len(line.rstrip(b" "))
+        return len(line) - spaces > self.max_length or spaces > _TRAILING_SPACES_ALLOWED
 
     def _end_line(self, out: list[Decoded]) -> None:
         line, overflowed = bytes(self._line), self._overflowed
@@ -106,7 +126,7 @@ class LineFramer:
                 )
             )
             return
-        text = "".join(ch for ch in line.decode("ascii") if ch.isprintable()).strip()
+        text = line.rstrip(b" ").decode("ascii")  # printable ASCII only, by now
         if text:
             out.append(text)
 

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from hardware.debounce import Debouncer
 from hardware.errors import MissingExtra, ReaderUrlError
-from hardware.events import ReaderOutput, ReaderProblem, ReaderReady, ScanEvent
+from hardware.events import ReaderOutput, ReaderProblem, ReaderReady, Reason, ScanEvent
 from hardware.host import InputDeviceInfo
 from hardware.reader import Reader
 from hardware.registry import open_reader
@@ -30,6 +30,7 @@ from hardware.sources.serial_port import SerialPortInfo, list_serial_ports
 
 EXIT_INTERRUPTED = 130  # the shell's convention for "ended by Ctrl+C"
 EXIT_USAGE = 2
+EXIT_READER_FAILED = 1
 
 LIST_EXAMPLES = """\
 examples:
@@ -46,6 +47,10 @@ examples:
 Prints one JSON object per line: {"event": "scan", "source", "role", "text", "kind", "time"} for
 each code read, {"event": "problem", "source", "role", "reason", "message", "time"} for each
 problem. Status goes to stderr. Runs until Ctrl+C, or until every reader has ended.
+
+exit status: 0 when every reader read its input to the end, or on SIGTERM; 1 when a reader
+failed (reader_failed) or a recording or stdin could not be read; 2 for a bad URL or a missing
+'readers' extra; 130 on Ctrl+C.
 """
 
 
@@ -209,7 +214,7 @@ def _watch(args: argparse.Namespace) -> int:
                     running -= 1
                 else:
                     _print_output(item)
-        return 0
+        return EXIT_READER_FAILED if any(map(_failed, readers)) else 0
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except _Terminated:
@@ -220,6 +225,12 @@ def _watch(args: argparse.Namespace) -> int:
         return 0
     finally:
         _close_all(readers)
+
+
+def _failed(reader: Reader) -> bool:
+    """A reader that ended by itself failed if it never opened its input or hit a bug."""
+    counts = reader.counts
+    return bool(counts[Reason.READER_FAILED.value]) or not counts["ready"]
 
 
 def _close_all(readers: list[Reader]) -> None:

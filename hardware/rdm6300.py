@@ -42,8 +42,10 @@ class Rdm6300Framer:
 
     The module repeats the frame for as long as a card is in the field. A frame with the same id
     less than ``lifted_after`` seconds after the previous one is the same placement, not a new read.
-    Bad checksums are dropped and counted in ``bad_checksums``; stray bytes are reported once per
-    run of noise, not once per byte.
+    Bad checksums are dropped and counted in ``bad_checksums``, and reported once per run: a card
+    at the edge of the field makes several a second, and one problem says it all. The next run
+    starts after a card is read or after ``lifted_after`` seconds without a bad frame. Stray
+    bytes are reported once per run of noise, not once per byte.
     """
 
     def __init__(self, *, lifted_after: float = 0.5, card_format: CardFormat = "decimal"):
@@ -53,6 +55,7 @@ class Rdm6300Framer:
         self._frame: bytearray | None = None
         self._skipping_frame = False  # the rest of a frame already reported as too long
         self._noise_reported = False
+        self._bad_checksum_at: float | None = None  # the last one of the run being reported
         self._card: str | None = None
         self._card_seen_at = 0.0
 
@@ -118,12 +121,25 @@ class Rdm6300Framer:
             )
             return
         if not frame_checksum_ok(body):
-            self.bad_checksums += 1
-            out.append(Rejection(Reason.BAD_CHECKSUM, f"checksum does not match in frame {body!r}"))
+            self._bad_checksum(body, now, out)
             return
         self._noise_reported = False
         id_hex = body[:10].decode("ascii").upper()
         same_placement = self._card == id_hex and now - self._card_seen_at < self.lifted_after
         self._card, self._card_seen_at = id_hex, now
         if not same_placement:
+            self._bad_checksum_at = None
             out.append(card_number(id_hex, self.card_format))
+
+    def _bad_checksum(self, body: bytes, now: float, out: list[Decoded]) -> None:
+        self.bad_checksums += 1
+        last, self._bad_checksum_at = self._bad_checksum_at, now
+        if last is not None and now - last < self.lifted_after:
+            return  # the same run: a card still at the edge of the field
+        out.append(
+            Rejection(
+                Reason.BAD_CHECKSUM,
+                f"checksum does not match in frame {body!r} (further ones are not reported "
+                "while they keep coming: hold the card flat on the reader)",
+            )
+        )

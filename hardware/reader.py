@@ -61,8 +61,9 @@ class Reader:
         try:
             self.source.run(pipeline, self._stop)
         except Exception as exc:
-            # A bug, not a device problem (those are values already). The thread ends either way;
-            # this way the UI hears of it instead of a reader that silently stopped reading.
+            # A bug, not a device problem (those are values already). Device readers recover
+            # from these inside keep_connected; a recording, stdin or fake ends here, and the UI
+            # hears of it instead of a reader that silently stopped reading.
             logger.exception("reader %s failed", self.name)
             pipeline.problem(
                 Reason.READER_FAILED, f"{type(exc).__name__}: {exc}", self._host.clock()

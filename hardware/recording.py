@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hardware.errors import DeviceUnavailable, open_failure
+from hardware.events import Reason
+
 # "E: 12.345678 0001 001c 0001" -- seconds.microseconds, type and code in hex, value in decimal.
-_EVENT = re.compile(r"E:\s+(\d+)\.(\d{1,6})\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(-?\d+)")
+# Every number is bounded: type and code are 16-bit, value 32-bit, and a line of 5000 digits must
+# be a bad line, not a conversion error (int() refuses decimal strings over 4300 digits).
+_EVENT = re.compile(
+    r"E:\s+(\d{1,12})\.(\d{1,6})\s+([0-9a-fA-F]{1,4})\s+([0-9a-fA-F]{1,4})\s+(-?\d{1,10})"
+)
+_ID = re.compile(r"[0-9a-fA-F]{1,4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +28,10 @@ class RecordedEvent:
     type: int
     code: int
     value: int
+
+    def timestamp(self) -> float:
+        """When the device sent it, as ``evdev.InputEvent.timestamp()`` says."""
+        return self.time
 
 
 @dataclass
@@ -62,12 +76,35 @@ def parse_recording(text: str) -> Recording:
 
 def _parse_ids(recording: Recording, line: str, number: int) -> None:
     parts = line[2:].split()
-    try:
-        recording.vendor, recording.product = int(parts[1], 16), int(parts[2], 16)
-    except (IndexError, ValueError):
+    if len(parts) < 3 or not (_ID.fullmatch(parts[1]) and _ID.fullmatch(parts[2])):
         recording.bad_lines.append((number, line))
+        return
+    recording.vendor, recording.product = int(parts[1], 16), int(parts[2], 16)
 
 
 def read_recording(path: Path) -> Recording:
-    """Read a recording file; raises OSError when it cannot be read (the source reports that)."""
-    return parse_recording(path.read_text(encoding="utf-8", errors="replace"))
+    """Read a recording file; raises DeviceUnavailable when it cannot be read.
+
+    Only regular files: reading a FIFO or a device (``evemu:/dev/ttyUSB0``) would block where
+    no ``stop()`` can reach it. The file is opened without blocking and checked again once
+    open, so a FIFO put in its place in between is refused too.
+    """
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise _not_a_file(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise _not_a_file(path)
+            data = stream.read()
+    except OSError as exc:
+        raise DeviceUnavailable(
+            open_failure(exc.errno), f"cannot read recording {path}: {exc.strerror or exc}"
+        ) from None
+    return parse_recording(data.decode("utf-8", errors="replace"))
+
+
+def _not_a_file(path: Path) -> DeviceUnavailable:
+    return DeviceUnavailable(
+        Reason.OPEN_FAILED, f"{path} is not a regular file (a FIFO or a device cannot be replayed)"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import get_args
 from urllib.parse import unquote
@@ -26,6 +27,8 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "fake": _COMMON,
 }
 _KEY_TERMINATORS = ("enter", "enter,tab")
+_LINE_TERMINATORS: dict[str, Terminator] = {t: t for t in TERMINATORS}
+_CARD_FORMATS: dict[str, CardFormat] = {f: f for f in get_args(CardFormat)}
 # A person types at a terminal slower than any time-out a scanner needs, so stdin has none.
 _DEFAULT_TIMEOUT = {"stdin": "0"}
 
@@ -59,7 +62,7 @@ class ReaderSpec:
 
     @property
     def line_terminator(self) -> Terminator:
-        return _line_terminator(self.terminator)
+        return _LINE_TERMINATORS.get(self.terminator, "any")
 
     def patterns_for(self, role: Role) -> tuple[re.Pattern[str], ...]:
         return {Role.CARD: self.card_patterns, Role.BOOK: self.book_patterns}.get(role, ())
@@ -72,8 +75,7 @@ def parse_reader_url(url: str) -> ReaderSpec:
         raise ReaderUrlError(f"{url!r}: the scheme must be one of {', '.join(SCHEMES)}")
     location, _, query = rest.partition("?")
     target = unquote(location[2:] if location.startswith("//") else location)
-    if scheme in ("evdev", "serial", "rdm6300", "evemu") and not target:
-        raise ReaderUrlError(f"{url!r}: {scheme}: needs a device or file, e.g. {scheme}:///dev/...")
+    _check_target(url, scheme, target)
     options = _parse_query(url, query, OPTIONS[scheme])
 
     def last(key: str, default: str) -> str:
@@ -100,12 +102,36 @@ def parse_reader_url(url: str) -> ReaderSpec:
         baudrate=int(_number(url, "baudrate", last("baudrate", "9600"), int, 50, 4_000_000)),
         card_patterns=_patterns(url, "card", options.get("card", [])),
         book_patterns=_patterns(url, "book", options.get("book", [])),
-        card_format=_card_format(
-            _choice(url, "format", last("format", "decimal"), get_args(CardFormat))
-        ),
+        card_format=_CARD_FORMATS[
+            _choice(url, "format", last("format", "decimal"), tuple(_CARD_FORMATS))
+        ],
         lifted_after=_number(url, "lifted_after", last("lifted_after", "0.5"), float, 0, 60),
         pace=_choice(url, "pace", last("pace", "0"), ("0", "1")) == "1",
     )
+
+
+def _check_target(url: str, scheme: str, target: str) -> None:
+    """Refuse targets that could never open, so the mistake shows at start-up, not at runtime."""
+    if scheme in ("stdin", "fake"):
+        if target:
+            raise ReaderUrlError(f"{url!r}: {scheme}: takes no target, e.g. {scheme}:?role=card")
+        return
+    if not target:
+        raise ReaderUrlError(f"{url!r}: {scheme}: needs a device or file, e.g. {scheme}:///dev/...")
+    if any(unicodedata.category(ch).startswith("C") for ch in target):
+        raise ReaderUrlError(
+            f"{url!r}: the target {target!r} contains a control character (a stray %00 or %0A?)"
+        )
+    if scheme in ("serial", "rdm6300") and not target.startswith("/"):
+        raise ReaderUrlError(
+            f"{url!r}: {scheme}: needs the absolute path of a serial port, with three slashes: "
+            f"{scheme}:///dev/ttyUSB0"
+        )
+    if scheme == "evdev" and target.startswith("dev/"):
+        # Not a device name: the slash of /dev/input/... is missing (two slashes, not three).
+        raise ReaderUrlError(
+            f"{url!r}: evdev: a device path needs three slashes: evdev:///{target}"
+        )
 
 
 def _parse_query(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, list[str]]:
@@ -145,14 +171,3 @@ def _patterns(url: str, key: str, values: list[str]) -> tuple[re.Pattern[str], .
         return tuple(re.compile(v) for v in values)
     except re.error as exc:
         raise ReaderUrlError(f"{url!r}: {key}= is not a regular expression: {exc}") from None
-
-
-def _line_terminator(value: str) -> Terminator:
-    for terminator in TERMINATORS:
-        if value == terminator:
-            return terminator
-    return "any"
-
-
-def _card_format(value: str) -> CardFormat:
-    return "hex" if value == "hex" else "decimal"

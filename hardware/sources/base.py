@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
@@ -13,6 +14,8 @@ from hardware.pipeline import ScanPipeline
 from hardware.waiting import Backoff, StopSignal, Wake
 
 Decoded = str | Rejection
+
+logger = logging.getLogger(__name__)
 
 
 class Source(Protocol):
@@ -54,7 +57,10 @@ def keep_connected(
     """Open, read, and reopen after every loss, waiting with back-off, until stopped.
 
     Each outage is reported once (not once per attempt) and each recovery as ReaderReady, so the
-    UI can show and clear a "plug the scanner back in" screen.
+    UI can show and clear a "plug the scanner back in" screen. An unexpected exception (a bug in
+    a decoder, a driver library surprise) is logged, reported as ``reader_failed`` and handled
+    like a lost device: the device is released and reopened. A kiosk's scanner must not stop
+    for good, ungrabbed, while the app runs on.
     """
     backoff = Backoff()
     outage: Reason | None = None
@@ -68,6 +74,13 @@ def keep_connected(
             if host.wait(stop, backoff.next_delay()):
                 return
             continue
+        except Exception as exc:
+            if _is_news(Reason.READER_FAILED, outage):
+                _report_failure(sink, exc, host)
+                outage = Reason.READER_FAILED
+            if host.wait(stop, backoff.next_delay()):
+                return
+            continue
         outage = None
         opened_at = host.clock()
         try:
@@ -76,6 +89,9 @@ def keep_connected(
         except DeviceLost as exc:
             sink.problem(Reason.DISCONNECTED, str(exc), host.clock())
             outage = Reason.DISCONNECTED
+        except Exception as exc:
+            _report_failure(sink, exc, host)
+            outage = Reason.READER_FAILED
         finally:
             connection.close()
         # A device that fails as soon as it opens (a loose cable) must not be retried at the
@@ -84,6 +100,15 @@ def keep_connected(
             backoff.reset()
         if stop.is_set() or host.wait(stop, backoff.next_delay()):
             return
+
+
+def _report_failure(sink: ScanPipeline, exc: Exception, host: Host) -> None:
+    logger.error("reader %s failed; reopening it", sink.spec.source, exc_info=exc)
+    sink.problem(
+        Reason.READER_FAILED,
+        f"{type(exc).__name__}: {str(exc)[:200]}; the reader reopens the device",
+        host.clock(),
+    )
 
 
 def pump_bytes(

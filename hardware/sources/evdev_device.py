@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import re
+import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from hardware.errors import DeviceLost, DeviceUnavailable, MissingExtra
+from hardware.errors import DeviceLost, DeviceUnavailable, MissingExtra, open_failure
 from hardware.events import Reason
 from hardware.host import Host, InputDevice, InputDeviceInfo
 from hardware.pipeline import ScanPipeline
@@ -24,6 +27,8 @@ from hardware.wedge import WedgeDecoder
 
 _USB_ID = re.compile(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{4})")
 _ENTER_AND_DIGIT_ROW = (1 << 28) | sum(1 << code for code in range(2, 12))
+# EVIOCSCLOCKID, _IOW('E', 0xa0, int): which clock stamps this file's events.
+_EVIOCSCLOCKID = 0x400445A0
 
 
 def python_evdev() -> ModuleType:
@@ -37,6 +42,11 @@ def python_evdev() -> ModuleType:
 
 def open_evdev_device(path: str) -> InputDevice:
     device: InputDevice = python_evdev().InputDevice(path)
+    # Key gaps are measured with the events' timestamps, which are wall-clock time by default;
+    # a Pi has no RTC and steps its clock at the first NTP sync, which could cut a code in two.
+    # The monotonic clock never steps (libinput asks for it too).
+    with contextlib.suppress(OSError):  # kernels before 3.4: wall-clock stamps, still readable
+        fcntl.ioctl(device.fileno(), _EVIOCSCLOCKID, struct.pack("i", time.CLOCK_MONOTONIC))
     return device
 
 
@@ -86,7 +96,7 @@ class EvdevSource:
             device = self._open(path)
         except OSError as exc:
             raise DeviceUnavailable(
-                _reason(exc.errno), f"cannot open {path}: {exc.strerror}"
+                open_failure(exc.errno), f"cannot open {path}: {exc.strerror}"
             ) from None
         try:
             # Exclusive: without the grab a scan also types into the UI or the console.
@@ -104,14 +114,6 @@ class EvdevSource:
             tab_ends_code=self.spec.tab_ends_code,
         )
         return _EvdevConnection(device, decoder, self._host)
-
-
-def _reason(code: int | None) -> Reason:
-    if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-        return Reason.NOT_FOUND
-    if code in (errno.EACCES, errno.EPERM):
-        return Reason.PERMISSION_DENIED
-    return Reason.OPEN_FAILED
 
 
 class _EvdevConnection:
@@ -204,7 +206,7 @@ def check_access(path: str) -> AccessCheck:
     try:
         device = evdev.InputDevice(path)
     except OSError as exc:
-        return AccessCheck(False, False, f"{_reason(exc.errno).value}: {exc.strerror}")
+        return AccessCheck(False, False, f"{open_failure(exc.errno).value}: {exc.strerror}")
     try:
         device.grab()
     except OSError as exc:

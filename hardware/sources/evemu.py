@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hardware.errors import DeviceUnavailable
 from hardware.events import Reason
 from hardware.host import Host
 from hardware.pipeline import ScanPipeline
@@ -12,6 +13,8 @@ from hardware.spec import ReaderSpec
 from hardware.waiting import StopSignal
 from hardware.wedge import WedgeDecoder
 
+# Each bad line is worth a look, but a file of garbage must not flood the screen: the first few
+# are shown one by one, then how many more there are.
 _BAD_LINES_REPORTED = 5
 
 
@@ -32,13 +35,12 @@ class EvemuSource:
         path = Path(self.spec.target)
         try:
             recording = read_recording(path)
-        except OSError as exc:
-            sink.problem(Reason.NOT_FOUND, f"cannot read recording {path}: {exc.strerror}", clock())
+        except DeviceUnavailable as exc:
+            sink.problem(exc.reason, str(exc), clock())
             return
         start = clock()
         sink.ready(f"a recording of {recording.name or 'an unnamed device'!r}", start)
-        for number, line in recording.bad_lines[:_BAD_LINES_REPORTED]:
-            sink.problem(Reason.BAD_RECORDING, f"{path}:{number}: cannot read {line[:60]!r}", start)
+        self._report_bad_lines(sink, path, recording.bad_lines, start)
         decoder = WedgeDecoder(
             max_length=self.spec.max_length,
             timeout=self.spec.timeout,
@@ -55,3 +57,15 @@ class EvemuSource:
             sink.decoded(decoder.feed(event, at), at)
         # A recording that stops in the middle of a code ends like a reader that went quiet.
         sink.decoded(decoder.reset("the recording ended in the middle of a code"), at)
+
+    @staticmethod
+    def _report_bad_lines(
+        sink: ScanPipeline, path: Path, bad_lines: list[tuple[int, str]], at: float
+    ) -> None:
+        for number, line in bad_lines[:_BAD_LINES_REPORTED]:
+            sink.problem(Reason.BAD_RECORDING, f"{path}:{number}: cannot read {line[:60]!r}", at)
+        more = len(bad_lines) - _BAD_LINES_REPORTED
+        if more > 0:
+            sink.problem(
+                Reason.BAD_RECORDING, f"{path}: {more} more lines cannot be read either", at
+            )

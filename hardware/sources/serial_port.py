@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 from dataclasses import dataclass
@@ -11,8 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from hardware.codes import CodeKind
-from hardware.errors import DeviceLost, DeviceUnavailable, MissingExtra
-from hardware.events import Reason
+from hardware.errors import DeviceLost, DeviceUnavailable, MissingExtra, open_failure
 from hardware.framing import LineFramer
 from hardware.host import Host
 from hardware.pipeline import ScanPipeline
@@ -35,16 +33,6 @@ def pyserial() -> ModuleType:
     return module
 
 
-def _reason(code: int | None) -> Reason:
-    if code in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
-        return Reason.NOT_FOUND
-    if code in (errno.EACCES, errno.EPERM):
-        return Reason.PERMISSION_DENIED
-    if code in (errno.EBUSY, errno.EAGAIN):  # EAGAIN: another process holds the port's lock
-        return Reason.BUSY
-    return Reason.OPEN_FAILED
-
-
 class SerialSource:
     """A serial port read with pyserial, reopened with back-off whenever it fails."""
 
@@ -59,13 +47,14 @@ class SerialSource:
     def _connect(self) -> _SerialConnection:
         spec = self.spec
         try:
-            # exclusive=True takes a lock, so a second kiosk process cannot read half the codes.
-            port = self._serial.serial_for_url(
+            # A port by its path, never serial_for_url: a URL handler (loop://, socket://) is not a
+            # reader. exclusive=True takes a lock, so a second kiosk cannot read half the codes.
+            port = self._serial.Serial(
                 spec.target, baudrate=spec.baudrate, timeout=0, exclusive=True
             )
         except (self._serial.SerialException, OSError) as exc:
             raise DeviceUnavailable(
-                _reason(exc.errno), f"cannot open {spec.target}: {exc}"
+                open_failure(exc.errno), f"cannot open {spec.target}: {exc}"
             ) from None
         framer: ByteFramer
         if spec.scheme == "rdm6300":
@@ -156,12 +145,12 @@ def _try_open(path: str) -> tuple[bool, str]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     except OSError as exc:
-        return False, f"{_reason(exc.errno).value}: {exc.strerror}"
+        return False, f"{open_failure(exc.errno).value}: {exc.strerror}"
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(fd, fcntl.LOCK_UN)
     except OSError as exc:
-        return False, f"{_reason(exc.errno).value}: another program holds the port"
+        return False, f"{open_failure(exc.errno).value}: another program holds the port"
     finally:
         os.close(fd)
     return True, ""

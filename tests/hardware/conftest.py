@@ -138,19 +138,26 @@ class PtyPort:
 
 
 class ScannerDouble:
-    """Stands in for ``evdev.InputDevice``: the test types events; a pipe wakes the reader."""
+    """Stands in for ``evdev.InputDevice``: the test types events; a pipe wakes the reader.
+
+    Each ``type`` call is one read, as the kernel hands a reader what has arrived so far.
+    """
 
     def __init__(self, path: str, name: str = "Barcode Scanner HID KBW") -> None:
         self.path = path
         self.name = name
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
-        self._events: collections.deque[Any] = collections.deque()
+        self._reads: collections.deque[tuple[list[Any], Callable[[], None] | None]] = (
+            collections.deque()
+        )
         self._lock = threading.Lock()
+        self.all_read = threading.Event()
         self.grabbed = False
         self.closed = False
         self.unplugged = False
         self.grab_error: OSError | None = None
+        self.read_error: Exception | None = None  # raised by the next read, once
         self.grab_count = 0
 
     def fileno(self) -> int:
@@ -159,19 +166,40 @@ class ScannerDouble:
     def read(self) -> list[Any]:
         if self.unplugged:
             raise OSError(errno.ENODEV, "No such device")
+        error, self.read_error = self.read_error, None
+        if error is not None:
+            raise error
         with self._lock:
             with contextlib.suppress(BlockingIOError):
                 os.read(self._wake_r, 4096)
-            if not self._events:
+            if not self._reads:
                 raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
-            events = list(self._events)
-            self._events.clear()
+            events, stall = self._reads.popleft()
+            if self._reads:
+                os.write(self._wake_w, b"k")  # more is waiting: poll must wake again at once
+            else:
+                self.all_read.set()
+        if stall is not None:
+            stall()
         return events
 
-    def type(self, events: list[Any]) -> None:
+    def type(self, events: list[Any], *, then_stall: Callable[[], None] | None = None) -> None:
+        """Queue ``events`` for one read; ``then_stall`` runs as the reader gets them."""
+        self.type_in_reads([events], then_stall=then_stall)
+
+    def type_in_reads(
+        self, reads: list[list[Any]], *, then_stall: Callable[[], None] | None = None
+    ) -> None:
+        """Queue several reads at once; ``then_stall`` runs after the first (a slow thread)."""
         with self._lock:
-            self._events.extend(events)
+            self.all_read.clear()
+            for index, events in enumerate(reads):
+                self._reads.append((events, then_stall if index == 0 else None))
         os.write(self._wake_w, b"k")
+
+    def nudge(self) -> None:
+        """Wake the reader with nothing to read, as when another reader of the node took it."""
+        os.write(self._wake_w, b"n")
 
     def unplug(self) -> None:
         self.unplugged = True
@@ -203,6 +231,7 @@ class InputDevicesDouble:
         self.infos: list[InputDeviceInfo] = []
         self.opened: list[ScannerDouble] = []
         self.permission_denied: set[str] = set()
+        self.open_error: Exception | None = None  # raised by every open while set
 
     def plug(self, path: str, name: str = "Barcode Scanner HID KBW") -> ScannerDouble:
         device = ScannerDouble(path, name)
@@ -210,6 +239,8 @@ class InputDevicesDouble:
         return device
 
     def open(self, path: str) -> ScannerDouble:
+        if self.open_error is not None:
+            raise self.open_error
         if path in self.permission_denied:
             raise PermissionError(errno.EACCES, "Permission denied", path)
         device = self.plugged.pop(path, None)

@@ -27,6 +27,8 @@ from hardware.spec import parse_reader_url
         ("080442957X", Role.ANY, CodeKind.ISBN10, "080442957X", Role.BOOK),
         ("9999999998", Role.ANY, CodeKind.TEXT, "9999999998", Role.ANY),  # above 2**32 - 1
         ("A31234000012345B", Role.ANY, CodeKind.CODABAR, "31234000012345", Role.ANY),
+        ("A0012345678B", Role.ANY, CodeKind.RFID_EM4100, "0012345678", Role.CARD),
+        ("a9787020002207d", Role.ANY, CodeKind.ISBN13, "9787020002207", Role.BOOK),
         ("d123-45d", Role.BOOK, CodeKind.CODABAR, "123-45", Role.BOOK),
         ("LIB-00042", Role.ANY, CodeKind.TEXT, "LIB-00042", Role.ANY),
     ],
@@ -55,10 +57,35 @@ def test_clean_strips_control_and_invisible_characters():
     assert clean("\x00\x1b") == ""
 
 
-def test_wrong_layout_is_recognised_only_for_shifted_digit_rows():
+def test_wrong_layout_is_recognised_by_shifted_digit_row_symbols():
     assert looks_like_wrong_layout("(&*&)@)))@@)&")
+    assert looks_like_wrong_layout("LIB6)))$@")  # LIB-00042 from a scanner set to AZERTY
     assert not looks_like_wrong_layout("!!")
     assert not looks_like_wrong_layout("LIB-(1)")
+    assert not looks_like_wrong_layout("LIB-00042")
+
+
+def test_a_copy_label_typed_in_the_wrong_layout_is_not_accepted():
+    pipeline, out = pipeline_for("fake:?role=book")
+    pipeline.code("LIB6)))$@", 0.0)
+    (problem,) = out
+    assert isinstance(problem, ReaderProblem) and problem.reason is Reason.WRONG_LAYOUT
+
+
+def test_a_schools_own_codes_with_symbols_pass_when_a_pattern_names_them():
+    pipeline, out = pipeline_for("fake:?role=book&book=%23%23%23%5Cd%2B")  # ###\d+
+    pipeline.code("###42", 0.0)
+    (scan,) = out
+    assert isinstance(scan, ScanEvent) and scan.text == "###42"
+
+
+def test_a_kind_the_source_is_sure_of_gives_the_role_on_an_any_reader():
+    # An RDM6300 with format=hex: ten hex digits are no number the text alone would call a card.
+    pipeline, out = pipeline_for("fake:")
+    pipeline.code("0400BC614E", 0.0, CodeKind.RFID_EM4100)
+    (scan,) = out
+    assert isinstance(scan, ScanEvent)
+    assert (scan.kind, scan.role) == (CodeKind.RFID_EM4100, Role.CARD)
 
 
 def pipeline_for(url: str, debouncer: Debouncer | None = None):
@@ -74,11 +101,29 @@ def test_the_same_code_within_the_window_is_reported_once():
     assert pipeline.counts["duplicate"] == 2
 
 
-def test_the_window_slides_while_a_book_stays_under_the_scanner():
+def test_the_window_starts_at_the_reported_scan_and_repeats_do_not_extend_it():
     pipeline, out = pipeline_for("fake:?role=book&debounce=2")
     for at in (0.0, 1.5, 3.0, 4.5, 7.0):
         pipeline.code("9787020002207", at)
-    assert [e.time for e in out] == [0.0, 7.0]
+    assert [e.time for e in out] == [0.0, 3.0, 7.0]
+
+
+def test_a_child_re_tapping_a_card_every_1_5_s_gets_a_scan_every_window():
+    pipeline, out = pipeline_for("fake:?role=card&debounce=2")
+    for tap in range(31):  # 45 seconds
+        pipeline.code("0012345678", tap * 1.5)
+    assert [e.time for e in out] == [3.0 * n for n in range(16)]
+
+
+def test_a_reader_with_a_short_window_cannot_shorten_anothers_in_a_shared_debouncer():
+    shared = Debouncer()
+    patient, out = pipeline_for("fake:?role=card&debounce=60", shared)
+    busy, _ = pipeline_for("fake:?role=book&debounce=0.1", shared)
+    patient.code("0012345678", 0.0)
+    for n in range(300):  # a busy book scanner: 300 different codes in 30 s
+        busy.code(f"LIB-{n:05d}", 1.0 + n / 10)
+    patient.code("0012345678", 40.0)  # still inside its own 60 s window
+    assert [e.time for e in out] == [0.0]
 
 
 def test_debounce_zero_reports_every_read():

@@ -15,11 +15,11 @@ BY_ID = "/dev/input/by-id/usb-Barcode_Scanner_HID_KBW-event-kbd"
 
 
 @pytest.fixture
-def evdev_reader(host_with, manual_wait, outputs):
+def evdev_reader(host_with, manual_wait, outputs, clock):
     readers = []
 
     def start(url: str):
-        reader = open_reader(url, host=host_with(wait=manual_wait))
+        reader = open_reader(url, host=host_with(wait=manual_wait, clock=clock))
         readers.append(reader)
         reader.start(outputs.put)
         return reader
@@ -86,14 +86,84 @@ def test_no_permission_names_the_problem(evdev_reader, input_devices, outputs):
 
 
 def test_a_half_code_expires_on_the_readers_own_time_out(
-    evdev_reader, input_devices, outputs, key_events
+    evdev_reader, input_devices, outputs, key_events, clock
 ):
     scanner = input_devices.plug(BY_ID)
-    evdev_reader(f"evdev://{BY_ID}?timeout=0.05")
+    evdev_reader(f"evdev://{BY_ID}?timeout=0.5")
     outputs.ready()
     scanner.type(key_events("978", enter=False))
-    problem = outputs.problem()  # arrives without any further key: the reader's poll timed out
+    assert scanner.all_read.wait(5)
+    clock.advance(0.5)
+    scanner.nudge()  # no key: the reader looks at its clock again and gives up on the code
+    problem = outputs.problem()
     assert problem.reason is Reason.INCOMPLETE and "'978'" in problem.message
+
+
+def test_a_reader_thread_stalled_between_two_reads_does_not_cut_a_code(
+    evdev_reader, input_devices, outputs, key_events, clock
+):
+    scanner = input_devices.plug(BY_ID)
+    evdev_reader(f"evdev://{BY_ID}?timeout=0.5")
+    outputs.ready()
+    # The scanner typed the ISBN in 30 ms; the reader read "978", then lost the CPU for 1 s.
+    scanner.type_in_reads(
+        [key_events("978", enter=False, t=7.0), key_events("0306406157", t=7.03)],
+        then_stall=lambda: clock.advance(1.0),
+    )
+    scan = outputs.scan()
+    assert (scan.text, scan.kind.value, scan.role) == ("9780306406157", "isbn13", Role.BOOK)
+
+
+def test_dropped_kernel_events_never_turn_the_tail_of_a_book_into_a_card(
+    evdev_reader, input_devices, outputs, key_events
+):
+    from evdev import InputEvent, ecodes
+
+    scanner = input_devices.plug(BY_ID)
+    evdev_reader(f"evdev://{BY_ID}")
+    outputs.ready()
+    dropped = InputEvent(0, 0, ecodes.EV_SYN, ecodes.SYN_DROPPED, 0)
+    scanner.type([*key_events("978", enter=False), dropped, *key_events("0306406157")])
+    assert outputs.problem().reason is Reason.EVENTS_DROPPED
+    scanner.type(key_events("0012345678", keypad=True))
+    scan = outputs.scan()  # the next output: no card 0306406157 came before it
+    assert scan.text == "0012345678"
+
+
+def test_an_unexpected_error_is_reported_and_the_device_reopened(
+    evdev_reader, input_devices, outputs, key_events, manual_wait
+):
+    first = input_devices.plug(BY_ID)
+    evdev_reader(f"evdev://{BY_ID}?role=book")
+    outputs.ready()
+    first.read_error = ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+    first.nudge()
+    problem = outputs.problem()
+    assert problem.reason is Reason.READER_FAILED and "4300 digits" in problem.message
+    assert manual_wait.next_request() == 0.5
+    assert first.closed and not first.grabbed  # released before the back-off: keys stay away
+    second = input_devices.plug(BY_ID)
+    manual_wait.release()
+    outputs.ready()
+    second.type(key_events("9787020002207"))
+    assert outputs.scan().text == "9787020002207"
+
+
+def test_an_error_while_opening_is_reported_once_and_retried(
+    evdev_reader, input_devices, outputs, key_events, manual_wait
+):
+    input_devices.open_error = RuntimeError("a driver library surprise")
+    evdev_reader(f"evdev://{BY_ID}")
+    assert outputs.problem().reason is Reason.READER_FAILED
+    assert manual_wait.next_request() == 0.5
+    manual_wait.release()
+    assert manual_wait.next_request() == 1.0  # reported once, not at every attempt
+    input_devices.open_error = None
+    scanner = input_devices.plug(BY_ID)
+    manual_wait.release()
+    outputs.ready()
+    scanner.type(key_events("0012345678", keypad=True))
+    assert outputs.scan().text == "0012345678"
 
 
 def info(path: str, name: str, usb: tuple[int, int], keyboard: bool = True) -> InputDeviceInfo:
@@ -184,3 +254,28 @@ def test_a_reader_that_fails_as_soon_as_it_opens_is_retried_ever_more_slowly(
         input_devices.plug(BY_ID).unplug()
         manual_wait.release()
     assert delays == [0.5, 1.0, 2.0, 4.0, 5.0]
+
+
+def test_a_real_device_is_asked_for_monotonic_event_timestamps(monkeypatch):
+    # Key gaps are measured with event timestamps: wall-clock ones would jump at the Pi's
+    # first NTP sync and could cut a code in two.
+    import fcntl
+    import struct
+    import time
+
+    import evdev
+
+    from hardware.sources import evdev_device
+
+    class Device:
+        path, name = "/dev/input/event4", "Barcode Scanner HID KBW"
+
+        def fileno(self) -> int:
+            return 42
+
+    asked = []
+    monkeypatch.setattr(evdev, "InputDevice", lambda path: Device())
+    monkeypatch.setattr(fcntl, "ioctl", lambda fd, request, arg: asked.append((fd, request, arg)))
+    evdev_device.open_evdev_device("/dev/input/event4")
+    eviocsclockid = (1 << 30) | (4 << 16) | (ord("E") << 8) | 0xA0  # _IOW('E', 0xa0, int)
+    assert asked == [(42, eviocsclockid, struct.pack("i", time.CLOCK_MONOTONIC))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 from hardware import Host, ReaderProblem, ReaderReady, Reason, Role, ScanEvent, open_reader
@@ -92,6 +94,44 @@ def test_unreadable_lines_are_reported_and_the_rest_replays(tmp_path: Path, cloc
     out = replay(f"evemu:{damaged}?role=card", clock)
     assert problems(out) == [Reason.BAD_RECORDING]
     assert len(scans(out)) == 2
+
+
+def test_a_file_of_bad_lines_reports_the_first_few_and_how_many_more(tmp_path: Path, clock):
+    text = (RECORDINGS / "card-reader.evemu").read_text()
+    damaged = tmp_path / "damaged.evemu"
+    damaged.write_text("X: junk\n" * 12 + text)
+    out = replay(f"evemu:{damaged}?role=card", clock)
+    bad = [e for e in out if isinstance(e, ReaderProblem)]
+    assert [p.reason for p in bad] == [Reason.BAD_RECORDING] * 6
+    assert "7 more lines" in bad[-1].message
+    assert len(scans(out)) == 2
+
+
+def test_an_event_line_with_thousands_of_digits_is_a_bad_line(tmp_path: Path, clock):
+    text = (RECORDINGS / "card-reader.evemu").read_text()
+    damaged = tmp_path / "damaged.evemu"
+    damaged.write_text(text + "E: 0.000001 0001 001c " + "1" * 5000 + "\n")
+    out = replay(f"evemu:{damaged}?role=card", clock)
+    assert problems(out) == [Reason.BAD_RECORDING]
+    assert len(scans(out)) == 2
+
+
+def test_a_fifo_is_refused_instead_of_blocking_where_stop_cannot_reach(tmp_path: Path, clock):
+    fifo = tmp_path / "scanner.evemu"
+    os.mkfifo(fifo)
+    out: list[object] = []
+    reader = open_reader(f"evemu:{fifo}", host=Host(clock=clock))
+    thread = threading.Thread(target=reader.run, args=(out.append,), daemon=True)
+    thread.start()
+    thread.join(5)
+    alive = thread.is_alive()
+    if alive:  # the old behaviour: blocked opening the FIFO; a writer lets it go
+        with fifo.open("w"):
+            pass
+        thread.join(5)
+    assert not alive, "the reader blocked on a FIFO"
+    assert problems(out) == [Reason.OPEN_FAILED]
+    assert "not a regular file" in out[0].message  # type: ignore[attr-defined]
 
 
 def test_paced_replay_waits_the_recorded_gaps_through_the_injected_wait(clock):

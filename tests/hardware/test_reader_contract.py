@@ -43,6 +43,10 @@ class Harness:
     def url(self) -> str:
         raise NotImplementedError
 
+    def open_waiting(self) -> Reader:
+        """A reader with more input to come: it must be blocked when the test stops it."""
+        return self.open()
+
     def host(self) -> Host:
         return Host(clock=self.fx.clock, wait=self.fx.manual_wait)
 
@@ -152,15 +156,22 @@ class EvemuHarness(Harness):
     def url(self) -> str:
         return f"evemu:{self.tmp_path / 'contract.evemu'}?role=card"
 
-    def open(self) -> Reader:
+    def open(self, *, options: str = "", apart: float = 0.0) -> Reader:
         # A recording holds its input in advance: write what the test will "present".
         events: list[Any] = []
-        for action, code in self.actions:
-            events += self.fx.key_events(code if action == "code" else "7" * 100)
+        for index, (action, code) in enumerate(self.actions):
+            text = code if action == "code" else "7" * 100
+            events += self.fx.key_events(text, t=apart * index)
         lines = ["# EVEMU 1.3", "N: Contract Scanner", "I: 0003 0483 0011 0110"]
         lines += [f"E: {e.sec}.{e.usec:06d} {e.type:04x} {e.code:04x} {e.value}" for e in events]
         (self.tmp_path / "contract.evemu").write_text("\n".join(lines) + "\n")
-        return open_reader(self.url(), host=self.host())
+        return open_reader(self.url() + options, host=self.host())
+
+    def open_waiting(self) -> Reader:
+        # Two cards a minute apart, replayed at the recorded pace: the replay waits in between.
+        self.present(CARD)
+        self.present(LAST_CARD)
+        return self.open(options="&pace=1", apart=60.0)
 
     def perform(self) -> None:
         pass
@@ -257,9 +268,13 @@ def test_bad_input_is_a_problem_with_a_reason_and_reading_goes_on(harness, outpu
 
 
 def test_stop_ends_a_reader_that_is_waiting_for_input(harness, outputs):
-    reader = harness.open()
+    reader = harness.open_waiting()
     reader.start(outputs.put)
     outputs.ready()
+    if isinstance(harness, EvemuHarness):
+        outputs.scan()  # the first card; the replay now waits a minute for the second
+        assert harness.fx.manual_wait.next_request() > 59
     reader.stop()
     assert reader.join(5)
     reader.close()
+    assert not [item for item in outputs.drain() if isinstance(item, ScanEvent)]

@@ -17,14 +17,15 @@ from hardware.wedge import WedgeDecoder
 
 MAX = 24
 
-# Mostly key events on the codes a keyboard has, some SYN/MSC/LED noise, values incl. repeats.
+# Mostly key events on the codes a keyboard has, some SYN/MSC/LED noise, values incl. repeats;
+# the gap between events as the device stamped them, and how late the reader read each one.
 key_codes = st.one_of(st.integers(0, 130), st.integers(0, 0x2FF))
-events = st.builds(
-    lambda etype, code, value, gap: (InputEvent(0, 0, etype, code, value), gap),
-    etype=st.sampled_from([0, 1, 1, 1, 1, 4, 17, 20]),
-    code=key_codes,
-    value=st.integers(-1, 3),
-    gap=st.sampled_from([0.0, 0.001, 0.004, 0.3, 0.6, 5.0]),
+events = st.tuples(
+    st.sampled_from([0, 1, 1, 1, 1, 4, 17, 20]),
+    key_codes,
+    st.integers(-1, 3),
+    st.sampled_from([0.0, 0.001, 0.004, 0.3, 0.6, 5.0]),
+    st.sampled_from([0.0, 0.0, 0.002, 0.7, 3.0]),
 )
 
 
@@ -38,9 +39,11 @@ def check_code(item: object, limit: int) -> None:
 @given(st.lists(events, max_size=300), st.booleans())
 def test_wedge_decoder_never_raises_and_codes_are_printable(stream, tab):
     decoder = WedgeDecoder(max_length=MAX, timeout=0.5, tab_ends_code=tab)
-    now = 0.0
-    for event, gap in stream:
-        now += gap
+    sent = now = 0.0
+    for etype, code, value, gap, lag in stream:
+        sent += gap
+        now = max(now, sent + lag)  # read no earlier than sent, in order
+        event = InputEvent(int(sent), round(sent % 1 * 1e6) % 1_000_000, etype, code, value)
         for item in decoder.feed(event, now):
             check_code(item, MAX)
     for item in decoder.expire(now + 1) + decoder.reset():
@@ -87,7 +90,33 @@ def test_pipeline_emits_only_clean_codes_within_the_limit(raw):
             assert isinstance(item, ReaderProblem) and item.reason.value
 
 
-@given(st.text(max_size=2000))
-def test_recording_parser_never_raises(text):
-    recording = parse_recording(text)
+# Numbers of any length, the long ones well past int()'s 4300-digit limit for decimal strings.
+digits = st.one_of(
+    st.text("0123456789", min_size=1, max_size=8),
+    st.integers(4000, 6000).map(lambda n: "9" * n),
+)
+hex_digits = st.one_of(
+    st.text("0123456789abcdef", min_size=1, max_size=6),
+    st.integers(4000, 6000).map(lambda n: "f" * n),
+)
+event_lines = st.builds(
+    lambda sec, usec, etype, code, value, minus: (
+        f"E: {sec}.{usec} {etype} {code} {'-' if minus else ''}{value}"
+    ),
+    digits,
+    digits,
+    hex_digits,
+    hex_digits,
+    digits,
+    st.booleans(),
+)
+id_lines = st.builds(lambda a, b, c: f"I: 0003 {a} {b} {c}", hex_digits, hex_digits, hex_digits)
+recording_lines = st.lists(st.one_of(event_lines, id_lines, st.text(max_size=80)), max_size=20)
+
+
+@given(recording_lines)
+def test_recording_parser_never_raises(lines):
+    recording = parse_recording("\n".join(lines))
     assert all(isinstance(line, int) for line, _ in recording.bad_lines)
+    for event in recording.events:
+        assert 0 <= event.type <= 0xFFFF and 0 <= event.code <= 0xFFFF

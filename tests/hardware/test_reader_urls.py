@@ -77,11 +77,31 @@ def test_plus_in_a_pattern_is_kept():
         ("fake:?card=(", "regular expression"),
         ("fake:?timeout=1", "unknown option"),
         ("rdm6300:///dev/serial0?format=octal", "format"),
+        ("serial:///dev/tty%00S0", "control character"),
+        ("evdev:///dev/input/event3%0A", "control character"),
+        ("evemu:rec%07.evemu", "control character"),
+        ("serial://loop://", "absolute path"),
+        ("serial://socket://10.0.0.5:7777", "absolute path"),
+        ("rdm6300://spy:///dev/ttyUSB0", "absolute path"),
+        ("serial://dev/ttyUSB0", "serial:///dev/ttyUSB0"),
+        ("rdm6300:serial0", "absolute path"),
+        ("evdev://dev/input/by-id/usb-Scanner-event-kbd", "evdev:///dev/input/by-id/"),
+        ("stdin:/file", "takes no target"),
+        ("fake:junk", "takes no target"),
+        ("fake://card", "takes no target"),
     ],
 )
 def test_mistakes_fail_loudly_with_the_reason(url, complaint):
     with pytest.raises(ReaderUrlError, match=complaint.replace("(", r"\(")):
         parse_reader_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["serial:///dev/tty%00S0", "serial://loop://", "stdin:/file", "fake:junk"]
+)
+def test_open_reader_refuses_targets_that_cannot_work_before_any_thread_starts(url):
+    with pytest.raises(ReaderUrlError):
+        open_reader(url)
 
 
 def test_open_reader_never_falls_back_to_a_fake():

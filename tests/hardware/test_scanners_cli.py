@@ -145,6 +145,22 @@ def test_watch_reads_stdin_until_end_of_file():
     ]
 
 
+def test_watch_exits_1_when_a_recording_cannot_be_read(tmp_path, capsys):
+    good = f"evemu:{RECORDINGS / 'isbn-scanner.evemu'}"
+    assert main(["watch", good, f"evemu:{tmp_path / 'nope.evemu'}"]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["reason"] for r in records if r["event"] == "problem"] == ["not_found"]
+    assert len([r for r in records if r["event"] == "scan"]) == 3
+
+
+def test_watch_exits_1_when_a_reader_fails(monkeypatch, capsys):
+    # stdin that is no file descriptor at all: the stdin reader cannot read it and fails.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"0012345678\n")))
+    assert main(["watch", "stdin:"]) == 1
+    (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert record["reason"] == "reader_failed"
+
+
 def test_watch_rejects_a_bad_url_with_status_2(capsys):
     assert main(["watch", "serial:///dev/ttyUSB0?debunce=2"]) == 2
     assert "unknown option 'debunce'" in capsys.readouterr().err

@@ -45,6 +45,29 @@ def test_control_characters_around_a_code_are_stripped():
     assert LineFramer().feed(b"\x02\x1b9787020002207\x03\r\n", 0.0) == ["9787020002207"]
 
 
+@pytest.mark.parametrize(
+    ("terminator", "framed"),
+    [
+        ("crlf", b"%s\r\n"),
+        ("any", b"\x02%s\x03\r\n"),
+        ("lf", b"\t%s\t\n"),
+        ("cr", b"  %s  \r"),
+    ],
+)
+def test_the_length_limit_counts_the_code_not_its_framing(terminator, framed):
+    code = b"A" * 64
+    framer = LineFramer(max_length=64, terminator=terminator)
+    assert framer.feed(framed % code, 0.0) == [code.decode()]
+    out = LineFramer(max_length=64, terminator=terminator).feed(framed % (code + b"B"), 0.0)
+    assert reasons(out) == [Reason.TOO_LONG]
+
+
+def test_a_line_of_spaces_or_control_bytes_is_no_code_and_cannot_grow_for_ever():
+    framer = LineFramer(max_length=64)
+    assert framer.feed(b"\x00" * 50_000 + b"\r", 0.0) == []
+    assert reasons(framer.feed(b"1" * 64 + b" " * 50_000, 0.0)) == [Reason.TOO_LONG]
+
+
 def test_bytes_at_the_wrong_baud_rate_are_rejected_not_guessed():
     (rejection,) = LineFramer().feed(bytes([0xF0, 0x9E, 0x80, 0x66, 0xE6]) + b"\r", 0.0)
     assert isinstance(rejection, Rejection) and rejection.reason is Reason.GARBLED
@@ -86,9 +109,23 @@ def test_rdm6300_hex_format_keeps_the_module_digits(rdm_frame):
 def test_rdm6300_corrupt_frame_is_dropped_and_counted(rdm_frame):
     framer = Rdm6300Framer()
     out = framer.feed(rdm_frame("0400BC614E", corrupt=True) * 2, 0.0)
-    assert reasons(out) == [Reason.BAD_CHECKSUM, Reason.BAD_CHECKSUM]
+    assert reasons(out) == [Reason.BAD_CHECKSUM]
     assert framer.bad_checksums == 2
     assert framer.feed(rdm_frame("0400BC614E"), 0.1) == ["0012345678"]
+
+
+def test_rdm6300_card_at_the_edge_of_the_field_is_one_problem_not_a_flood(rdm_frame):
+    framer = Rdm6300Framer(lifted_after=0.5)
+    out = []
+    for tick in range(25):  # five seconds of bad frames, five a second
+        out += framer.feed(rdm_frame("0400BC614E", corrupt=True), tick * 0.2)
+    assert reasons(out) == [Reason.BAD_CHECKSUM]
+    assert framer.bad_checksums == 25
+    # Moved into the field: it reads. Then a new run of bad frames is news again.
+    assert framer.feed(rdm_frame("0400BC614E"), 5.0) == ["0012345678"]
+    assert reasons(framer.feed(rdm_frame("04DEADBEEF", corrupt=True), 5.1)) == [Reason.BAD_CHECKSUM]
+    # Lifted, and tried again a while later: reported again.
+    assert reasons(framer.feed(rdm_frame("04DEADBEEF", corrupt=True), 8.0)) == [Reason.BAD_CHECKSUM]
 
 
 def test_rdm6300_card_left_on_the_reader_is_reported_once(rdm_frame):

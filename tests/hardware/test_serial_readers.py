@@ -104,6 +104,27 @@ def test_a_missing_port_is_reported_once_then_found_when_plugged(
             port.close()
 
 
+def test_rdm6300_in_hex_format_on_a_shared_reader_is_still_a_card(
+    serial_reader, pty_port, outputs, rdm_frame
+):
+    serial_reader("?format=hex", scheme="rdm6300")
+    pty_port.write(rdm_frame("0400BC614E"))
+    scan = outputs.scan()
+    assert (scan.text, scan.role, scan.kind.value) == ("0400BC614E", Role.CARD, "rfid_em4100")
+
+
+def test_a_port_path_is_opened_as_a_path_never_as_a_pyserial_url(
+    tmp_path, outputs, manual_wait, make_pty_port
+):
+    (tmp_path / "usb:").mkdir()
+    port = make_pty_port(tmp_path / "usb:" / "scanner")
+    with open_reader(f"serial://{tmp_path}/usb://scanner", host=Host(wait=manual_wait)) as reader:
+        reader.start(outputs.put)
+        assert isinstance(outputs.next(), ReaderReady)
+        port.write(b"LIB-00042\r")
+        assert outputs.scan().text == "LIB-00042"
+
+
 def test_rdm6300_good_corrupt_and_repeated_frames(serial_reader, pty_port, outputs, rdm_frame):
     reader = serial_reader("?role=card", scheme="rdm6300")
     pty_port.write(rdm_frame("0400BC614E", corrupt=True))
