@@ -284,7 +284,7 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
     term_start = datetime.combine(policy.term.start, time(0), ZoneInfo(policy.timezone))
     read = ctx.library.checkouts_since(reader.card, term_start)
     # The reading target is for pupils (学生人均每学期借书不少于10本), not for teachers.
-    target = policy.books_per_term or 0 if reader.role is Role.STUDENT else 0
+    target = (policy.books_per_term or 0) if reader.role is Role.STUDENT else 0
     on_loan = len(ctx.library.loans_of(reader.card))
     if key == "session.started":
         if not target:
