@@ -363,3 +363,9 @@ def test_two_doors_cannot_run_on_one_file(school: School) -> None:
             Door(other, school.clock, policy=school.door.policy)
     finally:
         other.close()
+
+
+def test_teachers_are_greeted_without_the_pupils_reading_target(school: School) -> None:
+    assert school.scan("T1").message_key == "session.started.no_target"
+    school.clock.advance(5)
+    assert school.scan("S31").message_key == "session.started"
