@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> None:
             handled = door.press(Button.DONE) if code == "" else door.scan(code)
             scans.append(time.perf_counter() - t)
             if handled.decision is not None:
-                outcomes[handled.decision.outcome] = outcomes.get(handled.decision.outcome, 0) + 1
+                outcome = handled.decision.outcome.value
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
                 if handled.decision.outcome == "borrowed" and handled.decision.barcode:
                     lent.append(handled.decision.barcode)
             floors.append(floor_commit(floor_db, i))
