@@ -1,0 +1,43 @@
+"""The benchmarks still run and print their figures beside their floors (sizes kept tiny here:
+these are not timed tests; the figures are read from `bench/` runs, see README)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "expected"),
+    [
+        (
+            "bench_scan.py",
+            ["--readers", "60", "--copies", "400", "--events", "300", "--scans", "40"],
+            ["scan -> committed decision", "floor: bare 1-row commit", "ratio scan / floor"],
+        ),
+        (
+            "bench_readers.py",
+            ["--codes", "50"],
+            ["floor: bare function call", "Enter -> ScanEvent, evdev reader thread"],
+        ),
+    ],
+)
+def test_benchmark_runs_and_prints_its_floor(
+    script: str, args: list[str], expected: list[str]
+) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    for line in expected:
+        assert line in result.stdout
+    assert "target:" in result.stdout
