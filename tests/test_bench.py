@@ -40,4 +40,5 @@ def test_benchmark_runs_and_prints_its_floor(
     assert result.returncode == 0, result.stderr
     for line in expected:
         assert line in result.stdout
+    # Whether the target was met depends on the machine's load: printed, never asserted here.
     assert "target:" in result.stdout
