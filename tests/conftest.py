@@ -80,6 +80,14 @@ class School:
         assert handled.decision is not None
         return handled.decision
 
+    def borrow_then_return(self, card: str, barcode: str) -> Decision:
+        """A child borrows a book, presses Done, and later brings it back: the return."""
+        self.scan(card)
+        self.scan(barcode)
+        self.press(Button.DONE)
+        self.clock.advance(10)  # past the double-read window
+        return self.scan(barcode)
+
     def go_to(self, when: str) -> None:
         target = local(when)
         self.clock.advance((target - self.clock.read().wall).total_seconds())
