@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from kiosk.clocks import ScriptedClock
 from kiosk.core.decisions import Event, EventType, Reason
 from kiosk.core.journal import Stamp
-from kiosk.core.models import ClassName, Copy, Reader, Role
+from kiosk.core.models import ClassName, Copy, Reader, ReaderRole
 from kiosk.core.session import Button
 from kiosk.door import Door
 from kiosk.store import Store
@@ -39,9 +39,9 @@ def build_school(path: Path, readers: int, copies: int, events: int) -> Store:
     store.save_policy(POLICY.read_text(encoding="utf-8"))
     teachers = max(1, readers // 20)
     store.import_readers(
-        Reader(f"T{n:04d}", "老师", Role.TEACHER)
+        Reader(f"T{n:04d}", "老师", ReaderRole.TEACHER)
         if n < teachers
-        else Reader(f"2026{n:05d}", "同学", Role.STUDENT, ClassName(1 + n % 6, 1), 1 + n % 6)
+        else Reader(f"2026{n:05d}", "同学", ReaderRole.STUDENT, ClassName(1 + n % 6, 1), 1 + n % 6)
         for n in range(readers)
     )
     store.import_copies(Copy(f"{n:07d}", f"书{n}") for n in range(copies))

@@ -4,7 +4,7 @@ Imports nothing from ``kiosk`` or ``sync``; evdev and pyserial are imported only
 that needs them is opened.
 """
 
-from hardware.codes import CodeKind, Role, classify
+from hardware.codes import CodeKind, DeviceRole, classify
 from hardware.debounce import Debouncer
 from hardware.errors import MissingExtra, ReaderUrlError
 from hardware.events import ReaderOutput, ReaderProblem, ReaderReady, Reason, ScanEvent
@@ -15,6 +15,7 @@ from hardware.registry import open_reader
 __all__ = [
     "CodeKind",
     "Debouncer",
+    "DeviceRole",
     "FakeReader",
     "Host",
     "MissingExtra",
@@ -24,7 +25,6 @@ __all__ = [
     "ReaderReady",
     "ReaderUrlError",
     "Reason",
-    "Role",
     "ScanEvent",
     "classify",
     "open_reader",

@@ -16,7 +16,7 @@ _SHIFTED_DIGIT_ROW = frozenset("!@#$%^&*()")
 _WRONG_LAYOUT_SYMBOLS = 3
 
 
-class Role(enum.StrEnum):
+class DeviceRole(enum.StrEnum):
     """What a reader is for: patron cards, book barcodes, or both from one device."""
 
     CARD = "card"
@@ -41,7 +41,7 @@ class Classified:
 
     text: str
     kind: CodeKind
-    role: Role
+    role: DeviceRole
 
 
 def clean(raw: str) -> str:
@@ -106,7 +106,7 @@ def looks_like_wrong_layout(text: str) -> bool:
 
 def classify(
     text: str,
-    role: Role = Role.ANY,
+    role: DeviceRole = DeviceRole.ANY,
     *,
     card_patterns: Sequence[re.Pattern[str]] = (),
     book_patterns: Sequence[re.Pattern[str]] = (),
@@ -127,35 +127,35 @@ def classify(
         text = strip_codabar(text) or text
         inner = _kind(text, role)
         kind = kind if inner is CodeKind.TEXT else inner
-    if role is not Role.ANY:
+    if role is not DeviceRole.ANY:
         return Classified(text, kind, role)
     if any(p.fullmatch(text) for p in card_patterns):
-        return Classified(text, kind, Role.CARD)
+        return Classified(text, kind, DeviceRole.CARD)
     if any(p.fullmatch(text) for p in book_patterns):
-        return Classified(text, kind, Role.BOOK)
-    return Classified(text, kind, _ROLE_OF_KIND.get(kind, Role.ANY))
+        return Classified(text, kind, DeviceRole.BOOK)
+    return Classified(text, kind, _ROLE_OF_KIND.get(kind, DeviceRole.ANY))
 
 
-def matches_role(text: str, role: Role, patterns: Sequence[re.Pattern[str]]) -> bool:
+def matches_role(text: str, role: DeviceRole, patterns: Sequence[re.Pattern[str]]) -> bool:
     """Whether a code is acceptable for a reader of ``role``: no patterns means anything goes."""
-    return role is Role.ANY or not patterns or any(p.fullmatch(text) for p in patterns)
+    return role is DeviceRole.ANY or not patterns or any(p.fullmatch(text) for p in patterns)
 
 
 _ROLE_OF_KIND = {
-    CodeKind.ISBN13: Role.BOOK,
-    CodeKind.ISBN10: Role.BOOK,
-    CodeKind.EAN13: Role.BOOK,
-    CodeKind.RFID_EM4100: Role.CARD,
+    CodeKind.ISBN13: DeviceRole.BOOK,
+    CodeKind.ISBN10: DeviceRole.BOOK,
+    CodeKind.EAN13: DeviceRole.BOOK,
+    CodeKind.RFID_EM4100: DeviceRole.CARD,
 }
 
 
-def _kind(text: str, role: Role) -> CodeKind:
+def _kind(text: str, role: DeviceRole) -> CodeKind:
     if is_isbn13(text):
         return CodeKind.ISBN13
     if is_ean13(text):
         return CodeKind.EAN13
     ten_digit_order = (
-        (_isbn10_kind, _em4100_kind) if role is Role.BOOK else (_em4100_kind, _isbn10_kind)
+        (_isbn10_kind, _em4100_kind) if role is DeviceRole.BOOK else (_em4100_kind, _isbn10_kind)
     )
     for test in ten_digit_order:
         kind = test(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from hardware.codes import CodeKind, Role
+from hardware.codes import CodeKind, DeviceRole
 
 
 class Reason(enum.StrEnum):
@@ -47,7 +47,7 @@ class ScanEvent:
     """
 
     text: str
-    role: Role
+    role: DeviceRole
     source: str
     time: float
     kind: CodeKind = CodeKind.TEXT
@@ -61,7 +61,7 @@ class ReaderProblem:
     """
 
     source: str
-    role: Role
+    role: DeviceRole
     reason: Reason
     message: str
     time: float
@@ -72,7 +72,7 @@ class ReaderReady:
     """The reader has (re)opened its device and reads from it: a fault screen about it can close."""
 
     source: str
-    role: Role
+    role: DeviceRole
     device: str
     time: float
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import get_args
 from urllib.parse import unquote
 
-from hardware.codes import Role
+from hardware.codes import DeviceRole
 from hardware.errors import ReaderUrlError
 from hardware.framing import TERMINATORS, Terminator
 from hardware.rdm6300 import CardFormat
@@ -44,7 +44,7 @@ class ReaderSpec:
     scheme: str
     target: str
     source: str
-    role: Role
+    role: DeviceRole
     debounce: float
     max_length: int
     timeout: float
@@ -64,8 +64,10 @@ class ReaderSpec:
     def line_terminator(self) -> Terminator:
         return _LINE_TERMINATORS.get(self.terminator, "any")
 
-    def patterns_for(self, role: Role) -> tuple[re.Pattern[str], ...]:
-        return {Role.CARD: self.card_patterns, Role.BOOK: self.book_patterns}.get(role, ())
+    def patterns_for(self, role: DeviceRole) -> tuple[re.Pattern[str], ...]:
+        return {DeviceRole.CARD: self.card_patterns, DeviceRole.BOOK: self.book_patterns}.get(
+            role, ()
+        )
 
 
 def parse_reader_url(url: str) -> ReaderSpec:
@@ -87,7 +89,9 @@ def parse_reader_url(url: str) -> ReaderSpec:
         scheme=scheme,
         target=target,
         source=last("name", f"{scheme}:{location}"),
-        role=Role(_choice(url, "role", last("role", "any"), tuple(r.value for r in Role))),
+        role=DeviceRole(
+            _choice(url, "role", last("role", "any"), tuple(r.value for r in DeviceRole))
+        ),
         debounce=_number(url, "debounce", last("debounce", "2"), float, 0, 3600),
         max_length=int(_number(url, "max_length", last("max_length", "64"), int, 1, MAX_LENGTH)),
         timeout=_number(

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.commands import circulation, demo, doctor, export, setup
+from kiosk.commands import demo, doctor, export, records, scan, setup
 from kiosk.commands._output import BadTimeError
-from kiosk.commands.circulation import BadCodeError
+from kiosk.commands.scan import BadCodeError
 from kiosk.core.policy_file import PolicyError
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from kiosk.imports import MarcUnavailableError
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="card numbers and barcodes in the order read; @done and @damaged press those "
         "buttons, @wait=SECONDS lets time pass",
     )
-    p.set_defaults(run=circulation.scan)
+    p.set_defaults(run=scan.scan)
 
     p = command(
         "loans",
@@ -116,12 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overdue", action="store_true", help="only loans past their due date")
     p.add_argument("--at", metavar="TIME", help="judge overdue as of this day (default: today)")
     _json_option(p)
-    p.set_defaults(run=circulation.loans)
+    p.set_defaults(run=records.loans)
 
     p = command("events", "print the journal", "kiosk events --db kiosk.db --json")
     _db_option(p)
     _json_option(p)
-    p.set_defaults(run=circulation.events)
+    p.set_defaults(run=records.events)
 
     p = command(
         "export",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.core.clock import Reading
+from kiosk.core.moments import Reading
 
 # systemd-timesyncd creates this file once the clock has been synchronised over the network.
 TIMESYNC_FLAG = Path("/run/systemd/timesync/synchronized")

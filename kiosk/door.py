@@ -12,17 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.clocks import Clock
-from kiosk.core.clock import Instant, held_wall
 from kiosk.core.decisions import Decision, Reason
 from kiosk.core.journal import RecordedEvent, Stamp
+from kiosk.core.moments import Instant, held_wall
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
 from kiosk.core.session import (
     Button,
     Context,
+    DeviceRole,
     Input,
     Press,
-    ReaderRole,
     Scan,
     SessionState,
     Step,
@@ -76,7 +76,7 @@ class Door:
         self._last_checkpoint = float("-inf")
         self._close_dangling_session()
 
-    def scan(self, text: str, role: ReaderRole = ReaderRole.ANY) -> Handled:
+    def scan(self, text: str, role: DeviceRole = DeviceRole.ANY) -> Handled:
         return self._handle(lambda at: Scan(text, at, role))
 
     def press(self, button: Button) -> Handled:

@@ -12,10 +12,10 @@ import pytest
 
 from kiosk.clocks import ScriptedClock
 from kiosk.core.decisions import Decision
-from kiosk.core.models import ClassName, Copy, LoanType, Reader, Role
+from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
-from kiosk.core.session import Button, ReaderRole
+from kiosk.core.session import Button, DeviceRole
 from kiosk.door import Door, Handled
 from kiosk.store import Store
 
@@ -26,13 +26,13 @@ ZONE = ZoneInfo("Asia/Shanghai")
 ISBN_ONLY = "9787419254125"  # two unlabelled copies of this ISBN in the test school
 
 READERS = (
-    Reader("S31", "明安", Role.STUDENT, ClassName(3, 1), 3),
-    Reader("S31B", "梓俊", Role.STUDENT, ClassName(3, 1), 3),
-    Reader("S32", "文沐", Role.STUDENT, ClassName(3, 2), 3),
-    Reader("S11", "博桐", Role.STUDENT, ClassName(1, 1), 1),
-    Reader("S42", "景宇", Role.STUDENT, ClassName(4, 2), 4),
-    Reader("T1", "武老师", Role.TEACHER),
-    Reader("GONE", "文涵", Role.STUDENT, ClassName(3, 1), 3, active=False),
+    Reader("S31", "明安", ReaderRole.STUDENT, ClassName(3, 1), 3),
+    Reader("S31B", "梓俊", ReaderRole.STUDENT, ClassName(3, 1), 3),
+    Reader("S32", "文沐", ReaderRole.STUDENT, ClassName(3, 2), 3),
+    Reader("S11", "博桐", ReaderRole.STUDENT, ClassName(1, 1), 1),
+    Reader("S42", "景宇", ReaderRole.STUDENT, ClassName(4, 2), 4),
+    Reader("T1", "武老师", ReaderRole.TEACHER),
+    Reader("GONE", "文涵", ReaderRole.STUDENT, ClassName(3, 1), 3, active=False),
 )
 COPIES = (
     Copy("B1", "小王子", isbn="9787049996228"),
@@ -64,7 +64,7 @@ class School:
     clock: ScriptedClock
     door: Door
 
-    def scan(self, code: str, role: ReaderRole = ReaderRole.ANY) -> Decision:
+    def scan(self, code: str, role: DeviceRole = DeviceRole.ANY) -> Decision:
         self.clock.advance(1)
         handled = self.door.scan(code, role)
         assert handled.decision is not None

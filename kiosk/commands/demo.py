@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.clocks import ScriptedClock
 from kiosk.commands._output import decision_text
-from kiosk.commands.circulation import feed
+from kiosk.commands.scan import feed
 from kiosk.core.journal import verify_chain
 from kiosk.core.policy_file import parse_policy
 from kiosk.door import Door

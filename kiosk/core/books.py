@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kiosk.core.decisions import Reason
 from kiosk.core.isbn import isbn13
 from kiosk.core.library import Library
-from kiosk.core.models import Copy, Loan, LoanType, Reader, Role
+from kiosk.core.models import Copy, Loan, LoanType, Reader, ReaderRole
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ def _copy_number(copy: Copy) -> tuple[int, str]:
 
 
 def resolve_book(
-    library: Library, code: str, *, borrower: Reader | None, holder: str | None = None
+    library: Library, code: str, *, borrower: Reader | None, recent_card: str | None = None
 ) -> Resolved | Reason:
     """The copy in the child's hand.
 
@@ -32,8 +32,8 @@ def resolve_book(
     - borrowing: the borrower's own copy (a child holding theirs is not taking a second one),
       else a free one, else the one lent longest ago (it must be that one in hand). A teacher
       taking a class set gets free copies first.
-    - returning: the copy on loan to ``holder`` (the reader who was just at the kiosk), else the
-      oldest loan of it.
+    - returning: the copy on loan to ``recent_card`` (the reader who was just at the kiosk),
+      else the oldest loan of it.
     """
     copy = library.copy(code)
     if copy is not None:
@@ -49,7 +49,7 @@ def resolve_book(
         # The library labelled these copies: the cover ISBN does not say which one this is.
         return Reason.USE_LIBRARY_BARCODE
     loans = {c.barcode: library.loan(c.barcode) for c in copies}
-    card = borrower.card if borrower is not None else holder
+    card = borrower.card if borrower is not None else recent_card
     own = [Resolved(c, loan) for c in copies if (loan := loans[c.barcode]) and loan.card == card]
     free = [
         Resolved(c, None)
@@ -64,7 +64,7 @@ def resolve_book(
         key=lambda pair: (not pair[1].active, pair[0].borrowed_at, pair[0].event_seq),
     )
     lent = [Resolved(c, loan) for loan, c in lent_longest]
-    if borrower is not None and borrower.role is Role.TEACHER:
+    if borrower is not None and borrower.role is ReaderRole.TEACHER:
         order = [*free, *own, *lent]
     else:
         order = [*own, *free, *lent]

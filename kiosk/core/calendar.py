@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from kiosk.core.models import Role
+from kiosk.core.models import ReaderRole
 from kiosk.core.policy import Policy, Term
 
 
@@ -36,11 +36,11 @@ def last_open_day(term: Term) -> date:
     return day
 
 
-def loan_days(policy: Policy, role: Role) -> int:
+def loan_days(policy: Policy, role: ReaderRole) -> int:
     return policy.loans.days_by_role.get(role.value, policy.loans.days)
 
 
-def due_date(policy: Policy, role: Role, borrowed_on: date) -> date:
+def due_date(policy: Policy, role: ReaderRole, borrowed_on: date) -> date:
     """Borrow day + loan days, moved on to the next open day, never after the term's last open day.
 
     Borrowing itself only happens up to the term's last open day (the rules refuse it after).

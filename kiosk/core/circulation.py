@@ -49,8 +49,8 @@ def borrow(
     due = due_date(policy, reader.role, local.date())
     events: list[Event] = []
     flags: tuple[Flag, ...] = ()
-    holder = resolved.loan
-    if holder is not None:
+    current_loan = resolved.loan
+    if current_loan is not None:
         # One copy is never on loan twice: the copy is here, so whoever the records say has it
         # gave it back somehow. Return it from them and flag both for the librarian.
         flags = (Flag.TAKEN_FROM_OTHER,)
@@ -59,7 +59,7 @@ def borrow(
                 EventType.RETURN,
                 Reason.OK,
                 session_id,
-                card=holder.card,
+                card=current_loan.card,
                 barcode=copy.barcode,
                 flags=flags,
             )
@@ -81,7 +81,7 @@ def borrow(
     return decision, tuple(events)
 
 
-def give_back(
+def accept_return(
     library: Library, resolved: Resolved, code: str, local: datetime
 ) -> tuple[Decision, tuple[Event, ...]]:
     """A return is always accepted; what was odd about it is flagged, never refused."""

@@ -8,7 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 
-class Role(enum.StrEnum):
+class ReaderRole(enum.StrEnum):
+    """A reader's place in the school: what the rules and the roster's role column know them as."""
+
     STUDENT = "student"
     TEACHER = "teacher"
 
@@ -31,11 +33,14 @@ class ClassName:
 
 @dataclass(frozen=True)
 class Reader:
-    """A card holder. Only what the door needs: card, given name, class (children's data)."""
+    """Someone with a library card (读者).
+
+    Only what the door needs: card, given name, class (children's data).
+    """
 
     card: str
     given_name: str
-    role: Role
+    role: ReaderRole
     class_name: ClassName | None = None
     grade: int | None = None
     active: bool = True

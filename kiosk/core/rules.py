@@ -7,7 +7,7 @@ from datetime import datetime
 
 from kiosk.core.calendar import last_open_day
 from kiosk.core.decisions import Reason
-from kiosk.core.models import Copy, Loan, LoanType, Reader, Role
+from kiosk.core.models import Copy, Loan, LoanType, Reader, ReaderRole
 from kiosk.core.policy import OutsideWindows, Policy
 from kiosk.core.timetable import windows_for
 
@@ -17,7 +17,7 @@ DEFAULT_GRADE_LIMIT = 1
 
 
 def base_limit(policy: Policy, reader: Reader) -> int:
-    if reader.role is Role.TEACHER:
+    if reader.role is ReaderRole.TEACHER:
         return policy.loans.max_books_teacher
     grade = reader.effective_grade
     if grade is None:
@@ -33,7 +33,7 @@ def allowance(policy: Policy, reader: Reader, local: datetime) -> int | Reason:
         return Reason.OUTSIDE_TERM
     base = base_limit(policy, reader)
     outside = policy.loans.outside_windows
-    if reader.role is Role.TEACHER:
+    if reader.role is ReaderRole.TEACHER:
         # Teachers are not on the class rotation (教师图书室全天开放).
         if outside in (OutsideWindows.TEACHERS, OutsideWindows.EVERYONE):
             return base

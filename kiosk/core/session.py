@@ -15,12 +15,12 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from kiosk.core.books import Resolved, resolve_book
-from kiosk.core.circulation import borrow, give_back
-from kiosk.core.clock import Instant, local_time
+from kiosk.core.circulation import accept_return, borrow
 from kiosk.core.codes import clean_code, printable
 from kiosk.core.decisions import Decision, Event, EventType, Outcome, Reason
 from kiosk.core.library import Library
-from kiosk.core.models import Reader, Role
+from kiosk.core.models import Reader, ReaderRole
+from kiosk.core.moments import Instant, local_time
 from kiosk.core.policy import Policy
 
 # A child may press "this book is damaged" for this long after returning it.
@@ -30,7 +30,7 @@ DAMAGE_REPORT_SECONDS = 120.0
 RECENT_READER_SECONDS = 60.0
 
 
-class ReaderRole(enum.StrEnum):
+class DeviceRole(enum.StrEnum):
     """What the reader that produced a scan is for (configured per reader)."""
 
     CARD = "card"
@@ -47,7 +47,7 @@ class Button(enum.StrEnum):
 class Scan:
     text: str
     at: Instant
-    role: ReaderRole = ReaderRole.ANY
+    role: DeviceRole = DeviceRole.ANY
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def _idle_timeout(
 def _press(state: SessionState, press: Press, ctx: Context) -> Step:
     if press.button is Button.DONE:
         if state.session is None:
-            return Step(state, _plain("", Outcome.IGNORED, Reason.NO_SESSION))
+            return Step(state, _answer("", Outcome.IGNORED, Reason.NO_SESSION))
         new_state, decision, events = _end(state, Reason.FINISHED, press.at.mono)
         return Step(new_state, decision, events=events)
     # DAMAGED: only for the copy just returned here, once.
@@ -188,7 +188,7 @@ def _press(state: SessionState, press: Press, ctx: Context) -> Step:
     session_id = state.session.id if state.session else None
     if last is None or press.at.mono - last.mono > DAMAGE_REPORT_SECONDS:
         event = Event(EventType.REFUSAL, Reason.NO_RECENT_RETURN, session_id=session_id)
-        return Step(state, _plain("", Outcome.REFUSED, Reason.NO_RECENT_RETURN), events=(event,))
+        return Step(state, _answer("", Outcome.REFUSED, Reason.NO_RECENT_RETURN), events=(event,))
     event = Event(EventType.DAMAGE_REPORT, Reason.OK, session_id=session_id, barcode=last.barcode)
     decision = Decision(
         code="",
@@ -209,7 +209,7 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
     card = session.reader.card if session else None
     if code is None:
         event = Event(EventType.REFUSAL, Reason.UNREADABLE_CODE, session_id, card=card, code=shown)
-        return Step(state, _plain(shown, Outcome.REFUSED, Reason.UNREADABLE_CODE), events=(event,))
+        return Step(state, _answer(shown, Outcome.REFUSED, Reason.UNREADABLE_CODE), events=(event,))
 
     duplicate = (
         code == state.last_code
@@ -218,35 +218,35 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
     # The window slides: a card left lying on the reader keeps being ignored.
     state = replace(state, last_code=code, last_code_mono=scan.at.mono)
     if duplicate:
-        return Step(state, _plain(code, Outcome.IGNORED, Reason.DUPLICATE_SCAN))
+        return Step(state, _answer(code, Outcome.IGNORED, Reason.DUPLICATE_SCAN))
     if session is not None:
         state = replace(state, session=replace(session, last_activity=scan.at.mono))
 
-    reader = ctx.library.reader(code) if scan.role is not ReaderRole.BOOK else None
+    reader = ctx.library.reader(code) if scan.role is not DeviceRole.BOOK else None
     if reader is not None:
         return _card(state, code, reader, scan.at, ctx)
-    if scan.role is ReaderRole.CARD:
+    if scan.role is DeviceRole.CARD:
         event = Event(EventType.REFUSAL, Reason.UNKNOWN_READER, session_id, card=card, code=code)
-        return Step(state, _plain(code, Outcome.REFUSED, Reason.UNKNOWN_READER), events=(event,))
+        return Step(state, _answer(code, Outcome.REFUSED, Reason.UNKNOWN_READER), events=(event,))
 
     # The reader as the store has them now: a roster import may have changed them mid-visit.
     borrower = None
     if session is not None:
         borrower = ctx.library.reader(session.reader.card) or replace(session.reader, active=False)
     recent = state.recent_reader
-    holder = (
+    recent_card = (
         recent.card
         if recent is not None and scan.at.mono - recent.left_mono <= RECENT_READER_SECONDS
         else None
     )
-    resolved = resolve_book(ctx.library, code, borrower=borrower, holder=holder)
+    resolved = resolve_book(ctx.library, code, borrower=borrower, recent_card=recent_card)
     if isinstance(resolved, Reason):
         reason = resolved
-        if reason is Reason.UNKNOWN_COPY and scan.role is ReaderRole.ANY and session is None:
+        if reason is Reason.UNKNOWN_COPY and scan.role is DeviceRole.ANY and session is None:
             # Neither a card nor a book we know, and nothing says which it was meant to be.
             reason = Reason.UNKNOWN_CODE
         event = Event(EventType.REFUSAL, reason, session_id, card=card, code=code)
-        return Step(state, _plain(code, Outcome.REFUSED, reason), events=(event,))
+        return Step(state, _answer(code, Outcome.REFUSED, reason), events=(event,))
     if session is None or borrower is None:
         return _return(state, code, resolved, scan.at, ctx)
     local = local_time(scan.at, ctx.policy.timezone)
@@ -269,7 +269,7 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
     if not reader.active:
         event = Event(EventType.REFUSAL, Reason.INACTIVE_READER, card=reader.card, code=code)
         decision = replace(
-            _plain(code, Outcome.REFUSED, Reason.INACTIVE_READER), reader=reader.card
+            _answer(code, Outcome.REFUSED, Reason.INACTIVE_READER), reader=reader.card
         )
         return Step(state, decision, ended, (*end_events, event))
     session_id = ctx.new_id()
@@ -284,7 +284,7 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
     term_start = datetime.combine(policy.term.start, time(0), ZoneInfo(policy.timezone))
     read = ctx.library.checkouts_since(reader.card, term_start)
     # The reading target is for pupils (学生人均每学期借书不少于10本), not for teachers.
-    target = (policy.books_per_term or 0) if reader.role is Role.STUDENT else 0
+    target = (policy.books_per_term or 0) if reader.role is ReaderRole.STUDENT else 0
     on_loan = len(ctx.library.loans_of(reader.card))
     if key == "session.started":
         if not target:
@@ -303,10 +303,12 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
 
 
 def _return(state: SessionState, code: str, resolved: Resolved, at: Instant, ctx: Context) -> Step:
-    decision, events = give_back(ctx.library, resolved, code, local_time(at, ctx.policy.timezone))
+    decision, events = accept_return(
+        ctx.library, resolved, code, local_time(at, ctx.policy.timezone)
+    )
     last = LastReturn(resolved.copy.barcode, resolved.copy.title, at.mono)
     return Step(replace(state, last_return=last), decision, events=events)
 
 
-def _plain(code: str, outcome: Outcome, reason: Reason) -> Decision:
+def _answer(code: str, outcome: Outcome, reason: Reason) -> Decision:
     return Decision(code=code, outcome=outcome, reason=reason, message_key=f"{outcome}.{reason}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kiosk.core.models import Copy
 from kiosk.imports import cells
 from kiosk.imports.cells import CellError
-from kiosk.imports.copies import ISBN_COPY_MARK, Shelf
+from kiosk.imports.copies import ISBN_COPY_MARK, CopiesInFile
 from kiosk.imports.csvtext import Column, RowCheck, read_table
 from kiosk.imports.errors import ImportResult
 from kiosk.imports.isbn import isbn13, isbn13_or_none
@@ -69,13 +69,13 @@ def _copy(check: RowCheck) -> Copy | None:
 def parse_catalog_csv(data: bytes, file: str) -> ImportResult[Copy]:
     """The copies of a CSV catalogue's bytes, and an error for each row left out."""
     table = read_table(data, file, COLUMNS, _REQUIRED)
-    shelf = Shelf(file)
+    in_file = CopiesInFile(file)
     errors = list(table.errors)
     for row in table.rows:
         check = RowCheck(table, row, file)
         copy = _copy(check)
         errors.extend(check.errors)
-        if copy is not None and (duplicate := shelf.add(copy, row.line, table.header("barcode"))):
+        if copy is not None and (duplicate := in_file.add(copy, row.line, table.header("barcode"))):
             errors.append(duplicate)
     errors.sort(key=lambda error: error.line)
-    return ImportResult(tuple(shelf.copies), tuple(errors), file)
+    return ImportResult(tuple(in_file.copies), tuple(errors), file)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from kiosk.core.models import LoanType, Role
+from kiosk.core.models import LoanType, ReaderRole
 
 __all__ = [
     "MAX_CODE_CHARS",
@@ -24,8 +24,8 @@ _CENTS = Decimal("0.01")
 _EXCEL_TEXT = re.compile(r'="(.*)"')  # ="0001001": how Excel keeps leading zeros
 _EXCEL_NUMBER = re.compile(r"[0-9](?:\.[0-9]+)?E\+[0-9]+", re.IGNORECASE)  # 9.78718E+12
 _PRICE = re.compile(r"(?:CNY|RMB|¥)?([0-9]+(?:\.[0-9]{1,2})?)(?:元)?", re.IGNORECASE)
-_ROLES = {"student": Role.STUDENT, "学生": Role.STUDENT}
-_ROLES |= {"teacher": Role.TEACHER, "教师": Role.TEACHER, "老师": Role.TEACHER}
+_ROLES = {"student": ReaderRole.STUDENT, "学生": ReaderRole.STUDENT}
+_ROLES |= {"teacher": ReaderRole.TEACHER, "教师": ReaderRole.TEACHER, "老师": ReaderRole.TEACHER}
 _LOAN_TYPES = {"loan": LoanType.LOAN, "外借": LoanType.LOAN, "reference": LoanType.REFERENCE}
 _LOAN_TYPES |= {"阅览": LoanType.REFERENCE, "工具书": LoanType.REFERENCE}
 
@@ -77,10 +77,10 @@ def _folded(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip().casefold()
 
 
-def role(raw: str) -> Role:
+def role(raw: str) -> ReaderRole:
     """student/学生 or teacher/教师; an empty cell is a student, the usual case."""
     folded = _folded(raw)
-    found = _ROLES.get(folded) if folded else Role.STUDENT
+    found = _ROLES.get(folded) if folded else ReaderRole.STUDENT
     if found is None:
         raise CellError("student (学生) or teacher (教师)")
     return found

@@ -9,13 +9,13 @@ from typing import Literal
 from kiosk.core.models import Copy
 from kiosk.imports.errors import RowError
 
-__all__ = ["ISBN_COPY_MARK", "Shelf"]
+__all__ = ["ISBN_COPY_MARK", "CopiesInFile"]
 
 # "<ISBN13>#<n>": the n-th copy of a book known only by the ISBN printed on its cover.
 ISBN_COPY_MARK = "#"
 
 
-class Shelf:
+class CopiesInFile:
     """The copies of a file in file order; the first row with a barcode keeps it."""
 
     def __init__(self, file: str, unit: Literal["line", "record"] = "line") -> None:
@@ -25,7 +25,7 @@ class Shelf:
         self._per_isbn: Counter[str] = Counter()
 
     def add(self, copy: Copy, where: int, column: str) -> RowError | None:
-        """Shelve ``copy``; an ISBN-only copy (``isbn_only``) gets the next ``<ISBN>#n``.
+        """Add ``copy``; an ISBN-only copy (``isbn_only``) gets the next ``<ISBN>#n``.
 
         Return the error if its accession barcode was already on an earlier line or record.
         """

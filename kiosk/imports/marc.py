@@ -16,7 +16,7 @@ from kiosk.core.models import Copy, LoanType
 from kiosk.imports import cells
 from kiosk.imports.catalog import accession_barcode
 from kiosk.imports.cells import CellError
-from kiosk.imports.copies import Shelf
+from kiosk.imports.copies import CopiesInFile
 from kiosk.imports.errors import ImportResult, RowError
 from kiosk.imports.isbn import isbn13, isbn13_or_none
 
@@ -305,7 +305,7 @@ def parse_marc(data: bytes, file: str) -> ImportResult[Copy]:
     Raise MarcUnavailableError if pymarc is not installed.
     """
     record_class = _import_pymarc()
-    shelf = Shelf(file, "record")
+    in_file = CopiesInFile(file, "record")
     errors: list[RowError] = []
     with _pymarc_quiet():
         read = [(n, _read_record(record_class, c, ended)) for n, c, ended in _chunks(data)]
@@ -313,8 +313,8 @@ def parse_marc(data: bytes, file: str) -> ImportResult[Copy]:
         for column, expected, found in problems:
             errors.append(RowError(file, number, column, expected, found, "record"))
         for copy, column in copies:
-            if duplicate := shelf.add(copy, number, column):
+            if duplicate := in_file.add(copy, number, column):
                 errors.append(duplicate)
-    if not shelf.copies and not errors:
+    if not in_file.copies and not errors:
         errors.append(RowError(file, 1, "file", "MARC records", "", "record"))
-    return ImportResult(tuple(shelf.copies), tuple(errors), file)
+    return ImportResult(tuple(in_file.copies), tuple(errors), file)

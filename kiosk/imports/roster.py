@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kiosk.core.classes import CLASS_EXPECTED, parse_class_name, parse_grade
-from kiosk.core.models import ClassName, Reader, Role
+from kiosk.core.models import ClassName, Reader, ReaderRole
 from kiosk.core.names import given_name
 from kiosk.imports import cells
 from kiosk.imports.cells import CellError
@@ -47,7 +47,7 @@ def _reader(check: RowCheck) -> Reader | None:
     if class_name is not None and grade is not None and grade != class_name.grade:
         check.fail("grade", f"{class_name.grade}, the grade of class {class_name}")
         return None
-    if role is Role.STUDENT and class_name is None:
+    if role is ReaderRole.STUDENT and class_name is None:
         check.fail("class", f"{CLASS_EXPECTED} for a student")
         return None
     greeting = given_name(name)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from kiosk.core.journal import RecordedEvent, Stamp, event_from_columns
-from kiosk.core.models import ClassName, Copy, Loan, LoanType, Reader, Role
+from kiosk.core.models import ClassName, Copy, Loan, LoanType, Reader, ReaderRole
 from kiosk.store._time import iso
 
 EVENT_COLUMNS = (
@@ -25,7 +25,7 @@ def reader(row: sqlite3.Row | tuple[object, ...]) -> Reader:
     return Reader(
         card=str(card),
         given_name=str(given_name),
-        role=Role(str(role)),
+        role=ReaderRole(str(role)),
         class_name=parsed,
         grade=int(str(grade)) if grade is not None else None,
         active=bool(active),

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from kiosk.core.clock import Reading
 from kiosk.core.decisions import Event, EventType
 from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, project, record
 from kiosk.core.models import Copy, Loan, Reader
+from kiosk.core.moments import Reading
 from kiosk.store import _rows
 from kiosk.store._db import StoreError, connect, describe, write_transaction
 from kiosk.store._library import _LOAN, SqliteLibrary

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from kiosk.core.calendar import due_date, is_open_day
-from kiosk.core.clock import Reading, held_wall
 from kiosk.core.decisions import Reason
-from kiosk.core.models import Copy, Loan, LoanType, Role
+from kiosk.core.models import Copy, Loan, LoanType, ReaderRole
+from kiosk.core.moments import Reading, held_wall
 from kiosk.core.policy import OutsideWindows, Policy, Weekday, Window
 from kiosk.core.rules import borrow_refusal
 from tests.conftest import COPIES, READERS, example_policy, local
@@ -125,22 +125,22 @@ def test_a_reference_book_is_refused_even_when_everything_else_would_refuse() ->
 
 # (why, role, borrow day, expected due date)
 DUE_CASES = [
-    ("14 days later, a Monday", Role.STUDENT, "2026-11-23", "2026-12-07"),
-    ("due on a Saturday moves to Monday", Role.STUDENT, "2026-11-28", "2026-12-14"),
-    ("teachers get 30 days", Role.TEACHER, "2026-11-23", "2026-12-23"),
-    ("due on a closed holiday moves on", Role.STUDENT, "2026-12-18", "2027-01-04"),
-    ("never after the term end", Role.STUDENT, "2027-01-15", "2027-01-22"),
-    ("teacher near term end", Role.TEACHER, "2026-12-30", "2027-01-22"),
-    ("borrowed on the last day", Role.STUDENT, "2027-01-22", "2027-01-22"),
-    ("due on make-up Sunday 27 Sep stays", Role.STUDENT, "2026-09-13", "2026-09-27"),
-    ("due on make-up Saturday 10 Oct stays", Role.STUDENT, "2026-09-26", "2026-10-10"),
+    ("14 days later, a Monday", ReaderRole.STUDENT, "2026-11-23", "2026-12-07"),
+    ("due on a Saturday moves to Monday", ReaderRole.STUDENT, "2026-11-28", "2026-12-14"),
+    ("teachers get 30 days", ReaderRole.TEACHER, "2026-11-23", "2026-12-23"),
+    ("due on a closed holiday moves on", ReaderRole.STUDENT, "2026-12-18", "2027-01-04"),
+    ("never after the term end", ReaderRole.STUDENT, "2027-01-15", "2027-01-22"),
+    ("teacher near term end", ReaderRole.TEACHER, "2026-12-30", "2027-01-22"),
+    ("borrowed on the last day", ReaderRole.STUDENT, "2027-01-22", "2027-01-22"),
+    ("due on make-up Sunday 27 Sep stays", ReaderRole.STUDENT, "2026-09-13", "2026-09-27"),
+    ("due on make-up Saturday 10 Oct stays", ReaderRole.STUDENT, "2026-09-26", "2026-10-10"),
 ]
 
 
 @pytest.mark.parametrize(
     ("role", "day", "expected"), [c[1:] for c in DUE_CASES], ids=[c[0] for c in DUE_CASES]
 )
-def test_due_dates(role: Role, day: str, expected: str) -> None:
+def test_due_dates(role: ReaderRole, day: str, expected: str) -> None:
     assert due_date(POLICY, role, date.fromisoformat(day)) == date.fromisoformat(expected)
 
 

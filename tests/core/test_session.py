@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
-from kiosk.core.session import Button, ReaderRole
+from kiosk.core.session import Button, DeviceRole
 from kiosk.door import Door
 from kiosk.store import Store, StoreError
 from tests.conftest import ISBN_ONLY, READERS, School
@@ -165,14 +165,14 @@ def test_damage_cannot_be_reported_long_after_the_return(school: School) -> None
 
 
 def test_a_book_reader_never_opens_a_session_with_a_card_number(school: School) -> None:
-    decision = school.scan("S31", ReaderRole.BOOK)
+    decision = school.scan("S31", DeviceRole.BOOK)
     assert decision.outcome is Outcome.REFUSED
     assert decision.reason is Reason.UNKNOWN_COPY
     assert school.door.state.session is None
 
 
 def test_a_card_reader_reports_unknown_cards_as_readers(school: School) -> None:
-    assert school.scan("B2", ReaderRole.CARD).reason is Reason.UNKNOWN_READER
+    assert school.scan("B2", DeviceRole.CARD).reason is Reason.UNKNOWN_READER
 
 
 def test_an_unknown_code_with_no_session_is_neither_card_nor_book(school: School) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.core.models import ClassName, Reader, Role
+from kiosk.core.models import ClassName, Reader, ReaderRole
 from kiosk.imports import parse_roster, read_roster
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "../shared/examples"
@@ -18,10 +18,14 @@ def test_the_example_roster_imports_every_reader_without_errors() -> None:
     assert result.errors == ()
     assert len(result.items) == 38
     assert result.items[0] == Reader(
-        card="202610101", given_name="明安", role=Role.STUDENT, class_name=ClassName(1, 1), grade=1
+        card="202610101",
+        given_name="明安",
+        role=ReaderRole.STUDENT,
+        class_name=ClassName(1, 1),
+        grade=1,
     )
     teacher = result.items[-1]
-    assert (teacher.card, teacher.role, teacher.class_name) == ("T0002", Role.TEACHER, None)
+    assert (teacher.card, teacher.role, teacher.class_name) == ("T0002", ReaderRole.TEACHER, None)
 
 
 def test_no_full_name_of_a_child_survives_the_import() -> None:
@@ -62,8 +66,8 @@ def test_chinese_headers_and_class_names_and_extra_columns() -> None:
     result = parse_roster(CHINESE.encode("gb18030"), "名单.csv")
     assert result.errors == ()
     assert result.items == (
-        Reader("202430201", "宇沐", Role.STUDENT, ClassName(3, 2), 3),
-        Reader("T0003", "武老师", Role.TEACHER, None, None),
+        Reader("202430201", "宇沐", ReaderRole.STUDENT, ClassName(3, 2), 3),
+        Reader("T0003", "武老师", ReaderRole.TEACHER, None, None),
     )
 
 
@@ -78,7 +82,7 @@ def test_excel_padding_blank_rows_and_cells_are_ignored() -> None:
     text = 'card,name,class\n="007", 王  明 , 3-2 \n,,\n\n'
     result = parse_roster(text.encode(), "r.csv")
     assert result.errors == ()
-    assert result.items == (Reader("007", "明", Role.STUDENT, ClassName(3, 2), 3),)
+    assert result.items == (Reader("007", "明", ReaderRole.STUDENT, ClassName(3, 2), 3),)
 
 
 HEADER = "card,name,class,grade,role\n"

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from kiosk.core.journal import project, verify_chain
-from kiosk.core.models import Copy, Reader, Role
+from kiosk.core.models import Copy, Reader, ReaderRole
 from kiosk.store import Store
 from tests.conftest import EXAMPLES, REPO, local
 
@@ -28,7 +28,7 @@ KILLS = 40
 def _school(path: Path) -> None:
     store = Store.create(path, "crash-door")
     store.save_policy((EXAMPLES / "policy.toml").read_text(encoding="utf-8"))
-    store.import_readers(Reader(t, "老师", Role.TEACHER) for t in ("T1", "T2", "T3"))
+    store.import_readers(Reader(t, "老师", ReaderRole.TEACHER) for t in ("T1", "T2", "T3"))
     store.import_copies(Copy(f"C{n:03d}", f"书{n}") for n in range(1, 41))
     store.close()
 
