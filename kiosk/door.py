@@ -16,7 +16,6 @@ from kiosk.core.decisions import Decision, Reason
 from kiosk.core.journal import RecordedEvent, Stamp
 from kiosk.core.moments import Instant, held_wall
 from kiosk.core.policy import Policy
-from kiosk.core.policy_file import parse_policy
 from kiosk.core.session import (
     Button,
     Context,
@@ -32,14 +31,10 @@ from kiosk.core.session import (
     session_expired,
     step,
 )
-from kiosk.store import Store, StoreError
+from kiosk.store import Store
 
 # With nobody at the door, the WAL is checkpointed at most this often.
 CHECKPOINT_SECONDS = 10.0
-
-
-class NoPolicyError(StoreError):
-    """The kiosk cannot decide anything before the school's policy has been imported."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +42,6 @@ class Handled:
     decision: Decision | None
     ended: Decision | None
     recorded: tuple[RecordedEvent, ...]
-
-
-def load_policy(store: Store) -> Policy:
-    source = store.policy_source()
-    if source is None:
-        raise NoPolicyError(f"{store.path}: no policy imported yet; run `kiosk import policy FILE`")
-    return parse_policy(source)
 
 
 class Door:
@@ -67,7 +55,7 @@ class Door:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.policy = policy if policy is not None else load_policy(store)
+        self.policy = policy if policy is not None else store.policy()
         self.state = SessionState()
         self._ctx = Context(self.policy, store.library, new_id)
         store.lock_door()

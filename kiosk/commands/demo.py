@@ -17,7 +17,6 @@ from kiosk.clocks import ScriptedClock
 from kiosk.commands._output import decision_text
 from kiosk.commands.scan import feed
 from kiosk.core.journal import verify_chain
-from kiosk.core.policy_file import parse_policy
 from kiosk.door import Door
 from kiosk.imports import read_catalog, read_roster
 from kiosk.koc import koc_lines
@@ -68,8 +67,7 @@ def _run(path: Path, language: str) -> int:
     zh = language == "zh_CN"
     store = Store.create(path, "demo-door")
     policy_text = (SAMPLE / "policy.toml").read_text(encoding="utf-8")
-    policy = parse_policy(policy_text)
-    store.save_policy(policy_text)
+    policy = store.save_policy(policy_text)
     roster, catalog = read_roster(SAMPLE / "roster.csv"), read_catalog(SAMPLE / "catalog.csv")
     store.import_readers(roster.items)
     store.import_copies(catalog.items)

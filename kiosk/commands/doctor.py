@@ -8,7 +8,6 @@ from collections.abc import Callable
 from kiosk.commands._output import print_json
 from kiosk.core.journal import verify_chain
 from kiosk.core.policy_file import PolicyError
-from kiosk.door import load_policy
 from kiosk.store import Store, StoreError
 
 
@@ -21,7 +20,7 @@ def _check(run: Callable[[], list[str]]) -> list[str]:
 
 
 def _policy_problems(store: Store) -> list[str]:
-    load_policy(store)
+    store.policy()
     return []
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.door import load_policy
 from kiosk.koc import koc_lines
 from kiosk.store import Store
 
 
 def koc(args: argparse.Namespace) -> int:
     store = Store(args.db)
-    policy = load_policy(store)
+    policy = store.policy()
 
     def label(barcode: str) -> str:
         copy = store.library.copy(barcode)

@@ -10,13 +10,12 @@ from kiosk.commands._output import pad, parse_time, print_json
 from kiosk.commands.scan import BadCodeError
 from kiosk.core.codes import clean_code, printable
 from kiosk.core.journal import as_dict
-from kiosk.door import load_policy
 from kiosk.store import Store
 
 
 def loans(args: argparse.Namespace) -> int:
     store = Store(args.db)
-    policy = load_policy(store)
+    policy = store.policy()
     card = None
     if args.reader is not None:
         card = clean_code(args.reader)
@@ -58,7 +57,7 @@ def loans(args: argparse.Namespace) -> int:
 
 def events(args: argparse.Namespace) -> int:
     store = Store(args.db)
-    zone = ZoneInfo(load_policy(store).timezone) if store.policy_source() else UTC
+    zone = ZoneInfo(store.policy().timezone) if store.policy_source() else UTC
     count = 0
     for recorded in store.events():
         count += 1

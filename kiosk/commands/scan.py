@@ -15,7 +15,7 @@ from kiosk.commands._output import (
 from kiosk.core.codes import printable
 from kiosk.core.decisions import Reason
 from kiosk.core.session import Button
-from kiosk.door import Door, Handled, load_policy
+from kiosk.door import Door, Handled
 from kiosk.store import Store
 
 BUTTONS = {"@done": Button.DONE, "@damaged": Button.DAMAGED}
@@ -55,7 +55,7 @@ def scan(args: argparse.Namespace) -> int:
     for code in args.codes:
         wait_seconds(code)  # a bad pause is a usage error before anything is recorded
     with Store(args.db) as store:
-        policy = load_policy(store)
+        policy = store.policy()
         # A time the operator gives is trusted; otherwise the system says whether it is synced.
         synced = args.at is not None or TIMESYNC_FLAG.exists()
         clock = ScriptedClock(parse_time(args.at, policy.timezone), synced=synced)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from kiosk.commands._output import error, print_json
-from kiosk.core.policy_file import parse_policy
 from kiosk.imports import read_catalog, read_policy_source, read_roster
 from kiosk.store import ImportCounts, Store
 
@@ -70,8 +69,7 @@ def import_file(args: argparse.Namespace) -> int:
 
 def _import_policy(store: Store, path: Path, as_json: bool) -> int:
     text = read_policy_source(path)  # UTF-8 or GB18030 (Notepad on a Chinese Windows)
-    policy = parse_policy(text)  # PolicyError names every bad key; nothing is saved then
-    store.save_policy(text)
+    policy = store.save_policy(text)  # PolicyError names every bad key; nothing is saved then
     if as_json:
         print_json({"file": str(path), "kind": "policy", "library": policy.library_name})
     else:

@@ -18,6 +18,10 @@ class StoreError(Exception):
     """A problem with the database file a person can act on; the message says what to do."""
 
 
+class NoPolicyError(StoreError):
+    """The kiosk cannot decide anything before the school's policy has been imported."""
+
+
 def connect(path: Path, *, must_exist: bool) -> Database:
     if must_exist and not path.is_file():
         raise StoreError(f"{path}: no kiosk database here; create one with `kiosk init`")

@@ -15,8 +15,10 @@ from kiosk.core.decisions import Event, EventType
 from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, project, record
 from kiosk.core.models import Copy, Loan, Reader
 from kiosk.core.moments import Reading
+from kiosk.core.policy import Policy
+from kiosk.core.policy_file import parse_policy
 from kiosk.store import _rows
-from kiosk.store._db import StoreError, connect, describe, write_transaction
+from kiosk.store._db import NoPolicyError, StoreError, connect, describe, write_transaction
 from kiosk.store._library import _LOAN, SqliteLibrary
 from kiosk.store._reference import (
     COPIES,
@@ -250,8 +252,21 @@ class Store:
         row = self._db.conn.execute("SELECT source FROM policy WHERE id = 1").fetchone()
         return row[0] if row else None
 
-    def save_policy(self, source: str) -> None:
-        """Replace the policy. Existing loans keep the due dates they were given."""
+    def policy(self) -> Policy:
+        """The school's rules as imported; NoPolicyError before any policy was imported."""
+        source = self.policy_source()
+        if source is None:
+            raise NoPolicyError(
+                f"{self.path}: no policy imported yet; run `kiosk import policy FILE`"
+            )
+        return parse_policy(source)
+
+    def save_policy(self, source: str) -> Policy:
+        """Replace the policy with ``source``, which must parse (PolicyError names each bad key).
+
+        Existing loans keep the due dates they were given.
+        """
+        policy = parse_policy(source)
         with self.transaction():
             self._db.conn.execute(
                 "INSERT INTO policy (id, source, imported_at) VALUES (1, ?, ?) "
@@ -259,6 +274,7 @@ class Store:
                 "imported_at = excluded.imported_at",
                 (source, now_iso()),
             )
+        return policy
 
     def import_readers(
         self, readers: Iterable[Reader], *, deactivate_missing: bool = True
