@@ -135,15 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "doctor",
-        "check the database file, the journal's hash chain and the loan table",
+        "check each part of the database file and say what to do about what is wrong",
         "kiosk doctor --db kiosk.db",
     )
     _db_option(p)
     _json_option(p)
-    p.add_argument(
+    mend = p.add_mutually_exclusive_group()
+    mend.add_argument(
         "--rebuild-loans",
         action="store_true",
         help="first make the loan table what the journal says (it is only a projection of it)",
+    )
+    mend.add_argument(
+        "--repair",
+        action="store_true",
+        help="first rebuild the damaged parts that can be rebuilt (the kiosk must be stopped)",
     )
     p.set_defaults(run=doctor.doctor)
 

@@ -1,7 +1,19 @@
 """The kiosk's local SQLite store: the only code that imports sqlite-utils."""
 
 from kiosk.store._db import NoPolicyError, StoreError
+from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
 from kiosk.store._reference import ImportCounts
+from kiosk.store._repair import repair
 from kiosk.store._store import Store
 
-__all__ = ["ImportCounts", "NoPolicyError", "Store", "StoreError"]
+__all__ = [
+    "PARTS",
+    "Finding",
+    "ImportCounts",
+    "NoPolicyError",
+    "Part",
+    "Store",
+    "StoreError",
+    "diagnose",
+    "repair",
+]

@@ -39,7 +39,7 @@ from kiosk.store._reference import (
     reader_rows,
     replace_rows,
 )
-from kiosk.store._schema import is_kiosk_database, migrate, pending
+from kiosk.store._schema import is_kiosk_database, migrate
 from kiosk.store._time import now_iso
 
 T = TypeVar("T")
@@ -87,13 +87,7 @@ class Store:
     def _open(self) -> str:
         if not is_kiosk_database(self._db):
             raise StoreError(f"{self.path}: not a kiosk database; create one with `kiosk init`")
-        if self.read_only:
-            if pending(self._db):
-                raise StoreError(
-                    f"{self.path}: written by an older version of the kiosk; open it once with "
-                    "this version on writable storage (any `kiosk` command that writes) first"
-                )
-        else:
+        if not self.read_only:
             migrate(self._db, self.path)  # an older kiosk's file is brought up to date
         row = self._db.conn.execute("SELECT kiosk_id FROM kiosk").fetchone()
         if row is None:
