@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="CSV (UTF-8 or GB18030), MARC (.mrc) or policy TOML")
     _db_option(p)
     _json_option(p)
+    p.add_argument(
+        "--add-only",
+        action="store_true",
+        help="add and update what the file lists; make nobody missing from it inactive",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="import even a file that looks like a mistake (codes that lost their leading "
+        "zeros, a list that would make many readers or copies inactive)",
+    )
     p.set_defaults(run=setup.import_file)
 
     p = command(

@@ -2,14 +2,16 @@
 
 from kiosk.store._db import NoPolicyError, StoreError
 from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
-from kiosk.store._reference import ImportCounts
+from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
 from kiosk.store._repair import repair
 from kiosk.store._store import Store
 
 __all__ = [
     "PARTS",
+    "Clash",
     "Finding",
     "ImportCounts",
+    "ImportRefusedError",
     "NoPolicyError",
     "Part",
     "Store",
