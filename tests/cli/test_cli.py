@@ -308,3 +308,20 @@ def test_a_marc_catalogue_imports_and_its_copies_lend(db: Path, run: Run, tmp_pa
     lines = scan_json(run, db, "2026-11-23T12:15", "T0001", "A0099", "0001003")
     assert lines[1]["title"] == "草房子" and lines[1]["outcome"] == "borrowed"
     assert lines[2]["reason"] == "not_for_loan"  # 952$y REF: a reference copy
+
+
+@pytest.mark.parametrize("button", ["@DONE", "@Done", " @done "])
+def test_buttons_are_buttons_whatever_their_case(db: Path, run: Run, button: str) -> None:
+    lines = scan_json(run, db, "2026-11-23T12:15", "202430101", button)
+    assert lines[1]["outcome"] == "session_ended" and lines[1]["reason"] == "finished"
+
+
+@pytest.mark.parametrize("mistyped", ["@wait", "@wait:5", "@dnoe", "@", "@damage"])
+def test_a_mistyped_button_is_a_usage_error_and_nothing_is_recorded(
+    db: Path, run: Run, mistyped: str
+) -> None:
+    status, out, err = run("scan", "--db", db, "--at", "2026-11-23T12:15", "202430101", mistyped)
+    assert status == 2 and out == ""
+    assert "expected @done, @damaged or @wait=SECONDS" in err or "@wait=SECONDS" in err
+    _, out, _ = run("events", "--db", db, "--json")
+    assert out == ""  # not even the card before it: the arguments are checked first
