@@ -5,6 +5,9 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # evdev builds from source: it needs a compiler, the Python headers and the kernel's input.h.
 apt_need gcc python3-dev linux-libc-dev
+# strace shows that every committed scan is synced to disk (tests/store/test_durability.py);
+# util-linux gives unshare and setpriv for the read-only media tests.
+apt_need strace util-linux
 ensure_venv dev
 cd "$ROOT"
 say "ruff";        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import build_parser
-from tests.cli.conftest import Run, scan_json
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, Run, scan_json
 
 
 def test_every_command_has_help_with_an_example() -> None:

@@ -8,8 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.cli.conftest import Run, scan_json
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, Run, scan_json
 
 
 def _rows(name: str) -> list[dict[str, str]]:
