@@ -2,6 +2,7 @@
 # Sets up and runs every check: lint, format, types, package boundaries, the whole test suite.
 # Arguments go to pytest (e.g. -k session, -x).
 set -euo pipefail
+# shellcheck source=deploy/_bootstrap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # evdev builds from source: it needs a compiler, the Python headers and the kernel's input.h.
 apt_need gcc python3-dev linux-libc-dev
