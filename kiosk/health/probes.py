@@ -34,7 +34,7 @@ from kiosk.health.machine import (
 TOKEN_CHECK_PATH = "/api/v1/whoami"  # noqa: S105 - a URL path, not a secret
 TIMEOUT_SECONDS = 5.0
 # OpenSSL's verify codes the kiosk can tell a person something useful about.
-_NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH = 9, 10, 62
+_NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH, _IP_MISMATCH = 9, 10, 62, 64
 
 
 def real_machine(root: Path | None = None) -> Machine:
@@ -113,6 +113,7 @@ def ask_server(url: str, token: str, ca_file: Path) -> ServerAnswer:
             _NOT_YET_VALID: Answer.NOT_YET_VALID,
             _EXPIRED: Answer.EXPIRED,
             _HOSTNAME_MISMATCH: Answer.WRONG_NAME,
+            _IP_MISMATCH: Answer.WRONG_NAME,
         }.get(exc.verify_code, Answer.UNTRUSTED)
         return ServerAnswer(answer, exc.verify_message or str(exc))
     except (OSError, http.client.HTTPException) as exc:
