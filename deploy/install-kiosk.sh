@@ -152,6 +152,9 @@ system_files() {
   ensure_file 644 root root "$rel/share/systemd/system.conf.d/library-kiosk.conf" \
     /etc/systemd/system.conf.d/library-kiosk.conf
   udev_rules "$rel/share/udev/70-library-readers.rules"
+  # `kiosk doctor --config ...` and `kiosk scanners list` on the Pi's command line.
+  mkdir -p "$(at /usr/local/bin)"
+  ensure_link "$OPT/current/venv/bin/kiosk" /usr/local/bin/kiosk
 }
 
 # The school edits the rules (its readers' USB ids): like a conffile, a copy someone changed is
@@ -316,7 +319,7 @@ uninstall() {
     did "saved $(cd "$saved" && echo *)"
   fi
   step "removing the release, the configuration and the system settings"
-  remove "$ETC" "$OPT" "$UDEV_RULES" /etc/systemd/journald.conf.d/library-kiosk.conf \
+  remove "$ETC" "$OPT" "$UDEV_RULES" /usr/local/bin/kiosk /etc/systemd/journald.conf.d/library-kiosk.conf \
     /etc/systemd/logind.conf.d/library-kiosk.conf /etc/systemd/system.conf.d/library-kiosk.conf
   step "removing the user $USER_NAME"
   remove_user "$USER_NAME"

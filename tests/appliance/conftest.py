@@ -56,7 +56,14 @@ def scratch_dir(prefix: str) -> Path:
 def fresh_pi(root: Path, hostname: str = "door-1") -> Path:
     """What matters of a fresh Raspberry Pi OS Lite (Bookworm) for the installer."""
     (root / "etc/systemd/system/getty.target.wants").mkdir(parents=True)
-    for sub in ("etc/udev/rules.d", "opt", "var/lib", "boot/firmware", "usr/lib/systemd"):
+    for sub in (
+        "etc/udev/rules.d",
+        "opt",
+        "var/lib",
+        "boot/firmware",
+        "usr/lib/systemd",
+        "usr/local/bin",
+    ):
         (root / sub).mkdir(parents=True, exist_ok=True)
     shutil.copytree(HOST_UNITS, root / "usr/lib/systemd/system", symlinks=True)
     (root / "lib").symlink_to("usr/lib")

@@ -167,6 +167,7 @@ def test_first_run_lays_down_users_files_links_and_permissions(life: Life) -> No
             == f"-> /etc/systemd/system/{unit}"
         )
     assert tree["etc/systemd/system/ctrl-alt-del.target"][3] == "-> /dev/null"
+    assert tree["usr/local/bin/kiosk"][3] == "-> /opt/library-kiosk/current/venv/bin/kiosk"
     assert "etc/systemd/system/getty.target.wants/getty@tty1.service" in tree
     assert (REPO / "deploy/udev/70-library-readers.rules").read_text() == life.texts["first"][RULES]
     # The config is the documented example with this kiosk's id and server.
