@@ -45,6 +45,25 @@ use_wheelhouse() {
   PIP_SOURCE=(--no-index --find-links "$(cd "$1" && pwd)")
 }
 
+# apt_install WHO PACKAGE...: the Debian packages that are not installed yet (none under --root).
+apt_install() {
+  local who=$1 missing=() p
+  shift
+  if [ -n "$ROOT" ]; then
+    step "Debian packages: none under --root (on the $who: $*)"
+    return 0
+  fi
+  step "installing the Debian packages the $who needs"
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    did "installed ${missing[*]}"
+  fi
+}
+
 # --- users, owners, files --------------------------------------------------------------------
 
 # The ids come from the files under the root, so --root works for users the machine lacks.

@@ -111,21 +111,8 @@ config_value() {  # config_value KEY: a top-level string of the installed kiosk.
 
 # --- steps ---------------------------------------------------------------------------------------
 packages() {
-  local missing=() p
   if [ "$DISPLAY_MODE" = cage ]; then PACKAGES+=(cage); fi
-  if [ -n "$ROOT" ]; then
-    step "Debian packages: none under --root (on the Pi: ${PACKAGES[*]})"
-    return 0
-  fi
-  step "installing the Debian packages the kiosk needs"
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    did "installed ${missing[*]}"
-  fi
+  apt_install Pi "${PACKAGES[@]}"
 }
 
 release() {

@@ -96,21 +96,9 @@ env_value() {  # env_value KEY: a value of the installed server.env
 }
 
 packages() {
-  local wanted=(python3-venv openssl) missing=() p
+  local wanted=(python3-venv openssl)
   [ "$POSTGRES" = 0 ] || wanted+=(postgresql)
-  if [ -n "$ROOT" ]; then
-    step "Debian packages: none under --root (on the server: ${wanted[*]})"
-    return 0
-  fi
-  step "installing the Debian packages the server needs"
-  for p in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    did "installed ${missing[*]}"
-  fi
+  apt_install server "${wanted[@]}"
 }
 
 release() {
