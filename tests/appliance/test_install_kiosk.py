@@ -7,6 +7,7 @@ what one stage left there. The releases are real virtualenvs whose `kiosk` comma
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import tomllib
@@ -336,3 +337,25 @@ def test_a_failing_command_stops_the_install_and_says_where() -> None:
         assert not (root / "etc/library-kiosk").exists()  # the later steps did not run
     finally:
         shutil.rmtree(root)
+
+
+def test_the_installed_kiosk_doctor_checks_the_laid_down_appliance(life: Life) -> None:
+    kiosk = life.root / "opt/library-kiosk/current/venv/bin/kiosk"
+    config = life.root / "etc/library-kiosk/kiosk.toml"
+    done = subprocess.run(
+        [kiosk, "doctor", "--config", config, "--root", life.root, "--json", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = {}
+    for line in done.stdout.splitlines():
+        result = json.loads(line)
+        found[(result["check"], result.get("subject", ""))] = result.get("reason", result["ok"])
+    assert done.returncode == 1, done.stderr  # no scanners here, and the CA file is made up
+    assert found[("config", "")] == "ok" and found[("database", "")] == "ok"
+    assert found[("journal hash chain", "")] is True
+    assert found[("reader", "book /dev/library/book-scanner")] == "not_found"
+    assert found[("tls", "")] == "untrusted"  # our test CA file is not a certificate
+    assert found[("clock", "")] == found[("sd_card", "")] == "not_booted"
+    assert found[("unit", "library-kiosk.service")] == "not_booted"
