@@ -5,7 +5,6 @@ Pure functions over a ``Machine``: each returns results and never raises for wha
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from pathlib import Path
@@ -146,11 +145,14 @@ def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
         return [fail("server", "not_paired"), skipped("tls", "waits"), skipped("token", "waits")]
     token_path = machine.path(sync.token_file)
     ca_path = machine.path(sync.ca_file)
-    token = ""
-    with contextlib.suppress(OSError):  # missing or unreadable: reported as missing below
+    token, missing = "", []
+    try:
         token = token_path.read_text(encoding="utf-8").strip()
-    missing = []
-    if not token:
+    except PermissionError:
+        missing.append(fail("token", "unreadable", path=sync.token_file))
+    except OSError:
+        pass  # reported as missing below
+    if not token and not missing:
         missing.append(fail("token", "missing", path=sync.token_file))
     if not ca_path.is_file():
         missing.append(fail("tls", "no_ca_file", path=sync.ca_file))
