@@ -209,3 +209,49 @@ def test_under_cage_the_chosen_card_comes_first(session: Path) -> None:
 def test_an_unknown_display_mode_is_refused(session: Path) -> None:
     done = start(session, KIOSK_SYSFS=str(sysfs(session, PI5_DSI)), KIOSK_DISPLAY="x11")
     assert done.returncode == 2 and "KIOSK_DISPLAY must be kms or cage" in done.stderr
+
+
+def settings(unit: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in (REPO / "systemd" / unit).read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key, []).append(value)
+    return found
+
+
+def test_the_screen_owns_tty1_as_a_console_session_and_heals_itself() -> None:
+    unit = settings("library-kiosk.service")
+    assert unit["PAMName"] == ["login"] and unit["TTYPath"] == ["/dev/tty1"]
+    assert unit["Conflicts"] == ["getty@tty1.service"]
+    assert "getty@tty1.service" in unit["After"][0].split()
+    assert unit["User"] == ["kiosk"] and unit["SupplementaryGroups"] == [
+        "video render input dialout"
+    ]
+    assert unit["Type"] == ["notify"] and unit["WatchdogSec"] == ["30"]
+    assert unit["Restart"] == ["always"] and unit["StartLimitIntervalSec"] == ["0"]
+    assert unit["ExecStart"] == [
+        "/opt/library-kiosk/current/libexec/kiosk-session /etc/library-kiosk/kiosk.toml"
+    ]
+
+
+def test_the_sync_worker_waits_for_the_network_and_writes_only_the_data() -> None:
+    unit = settings("library-kiosk-sync.service")
+    assert unit["After"] == ["network-online.target"] and unit["Wants"] == ["network-online.target"]
+    assert unit["ExecStart"] == [
+        "/opt/library-kiosk/current/venv/bin/kiosk sync run --config /etc/library-kiosk/kiosk.toml"
+    ]
+    assert unit["ReadWritePaths"] == ["/var/lib/library-kiosk"]
+    for key in ("NoNewPrivileges", "PrivateTmp", "PrivateDevices", "PrivateUsers"):
+        assert unit[key] == ["yes"], key
+    assert unit["ProtectSystem"] == ["strict"] and unit["CapabilityBoundingSet"] == [""]
+
+
+def test_the_server_runs_the_documented_command_line() -> None:
+    unit = settings("library-server.service")
+    assert unit["ExecStart"] == [
+        "/opt/library-server/current/venv/bin/kiosk-server serve --db ${LIBRARY_SERVER_DB} "
+        "--host ${LIBRARY_SERVER_HOST} --port ${LIBRARY_SERVER_PORT} $LIBRARY_SERVER_TLS"
+    ]
+    assert unit["ReadWritePaths"] == ["/var/lib/library-server"]
+    assert unit["ProtectSystem"] == ["strict"] and unit["NoNewPrivileges"] == ["yes"]
