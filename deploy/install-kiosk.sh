@@ -315,7 +315,11 @@ uninstall() {
     /etc/sysusers.d; do
     [ ! -d "$(at "$dir")" ] || rmdir --ignore-fail-on-non-empty "$(at "$dir")"
   done
-  if booted; then systemctl daemon-reload; udevadm control --reload; fi
+  if booted; then
+    systemctl daemon-reload
+    udevadm control --reload
+    systemctl start getty@tty1.service   # the console login comes back on the screen
+  fi
   step "done: the data is still in $DATA (delete it yourself to erase the kiosk's records)"
 }
 
