@@ -38,7 +38,8 @@ def check_database(machine: Machine, config: KioskConfig) -> Result:
     if not path.exists():
         return fail("database", "missing", **where)
     try:
-        with machine.as_owner(path), Store(path) as store:
+        # Read-only, like the file checks after it: it works beside a running kiosk.
+        with Store(path, read_only=True) as store:
             found = store.kiosk_id
     except (StoreError, OSError) as exc:
         return fail("database", "unusable", error=exc, **where)

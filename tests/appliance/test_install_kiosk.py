@@ -354,7 +354,7 @@ def test_the_installed_kiosk_doctor_checks_the_laid_down_appliance(life: Life) -
         found[(result["check"], result.get("subject", ""))] = result.get("reason", result["ok"])
     assert done.returncode == 1, done.stderr  # no scanners here, and the CA file is made up
     assert found[("config", "")] == "ok" and found[("database", "")] == "ok"
-    assert found[("journal hash chain", "")] is True
+    assert found[("journal", "")] is True
     assert found[("reader", "book /dev/library/book-scanner")] == "not_found"
     assert found[("tls", "")] == "untrusted"  # our test CA file is not a certificate
     assert found[("clock", "")] == found[("sd_card", "")] == "not_booted"

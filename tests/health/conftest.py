@@ -27,7 +27,7 @@ from kiosk.health.machine import (
     ServerAnswer,
 )
 from kiosk.store import Store
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import COPIES, EXAMPLES, READERS, REPO
 
 KIOSK_UID, KIOSK_GID = 999, 999
 ACTIVE = (
@@ -122,6 +122,8 @@ def make_pi(root: Path) -> Pi:
     data.mkdir(parents=True)
     with Store.create(data / "kiosk.db", "door-1") as store:
         store.save_policy((EXAMPLES / "policy.toml").read_text(encoding="utf-8"))
+        store.import_readers(READERS)
+        store.import_copies(COPIES)
     # The readers' stable names, as udev makes them: links to nodes of the kiosk group.
     (root / "dev/input").mkdir(parents=True)
     (root / "dev/library").mkdir()
