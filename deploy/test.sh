@@ -2,13 +2,29 @@
 # Sets up and runs every check: lint, format, types, package boundaries, the whole test suite.
 # Arguments go to pytest (e.g. -k session, -x).
 set -euo pipefail
+# shellcheck source=deploy/_bootstrap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # evdev builds from source: it needs a compiler, the Python headers and the kernel's input.h.
 apt_need gcc python3-dev linux-libc-dev
 # strace shows that every committed scan is synced to disk (tests/store/test_durability.py);
 # util-linux gives unshare and setpriv for the read-only media tests.
 apt_need strace util-linux
+# The appliance tests: shellcheck and systemd-analyze, Debian's venv for the releases the install
+# scripts build, openssl for their certificates.
+apt_need shellcheck systemd python3-venv openssl
 ensure_venv dev
+# The install scripts' tests lay releases down offline from these wheels: no test needs the
+# network. Rebuilt when the dependencies change.
+wheelhouse_stamp="$VENV/wheelhouse/.built-for"
+wheelhouse_want=$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)
+if ! grep -qxF "$wheelhouse_want" "$wheelhouse_stamp" 2>/dev/null; then
+  say "wheelhouse for the install tests"
+  if ! PIP="$VENV/bin/pip" bash "$ROOT/deploy/wheelhouse.sh" "$VENV/wheelhouse" >"$VENV/wheelhouse.log" 2>&1; then
+    cat "$VENV/wheelhouse.log" >&2
+    exit 1
+  fi
+  echo "$wheelhouse_want" >"$wheelhouse_stamp"
+fi
 cd "$ROOT"
 say "ruff";        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
 say "mypy";        "$VENV/bin/mypy"

@@ -146,10 +146,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "doctor",
-        "check each part of the database file and say what to do about what is wrong",
-        "kiosk doctor --db kiosk.db",
+        "check each part of the database file and say what to do about what is wrong; with "
+        "--config, the whole appliance",
+        "kiosk doctor --db kiosk.db\n  kiosk doctor --config /etc/library-kiosk/kiosk.toml",
     )
-    _db_option(p)
+    p.add_argument("--db", type=Path, metavar="PATH", help="the kiosk's SQLite file")
+    # Issue 10: the appliance checks (kiosk/health).
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="check the whole appliance configured by FILE: config, database, readers, server, "
+        "TLS, clock, disk, SD card and services",
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="with --config: an appliance laid under DIR (install-kiosk.sh --root); the checks "
+        "that need the running system are skipped",
+    )
+    _lang_option(p)
     _json_option(p)
     mend = p.add_mutually_exclusive_group()
     mend.add_argument(

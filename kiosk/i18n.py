@@ -22,11 +22,15 @@ _DATE_FORMATS = {"zh_CN": "M月d日", "en": "d MMM"}
 
 
 @cache
-def catalogue(language: str) -> dict[str, str]:
-    """Message key -> sentence for one language (read once per process)."""
+def catalogue(language: str, domain: str = "kiosk") -> dict[str, str]:
+    """Message key -> sentence for one language (read once per process).
+
+    ``domain`` picks the catalogue: ``kiosk`` (what the door says) or ``health`` (what
+    ``kiosk doctor`` says about the appliance).
+    """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
-    path = _LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po"
+    path = _LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
     with path.open("rb") as f:
         parsed = read_po(f, locale=language)
     return {str(m.id): str(m.string) for m in parsed if m.id and m.string}

@@ -14,6 +14,12 @@ from kiosk.store import Finding, Store, diagnose, repair
 
 
 def doctor(args: argparse.Namespace) -> int:
+    if getattr(args, "config", None) is not None or args.db is None:
+        # Issue 10: with --config, the whole appliance (kiosk/health); it calls this function
+        # again, on the configured database, for the file checks below.
+        from kiosk.health.command import appliance_doctor
+
+        return appliance_doctor(args, doctor)
     findings = diagnose(args.db)
     if args.repair:
         for done in repair(args.db, findings):

@@ -10,7 +10,12 @@ from kiosk.store import Store
 
 
 def koc(args: argparse.Namespace) -> int:
-    store = Store(args.db, read_only=True)
+    # Closed on every way out (see records.loans).
+    with Store(args.db, read_only=True) as store:
+        return _koc(args, store)
+
+
+def _koc(args: argparse.Namespace, store: Store) -> int:
     policy = store.policy()
 
     def label(barcode: str) -> str:
@@ -26,5 +31,4 @@ def koc(args: argparse.Namespace) -> int:
         tmp = args.output.with_name(args.output.name + ".part")
         tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         tmp.replace(args.output)
-    store.close()
     return 0

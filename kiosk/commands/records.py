@@ -14,7 +14,13 @@ from kiosk.store import Store
 
 
 def loans(args: argparse.Namespace) -> int:
-    store = Store(args.db, read_only=True)
+    # Closed on every way out: an unclosed connection keeps -wal and -shm files until the
+    # garbage collector runs.
+    with Store(args.db, read_only=True) as store:
+        return _loans(args, store)
+
+
+def _loans(args: argparse.Namespace, store: Store) -> int:
     policy = store.policy()
     card = None
     if args.reader is not None:
@@ -51,12 +57,15 @@ def loans(args: argparse.Namespace) -> int:
             )
     if not args.json:
         print(f"— {len(rows)} loan(s)")
-    store.close()
     return 0
 
 
 def events(args: argparse.Namespace) -> int:
-    store = Store(args.db, read_only=True)
+    with Store(args.db, read_only=True) as store:
+        return _events(args, store)
+
+
+def _events(args: argparse.Namespace, store: Store) -> int:
     zone = ZoneInfo(store.policy().timezone) if store.policy_source() else UTC
     count = 0
     for recorded in store.events():
@@ -80,5 +89,4 @@ def events(args: argparse.Namespace) -> int:
         print(f"{recorded.seq:>6} {when} {e.type.value:<15} {e.reason.value:<22} {extra}")
     if not args.json:
         print(f"— {count} event(s)")
-    store.close()
     return 0

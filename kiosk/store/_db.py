@@ -63,9 +63,11 @@ def connect(path: Path, mode: Mode) -> Database:
         raise StoreError(f"{path}: empty file, not a kiosk database; create one with `kiosk init`")
     if mode is Mode.CREATE and not path.parent.exists():
         raise StoreError(f"{path.parent}: folder does not exist")
+    conn: sqlite3.Connection | None = None
     try:
         if mode is Mode.READ:
-            return Database(connect_read_only(path))
+            conn = connect_read_only(path)
+            return Database(conn)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         # WAL lets the sync worker read while the door writes; FULL makes every commit durable
         # before the screen says "borrowed" (a power cut must not undo a loan a child saw).
@@ -76,9 +78,19 @@ def connect(path: Path, mode: Mode) -> Database:
         if str(journal_mode).lower() != "wal":
             raise StoreError(f"{path}: could not switch the database to WAL mode ({journal_mode})")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreError) as exc:
+        _close(conn)
+        if isinstance(exc, StoreError):
+            raise
         raise StoreError(describe(path, exc)) from exc
     return Database(conn)
+
+
+def _close(conn: sqlite3.Connection | None) -> None:
+    # A connection refers to itself (its statement cache), so an unclosed one lives until the
+    # garbage collector runs, keeping -wal and -shm files beside a file that was refused.
+    if conn is not None:
+        conn.close()
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -89,11 +101,14 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     file is all there is and ``immutable=1`` reads it as it is.
     """
     uri = path.resolve().as_uri()
+    conn: sqlite3.Connection | None = None
     try:
         try:
             conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError as exc:
+            _close(conn)
+            conn = None
             if "unable to open" not in str(exc):
                 raise
             wal = path.with_name(path.name + "-wal")
@@ -105,6 +120,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
             conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
+        _close(conn)
         raise StoreError(describe(path, exc)) from exc
     conn.execute("PRAGMA query_only=ON")
     return conn

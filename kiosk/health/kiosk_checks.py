@@ -1,0 +1,180 @@
+"""The checks of what makes this Pi a kiosk: its config, its database, its readers, its server.
+
+Pure functions over a ``Machine``: each returns results and never raises for what it finds.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from hardware.errors import DeviceUnavailable
+from hardware.events import Reason as ReaderReason
+from hardware.host import Host
+from hardware.sources.evdev_device import EvdevSource, list_input_devices
+from hardware.spec import ReaderSpec, parse_reader_url
+from kiosk.health.config import ConfigProblem, KioskConfig, ReaderEntry, load_config
+from kiosk.health.machine import Answer, Grab, Machine
+from kiosk.health.results import Result, fail, ok, skipped
+from kiosk.store import Store, StoreError
+
+KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the readers' udev group too
+PHYSICAL_READERS = ("evdev", "serial", "rdm6300")
+
+
+def check_config(path: Path) -> tuple[Result, KioskConfig | None]:
+    try:
+        config = load_config(path)
+    except ConfigProblem as problem:
+        return problem.result, None
+    result = ok("config", path=path, kiosk_id=config.kiosk_id, readers=len(config.readers))
+    return result, config
+
+
+def check_database(machine: Machine, config: KioskConfig) -> Result:
+    path = machine.path(config.database)
+    where: dict[str, object] = {"path": config.database, "kiosk_id": config.kiosk_id}
+    if not path.exists():
+        return fail("database", "missing", **where)
+    try:
+        # Read-only, like the file checks after it: it works beside a running kiosk.
+        with Store(path, read_only=True) as store:
+            found = store.kiosk_id
+    except (StoreError, OSError) as exc:
+        return fail("database", "unusable", error=exc, **where)
+    if found != config.kiosk_id:
+        return fail("database", "wrong_kiosk", found=found, **where)
+    return ok("database", **where)
+
+
+def check_readers(machine: Machine, config: KioskConfig, kiosk_running: bool) -> list[Result]:
+    return [check_reader(machine, entry, kiosk_running) for entry in config.readers]
+
+
+def check_reader(machine: Machine, entry: ReaderEntry, kiosk_running: bool) -> Result:
+    spec = parse_reader_url(entry.url)  # load_config refused URLs that do not parse
+    subject = f"{entry.role} {spec.target or spec.scheme}"
+    if spec.scheme not in PHYSICAL_READERS:
+        return fail("reader", "not_physical", subject, url=entry.url)
+    found = _device(machine, spec, subject)
+    if isinstance(found, Result):
+        return found
+    shown = "/" + str(found.relative_to(machine.root))
+    try:
+        node = found.resolve(strict=True)
+        info = node.stat()
+    except OSError:
+        return fail("reader", "not_found", subject, device=shown)
+    if not _kiosk_can_open(machine, info, write=spec.scheme != "evdev"):
+        return fail(
+            "reader",
+            "no_access",
+            subject,
+            device=shown,
+            owner=_name(machine, "passwd", info.st_uid),
+            group=_name(machine, "group", info.st_gid),
+            mode=stat.filemode(info.st_mode),
+        )
+    grab = machine.grab(node, spec.scheme)
+    if grab.outcome is Grab.OK:
+        return ok("reader", "ok", subject, device=shown)
+    if grab.outcome is Grab.BUSY:
+        if kiosk_running:
+            return ok("reader", "in_use", subject, device=shown)
+        return fail("reader", "busy", subject, device=shown)
+    return fail("reader", "open_failed", subject, device=shown, error=grab.detail)
+
+
+def _device(machine: Machine, spec: ReaderSpec, subject: str) -> Path | Result:
+    if spec.target.startswith("/"):
+        path = machine.path(spec.target)
+        if not path.exists() and not path.is_symlink():
+            return fail("reader", "not_found", subject, device=spec.target)
+        return path
+    # A USB id or a device name: looked up the way the reader does, in this machine's sysfs.
+    host = Host(
+        open_input_device=lambda _path: None,  # type: ignore[arg-type, return-value]  # never opened
+        find_input_devices=lambda: list_input_devices(
+            machine.path("/sys/class/input"), machine.path("/dev/input")
+        ),
+    )
+    try:
+        return Path(EvdevSource(spec, host).resolve())
+    except DeviceUnavailable as exc:
+        reason = "ambiguous" if exc.reason is ReaderReason.AMBIGUOUS else "not_found"
+        return fail("reader", reason, subject, device=spec.target, error=exc)
+
+
+def _accounts(machine: Machine, table: str) -> list[list[str]]:
+    try:
+        text = machine.path(f"/etc/{table}").read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [line.split(":") for line in text.splitlines() if line.count(":") >= 3]
+
+
+def _name(machine: Machine, table: str, number: int) -> str:
+    names = [row[0] for row in _accounts(machine, table) if row[2] == str(number)]
+    return names[0] if names else str(number)
+
+
+def _kiosk_can_open(machine: Machine, info: os.stat_result, *, write: bool) -> bool:
+    """Would the kiosk user, with the groups /etc/group gives it, be let in by the mode bits?"""
+    st_mode, st_uid, st_gid = info.st_mode, info.st_uid, info.st_gid
+    user = [row for row in _accounts(machine, "passwd") if row[0] == KIOSK_USER]
+    if not user:
+        return False
+    uid, gid = int(user[0][2]), int(user[0][3])
+    groups = {gid} | {
+        int(row[2]) for row in _accounts(machine, "group") if KIOSK_USER in row[3].split(",")
+    }
+    need = (stat.S_IRUSR | stat.S_IWUSR) if write else stat.S_IRUSR
+    if st_uid == uid:
+        bits = st_mode & 0o700
+    elif st_gid in groups:
+        bits = (st_mode & 0o070) << 3
+    else:
+        bits = (st_mode & 0o007) << 6
+    return bits & need == need
+
+
+def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
+    """The server's reachability, its certificate and this kiosk's token, from one request."""
+    sync = config.sync
+    if sync is None or not sync.server:
+        return [fail("server", "not_paired"), skipped("tls", "waits"), skipped("token", "waits")]
+    token_path = machine.path(sync.token_file)
+    ca_path = machine.path(sync.ca_file)
+    token, missing = "", []
+    try:
+        token = token_path.read_text(encoding="utf-8").strip()
+    except PermissionError:
+        missing.append(fail("token", "unreadable", path=sync.token_file))
+    except OSError:
+        pass  # reported as missing below
+    if not token and not missing:
+        missing.append(fail("token", "missing", path=sync.token_file))
+    if not ca_path.is_file():
+        missing.append(fail("tls", "no_ca_file", path=sync.ca_file))
+    if missing:
+        return [skipped("server", "waits", server=sync.server), *missing]
+    answer = machine.ask_server(sync.server, token, ca_path)
+    where: dict[str, object] = {"server": sync.server, "ca_file": sync.ca_file}
+    reached = ok("server", server=sync.server, ms=answer.milliseconds)
+    if answer.answer is Answer.OK:
+        return [reached, ok("tls", **where), ok("token", path=sync.token_file)]
+    if answer.answer is Answer.UNREACHABLE:
+        return [
+            fail("server", "unreachable", server=sync.server, error=answer.detail),
+            skipped("tls", "waits"),
+            skipped("token", "waits"),
+        ]
+    if answer.answer is Answer.TOKEN_REFUSED:
+        refused = fail("token", "refused", path=sync.token_file, kiosk_id=config.kiosk_id)
+        return [reached, ok("tls", **where), refused]
+    if answer.answer is Answer.BAD_ANSWER:
+        bad = fail("server", "bad_answer", server=sync.server, status=answer.status)
+        return [bad, ok("tls", **where), skipped("token", "waits")]
+    tls = fail("tls", answer.answer.value, error=answer.detail, now=machine.now(), **where)
+    return [ok("server", "reachable", server=sync.server), tls, skipped("token", "waits")]
