@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from kiosk.commands._output import print_json
+from kiosk.i18n import DEFAULT_LANGUAGE, catalogue
 from kiosk.store import Finding, Store, diagnose, repair
 
 
@@ -36,20 +37,23 @@ def doctor(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace, finding: Finding) -> None:
-    fix = None if finding.ok else finding.fix(args.db)
+    words = catalogue(getattr(args, "lang", None) or DEFAULT_LANGUAGE, "health")
+    part = finding.part.id
+    name = words.get(f"part.{part}", part)
+    fix = None if finding.ok else words.get(f"part.{part}.fix", "").format(db=args.db)
     if args.json:
         print_json(
             {
-                "check": finding.part.id,
-                "name": finding.part.name,
+                "check": part,
+                "name": name,
                 "ok": finding.ok,
                 "problems": list(finding.problems),
                 "fix": fix,
             }
         )
         return
-    print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.part.name}")
+    print(f"{'ok  ' if finding.ok else 'FAIL'} {name}")
     for problem in finding.problems:
         print(f"     {problem}")
     if fix is not None:
-        print(f"     what to do: {fix}")
+        print(f"     → {fix}")

@@ -27,68 +27,24 @@ from kiosk.store._schema import is_kiosk_database
 
 @dataclass(frozen=True)
 class Part:
-    """A part of the file a person can name and act on, and the tables that hold it."""
+    """A part of the file a person can name and act on, and the tables that hold it.
+
+    What it is called and what to do when it fails are said by ``kiosk doctor`` in the reader's
+    language (``part.<id>`` and ``part.<id>.fix`` in the health catalogue).
+    """
 
     id: str  # stable, for --json and the admin screen
-    name: str
     tables: tuple[str, ...]
-    fix: str  # what to do when it is damaged; {db} is the file
 
 
-FILE = Part(
-    "file",
-    "database file",
-    (),
-    "restore {db} from a backup; without one, keep this file for the librarian and start a new "
-    "database with a new kiosk id (`kiosk init`), then import the policy, roster and catalogue "
-    "again (events already sent to the server are safe there)",
-)
-KIOSK = Part(
-    "kiosk", "kiosk id", ("kiosk",), "run `kiosk doctor --repair --db {db}` (it reads the id back "
-    "from the journal)"
-)  # fmt: skip
-SCHEMA_VERSION = Part(
-    "schema",
-    "schema version",
-    ("_sqlite_migrations",),
-    "run `kiosk doctor --repair --db {db}`",
-)
-ROSTER = Part(
-    "roster",
-    "roster (readers)",
-    ("readers",),
-    "run `kiosk doctor --repair --db {db}`, then import the roster again "
-    "(`kiosk import roster FILE --db {db}`, or let the sync worker pull it from the server)",
-)
-CATALOGUE = Part(
-    "catalogue",
-    "catalogue (copies)",
-    ("copies",),
-    "run `kiosk doctor --repair --db {db}`, then import the catalogue again "
-    "(`kiosk import catalog FILE --db {db}`, or let the sync worker pull it from the server)",
-)
-POLICY = Part(
-    "policy",
-    "policy",
-    ("policy",),
-    "run `kiosk doctor --repair --db {db}` if the table is damaged, then import the policy again "
-    "(`kiosk import policy FILE --db {db}`, or let the sync worker pull it from the server)",
-)
-JOURNAL = Part(
-    "journal",
-    "journal (events) and its hash chain",
-    ("events",),
-    "if only its indexes are damaged, `kiosk doctor --repair --db {db}` rebuilds them; otherwise "
-    "the journal cannot be mended here: restore {db} from a backup, or keep this file for the "
-    "librarian and start a new database with a new kiosk id (events already sent to the server "
-    "are safe there)",
-)
-LOANS = Part(
-    "loans",
-    "loan table matches the journal",
-    ("loans",),
-    "run `kiosk doctor --repair --db {db}` (the loan table is rebuilt from the journal)",
-)
+FILE = Part("file", ())
+KIOSK = Part("kiosk", ("kiosk",))
+SCHEMA_VERSION = Part("schema", ("_sqlite_migrations",))
+ROSTER = Part("roster", ("readers",))
+CATALOGUE = Part("catalogue", ("copies",))
+POLICY = Part("policy", ("policy",))
+JOURNAL = Part("journal", ("events",))
+LOANS = Part("loans", ("loans",))
 PARTS = (FILE, KIOSK, SCHEMA_VERSION, ROSTER, CATALOGUE, POLICY, JOURNAL, LOANS)
 
 
@@ -102,9 +58,6 @@ class Finding:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-    def fix(self, db: Path) -> str:
-        return self.part.fix.format(db=db)
 
 
 def diagnose(path: Path) -> list[Finding]:
@@ -125,7 +78,7 @@ def diagnose(path: Path) -> list[Finding]:
 
 
 def _unopenable(problem: str) -> list[Finding]:
-    later = f"not checked: the {FILE.name} cannot be read"
+    later = "not checked: the database file cannot be read"
     return [Finding(FILE, (problem,))] + [Finding(part, (later,)) for part in PARTS[1:]]
 
 

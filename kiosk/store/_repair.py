@@ -48,7 +48,7 @@ def _repair(path: Path, findings: list[Finding]) -> list[str]:
         for table in finding.tables_damaged:
             kept = _recreate(path, table, keep_rows=finding.indexes_only)
             what = f"kept its {kept} row(s)" if finding.indexes_only else "now empty"
-            done.append(f"{finding.part.name}: table {table} rebuilt ({what})")
+            done.append(f"{finding.part.id}: table {table} rebuilt ({what})")
     if mendable:
         with closing(sqlite3.connect(path, isolation_level=None)) as conn:
             try:

@@ -192,8 +192,10 @@ def test_doctor_finds_a_tampered_journal(db: Path, run: Run) -> None:
         conn.execute("UPDATE events SET barcode = '0001003' WHERE seq = 2")
     status, out, _ = run("doctor", "--db", db)
     assert status == 1
-    assert re.search(r"FAIL journal .*\n\s+event 2: event content does not match", out)
-    assert "FAIL loan table matches the journal" in out
+    assert re.search(r"FAIL 借还记录.*\n\s+event 2: event content does not match", out)
+    assert "FAIL 借阅表与借还记录一致" in out
+    _status, out, _ = run("doctor", "--db", db, "--lang", "en")
+    assert "FAIL loan table matches the journal" in out and "→ run `kiosk doctor --repair" in out
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.i18n import catalogue
 from kiosk.store import PARTS
 from tests.conftest import EXAMPLES
 
@@ -133,8 +134,9 @@ def test_doctor_names_the_damaged_part_and_what_to_do(
         assert checks[expected]["fix"], case
         # The text form says the same, with what to do under the failing part.
         status, out, _ = _run(capsys, ["doctor", "--db", str(damaged)])
-        name = next(p.name for p in PARTS if p.id == expected)
-        assert f"FAIL {name}\n" in out and "what to do: " in out, case
+        words = catalogue("zh_CN", "health")  # Chinese unless asked for English
+        assert f"FAIL {words[f'part.{expected}']}\n" in out, case
+        assert "     → " + words[f"part.{expected}.fix"].format(db=damaged) in out, case
 
 
 def test_doing_what_doctor_says_brings_the_kiosk_back(
@@ -144,7 +146,7 @@ def test_doing_what_doctor_says_brings_the_kiosk_back(
     for page, owner, fill, damaged in _damaged_copies(pristine, tmp_path):
         case = f"page {page} ({owner}, {fill})"
         _run(capsys, ["doctor", "--db", str(damaged), "--repair"])
-        status, out, _ = _run(capsys, ["doctor", "--db", str(damaged), "--json"])
+        status, out, _ = _run(capsys, ["doctor", "--db", str(damaged), "--json", "--lang", "en"])
         checks = {line["check"]: line for line in map(json.loads, out.splitlines())}
         if page == 1 or _holds_rows(pristine, page, "events"):
             # The file's first page or the journal's own rows: no local mending, only a backup.
