@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from kiosk import __version__
 from kiosk.core.policy_file import PolicyError
@@ -139,8 +140,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_opened: list[Engine] = []  # disposed when the command ends, so no connection is left open
+
+
 def _engine(args: argparse.Namespace, *, migrated: bool = True) -> Engine:
     engine = db.engine_for(args.db)
+    _opened.append(engine)
     if migrated:
         problem = db.schema_problem(engine)
         if problem is not None:
@@ -286,7 +291,18 @@ def _review(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
+        return _run(args)
+    finally:
+        while _opened:
+            _opened.pop().dispose()
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         status: int = args.run(args)
+    except OperationalError as exc:
+        print(f"kiosk-server: cannot use the database: {exc.orig}", file=sys.stderr)
+        return 1
     except (db.DatabaseError, accounts.AccountError, PolicyError, MarcUnavailableError) as exc:
         print(f"kiosk-server: {exc}", file=sys.stderr)
         return 1

@@ -32,7 +32,6 @@ from sync.protocol import (
     CONTENT_TYPE,
     PROTOCOL_VERSION,
     ClockReading,
-    PullRequest,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -156,7 +155,11 @@ def live(engine: Engine) -> Iterator[LiveServer]:
 
 
 def push_request(
-    kiosk: str, recorded: list[RecordedEvent], *, boot_id: str = "scripted", mono: float | None = None
+    kiosk: str,
+    recorded: list[RecordedEvent],
+    *,
+    boot_id: str = "scripted",
+    mono: float | None = None,
 ) -> PushRequest:
     last = recorded[-1].stamp if recorded else None
     sent = ClockReading(

@@ -6,7 +6,6 @@ Nothing here is a mock: it is the real server, started with ``pg_ctl`` and stopp
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -19,9 +18,9 @@ import psycopg
 
 
 def _bindir() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[4]))
     if found:
-        return Path(found[-1]).parent
+        return found[-1].parent
     initdb = shutil.which("initdb")
     if initdb is None:
         raise RuntimeError("PostgreSQL is not installed: deploy/test.sh installs `postgresql`")
@@ -60,7 +59,9 @@ class Cluster:
     def start(self) -> Cluster:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "--locale=C.UTF-8", "-E", "UTF8", "--no-sync")  # fmt: skip
-        options = f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c max_connections=300"
+        options = (
+            f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c max_connections=300"
+        )
         if not self.durable:
             # Tests need correctness, not durability: a crash of the test machine loses nothing.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
