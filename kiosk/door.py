@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kiosk.clocks import Clock
 from kiosk.core.decisions import Decision, Reason
 from kiosk.core.journal import RecordedEvent, Stamp
-from kiosk.core.moments import Instant, held_wall
+from kiosk.core.moments import Instant, believed_wall
 from kiosk.core.policy import Policy
 from kiosk.core.session import (
     Button,
@@ -99,10 +99,12 @@ class Door:
         reading = self.clock.read()
         with self.store.transaction():
             # Read inside the transaction: nothing can be recorded between this and our write.
-            wall = held_wall(reading, self.store.last_reading())
+            wall = believed_wall(reading, self.store.last_reading(), self.store.trusted_reading())
             at = Instant(wall, reading.mono)
             result = decide(at)
-            stamp = Stamp(wall, reading.wall, reading.mono, reading.boot_id, reading.synced)
+            stamp = Stamp(
+                wall, reading.wall, reading.mono, reading.boot_id, reading.synced, reading.source
+            )
             recorded = tuple(self.store.append(e, stamp) for e in result.events)
         # Only a committed step moves the engine on: a failed write leaves it where it was.
         self.state = result.state

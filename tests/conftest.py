@@ -94,7 +94,12 @@ class School:
 
     def restart(self) -> None:
         """A new door on the same file, as after the kiosk process restarts."""
-        self.door = Door(self.store, self.clock, policy=self.door.policy)
+        self.restart_with(self.clock)
+
+    def restart_with(self, clock: ScriptedClock) -> None:
+        """A restart with another clock (a reboot: a new boot id, another idea of the time)."""
+        self.clock = clock
+        self.door = Door(self.store, clock, policy=self.door.policy)
 
 
 def make_school(path: Path, policy: Policy, start: str = "2026-11-23 12:15") -> School:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.clocks import TIMESYNC_FLAG, ScriptedClock
+from kiosk.clocks import AdvancedClock, ScriptedClock, SteppingClock, SystemClock
 from kiosk.commands._output import (
     decision_json,
     decision_text,
@@ -19,46 +19,60 @@ from kiosk.door import Door, Handled
 from kiosk.store import Store
 
 BUTTONS = {"@done": Button.DONE, "@damaged": Button.DAMAGED}
+PSEUDO_CODES = "@done, @damaged or @wait=SECONDS"
 
 
 class BadCodeError(ValueError):
-    """A pseudo-code (@wait=...) that cannot be done; reported as a usage error."""
+    """A pseudo-code (@...) that cannot be done; reported as a usage error."""
 
 
-def wait_seconds(code: str) -> float | None:
-    """The pause an ``@wait=SECONDS`` asks for, None if ``code`` is not one; BadCodeError if bad."""
-    if not code.startswith("@wait="):
+def pseudo_code(code: str) -> Button | float | None:
+    """What an argument starting with ``@`` asks for: a button press or a pause in seconds.
+
+    None for anything else (a scan). No library code starts with ``@``, so a mistyped button
+    (``@dnoe``, ``@wait`` without ``=``) is a usage error, never a scan journaled as unknown.
+    Case does not matter: ``@DONE`` is ``@done``.
+    """
+    if not code.startswith("@"):
         return None
-    try:
-        seconds = float(code.removeprefix("@wait="))
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 86400:
+    word = code.strip().lower()
+    if word in BUTTONS:
+        return BUTTONS[word]
+    if word.startswith("@wait="):
+        try:
+            seconds = float(word.removeprefix("@wait="))
+        except ValueError:
+            seconds = -1.0
+        if 0 <= seconds <= 86400:
+            return seconds
         raise BadCodeError(
-            f"{code}: expected @wait=SECONDS with a number of seconds from 0 to 86400"
+            f"{printable(code)}: expected @wait=SECONDS with a number of seconds from 0 to 86400"
         )
-    return seconds
+    raise BadCodeError(f"{printable(code)}: expected {PSEUDO_CODES}")
 
 
-def feed(door: Door, clock: ScriptedClock, code: str) -> Handled:
+def feed(door: Door, clock: SteppingClock, code: str) -> Handled:
     """One argument of `kiosk scan` (or a line of the demo): a scan, a button or a pause."""
-    seconds = wait_seconds(code)
-    if seconds is not None:
-        clock.advance(seconds)
+    action = pseudo_code(code)
+    if isinstance(action, Button):
+        return door.press(action)
+    if action is not None:
+        clock.advance(action)
         return door.tick()
-    if code in BUTTONS:
-        return door.press(BUTTONS[code])
     return door.scan(code)
 
 
 def scan(args: argparse.Namespace) -> int:
     for code in args.codes:
-        wait_seconds(code)  # a bad pause is a usage error before anything is recorded
+        pseudo_code(code)  # a mistyped button is a usage error before anything is recorded
     with Store(args.db) as store:
         policy = store.policy()
-        # A time the operator gives is trusted; otherwise the system says whether it is synced.
-        synced = args.at is not None or TIMESYNC_FLAG.exists()
-        clock = ScriptedClock(parse_time(args.at, policy.timezone), synced=synced)
+        clock: SteppingClock
+        if args.at is None:
+            clock = AdvancedClock(SystemClock())
+        else:
+            # The operator's time is used as given, and never holds the real clock afterwards.
+            clock = ScriptedClock.given(parse_time(args.at, policy.timezone))
         door = Door(store, clock, policy=policy)
         for index, code in enumerate(args.codes):
             if index:

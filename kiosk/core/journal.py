@@ -16,11 +16,14 @@ from datetime import date, datetime
 
 from kiosk.core.decisions import Event, EventType, Flag, Reason
 from kiosk.core.models import Loan
+from kiosk.core.moments import ClockSource
 
 GENESIS_HASH = "0" * 64
 # What the hash covers, and how it is written. Never change what a format hashes: journals already
-# written must keep verifying. A new field means a new format number, checked per event.
-JOURNAL_FORMAT = 1
+# written must keep verifying. A new field means a new format number, kept with each event.
+# Format 1: the fields below. Format 2 adds ``clock_source`` (an operator's time, or the system's).
+JOURNAL_FORMAT = 2
+FORMATS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Stamp:
     mono: float  # monotonic seconds
     boot_id: str
     clock_synced: bool
+    source: ClockSource = ClockSource.SYSTEM
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,20 @@ class RecordedEvent:
     stamp: Stamp
     prev_hash: str
     hash: str
+    format: int = JOURNAL_FORMAT
 
 
 def _fields(
-    seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
+    seq: int,
+    event_id: str,
+    kiosk_id: str,
+    event: Event,
+    stamp: Stamp,
+    prev_hash: str,
+    journal_format: int,
 ) -> dict[str, object]:
-    return {
-        "format": JOURNAL_FORMAT,
+    fields: dict[str, object] = {
+        "format": journal_format,
         "seq": seq,
         "id": event_id,
         "kiosk_id": kiosk_id,
@@ -68,6 +79,9 @@ def _fields(
         "clock_synced": stamp.clock_synced,
         "prev_hash": prev_hash,
     }
+    if journal_format >= 2:
+        fields["clock_source"] = stamp.source.value
+    return fields
 
 
 def _canonical(fields: dict[str, object]) -> bytes:
@@ -78,16 +92,23 @@ def as_dict(recorded: RecordedEvent) -> dict[str, object]:
     """Everything an event holds, as plain values (``kiosk events --json``, and later the wire)."""
     fields = _fields(
         recorded.seq, recorded.id, recorded.kiosk_id, recorded.event, recorded.stamp,
-        recorded.prev_hash,
+        recorded.prev_hash, recorded.format,
     )  # fmt: skip
     return {**fields, "hash": recorded.hash}
 
 
 def record(
-    seq: int, event_id: str, kiosk_id: str, event: Event, stamp: Stamp, prev_hash: str
+    seq: int,
+    event_id: str,
+    kiosk_id: str,
+    event: Event,
+    stamp: Stamp,
+    prev_hash: str,
+    journal_format: int = JOURNAL_FORMAT,
 ) -> RecordedEvent:
-    digest = hashlib.sha256(_canonical(_fields(seq, event_id, kiosk_id, event, stamp, prev_hash)))
-    return RecordedEvent(seq, event_id, kiosk_id, event, stamp, prev_hash, digest.hexdigest())
+    fields = _fields(seq, event_id, kiosk_id, event, stamp, prev_hash, journal_format)
+    digest = hashlib.sha256(_canonical(fields)).hexdigest()
+    return RecordedEvent(seq, event_id, kiosk_id, event, stamp, prev_hash, digest, journal_format)
 
 
 @dataclass(frozen=True)
@@ -109,8 +130,9 @@ def verify_chain(
             breaks.append(ChainBreak(e.seq, f"missing event(s) {gap} before this one"))
         if e.prev_hash != prev:
             breaks.append(ChainBreak(e.seq, "previous-event hash does not match"))
-        again = record(e.seq, e.id, e.kiosk_id, e.event, e.stamp, e.prev_hash)
-        if again.hash != e.hash:
+        if e.format not in FORMATS:
+            breaks.append(ChainBreak(e.seq, f"unknown journal format {e.format}"))
+        elif record(e.seq, e.id, e.kiosk_id, e.event, e.stamp, e.prev_hash, e.format) != e:
             breaks.append(ChainBreak(e.seq, "event content does not match its hash"))
         expected_seq, prev = e.seq + 1, e.hash
     return breaks

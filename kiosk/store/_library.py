@@ -4,42 +4,53 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 from kiosk.core.models import Copy, Loan, Reader
 from kiosk.store import _rows
+from kiosk.store._db import guarded
 from kiosk.store._time import iso
 
 _READER = "SELECT card, given_name, role, class_name, grade, active FROM readers"
 _COPY = (
     "SELECT barcode, isbn, title, author, category, loan_type, price, active, isbn_only FROM copies"
 )
-_LOAN = "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
+LOAN_QUERY = "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
 
 
 class SqliteLibrary:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    """Every answer comes from the file as it is now; a damaged page is a StoreError."""
 
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @guarded
     def reader(self, card: str) -> Reader | None:
         row = self._conn.execute(f"{_READER} WHERE card = ?", (card,)).fetchone()
         return _rows.reader(row) if row else None
 
+    @guarded
     def copy(self, barcode: str) -> Copy | None:
         row = self._conn.execute(f"{_COPY} WHERE barcode = ?", (barcode,)).fetchone()
         return _rows.copy(row) if row else None
 
+    @guarded
     def copies_with_isbn(self, isbn: str) -> list[Copy]:
         rows = self._conn.execute(f"{_COPY} WHERE isbn = ? ORDER BY barcode", (isbn,))
         return [_rows.copy(r) for r in rows]
 
+    @guarded
     def loan(self, barcode: str) -> Loan | None:
-        row = self._conn.execute(f"{_LOAN} WHERE barcode = ?", (barcode,)).fetchone()
+        row = self._conn.execute(f"{LOAN_QUERY} WHERE barcode = ?", (barcode,)).fetchone()
         return _rows.loan(row) if row else None
 
+    @guarded
     def loans_of(self, card: str) -> list[Loan]:
-        rows = self._conn.execute(f"{_LOAN} WHERE card = ? ORDER BY due, barcode", (card,))
+        rows = self._conn.execute(f"{LOAN_QUERY} WHERE card = ? ORDER BY due, barcode", (card,))
         return [_rows.loan(r) for r in rows]
 
+    @guarded
     def checkouts_since(self, card: str, since: datetime) -> int:
         row = self._conn.execute(
             "SELECT count(*) FROM events WHERE card = ? AND type = 'checkout' AND wall_time >= ?",

@@ -1,21 +1,55 @@
-"""Converting between table rows and the core's values."""
+"""Converting between table rows and the core's values.
+
+A row that cannot be converted (a value no kiosk wrote, left by a damaged page or an outside
+tool) is an :class:`UnreadableRow` naming its table, never a bare ValueError.
+"""
 
 from __future__ import annotations
 
+import decimal
+import functools
 import sqlite3
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ParamSpec, TypeVar
 
 from kiosk.core.journal import RecordedEvent, Stamp, event_from_columns
 from kiosk.core.models import ClassName, Copy, Loan, LoanType, Reader, ReaderRole
+from kiosk.core.moments import ClockSource
+from kiosk.store._db import UnreadableRow
 from kiosk.store._time import iso
 
 EVENT_COLUMNS = (
     "seq, id, kiosk_id, type, reason, session_id, card, barcode, code, due, flags, "
-    "wall_time, clock_time, mono_time, boot_id, clock_synced, prev_hash, hash"
+    "wall_time, clock_time, mono_time, boot_id, clock_synced, prev_hash, hash, "
+    "format, clock_source"
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
+_UNREADABLE = (ValueError, TypeError, decimal.InvalidOperation)
 
+
+def checked(make: Callable[[], T], table: str) -> T:
+    try:
+        return make()
+    except _UNREADABLE as exc:
+        raise UnreadableRow(table, str(exc)) from exc
+
+
+def _table(name: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    def decorate(convert: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(convert)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            return checked(lambda: convert(*args, **kwargs), name)
+
+        return wrapper
+
+    return decorate
+
+
+@_table("readers")
 def reader(row: sqlite3.Row | tuple[object, ...]) -> Reader:
     card, given_name, role, class_name, grade, active = row
     parsed: ClassName | None = None
@@ -32,6 +66,7 @@ def reader(row: sqlite3.Row | tuple[object, ...]) -> Reader:
     )
 
 
+@_table("copies")
 def copy(row: sqlite3.Row | tuple[object, ...]) -> Copy:
     barcode, isbn, title, author, category, loan_type, price, active, isbn_only = row
     return Copy(
@@ -47,6 +82,7 @@ def copy(row: sqlite3.Row | tuple[object, ...]) -> Copy:
     )
 
 
+@_table("loans")
 def loan(row: sqlite3.Row | tuple[object, ...]) -> Loan:
     barcode, card, borrowed_at, due, seq = row
     return Loan(
@@ -58,9 +94,11 @@ def loan(row: sqlite3.Row | tuple[object, ...]) -> Loan:
     )
 
 
+@_table("events")
 def recorded_event(row: sqlite3.Row | tuple[object, ...]) -> RecordedEvent:
     (seq, event_id, kiosk_id, type_, reason, session_id, card, barcode, code, due, flags,
-     wall, clock, mono, boot_id, synced, prev_hash, hash_) = row  # fmt: skip
+     wall, clock, mono, boot_id, synced, prev_hash, hash_, journal_format,
+     source) = row  # fmt: skip
     event = event_from_columns(
         type=str(type_),
         reason=str(reason),
@@ -77,10 +115,12 @@ def recorded_event(row: sqlite3.Row | tuple[object, ...]) -> RecordedEvent:
         mono=float(str(mono)),
         boot_id=str(boot_id),
         clock_synced=bool(synced),
+        source=ClockSource(str(source)),
     )
     return RecordedEvent(
-        int(str(seq)), str(event_id), str(kiosk_id), event, stamp, str(prev_hash), str(hash_)
-    )
+        int(str(seq)), str(event_id), str(kiosk_id), event, stamp, str(prev_hash), str(hash_),
+        int(str(journal_format)),
+    )  # fmt: skip
 
 
 def event_values(recorded: RecordedEvent) -> tuple[object, ...]:
@@ -90,6 +130,7 @@ def event_values(recorded: RecordedEvent) -> tuple[object, ...]:
         e.session_id, e.card, e.barcode, e.code, e.due.isoformat() if e.due else None,
         ",".join(f.value for f in e.flags), iso(s.wall), iso(s.clock), s.mono,
         s.boot_id, int(s.clock_synced), recorded.prev_hash, recorded.hash,
+        recorded.format, s.source.value,
     )  # fmt: skip
 
 

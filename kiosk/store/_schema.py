@@ -1,15 +1,44 @@
-"""The store's tables, one migration per change (applied in order, each in its own transaction)."""
+"""The store's tables, one migration per change, applied in order under one write lock.
+
+systemd starts the touchscreen app and the sync worker together after an upgrade: both open the
+file at once and both find it old. :func:`migrate` takes SQLite's write lock before it looks at
+what is pending, so one process migrates and the other waits, then finds nothing left to do.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from kiosk.store._db import write_transaction
+
 migrations = Migrations("kiosk")
+
+
+def is_kiosk_database(db: Database) -> bool:
+    return bool(migrations.applied(db))
+
+
+def pending(db: Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]
+
+
+def migrate(db: Database, path: Path) -> None:
+    """Bring the file up to date; safe when several processes do it at once."""
+    if not migrations.pending(db):
+        return  # the common case: one read, no lock
+    with write_transaction(db, path):
+        # sqlite-utils runs each migration in a savepoint of this transaction; what is pending
+        # is looked at again now that nobody else can be migrating.
+        migrations.apply(db)
 
 
 @migrations()
 def m001_initial(db: Database) -> None:
+    # Inside the open transaction sqlite-utils runs a script statement by statement; Python's
+    # own executescript would COMMIT first, and with it the lock that keeps migrations single.
     db.executescript(
         """
         CREATE TABLE kiosk (
@@ -81,5 +110,21 @@ def m001_initial(db: Database) -> None:
             event_seq INTEGER NOT NULL REFERENCES events (seq)
         );
         CREATE INDEX loans_card ON loans (card);
+        """
+    )
+
+
+@migrations()
+def m002_clock_source(db: Database) -> None:
+    """Journal format 2: where each event's time came from (the system, or an operator)."""
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE events ADD COLUMN clock_source TEXT NOT NULL DEFAULT 'system'
+            CHECK (clock_source IN ('system', 'operator'));
+        -- The door's two questions about time, answered without scanning back (kiosk.core.moments).
+        CREATE INDEX events_system_time ON events (seq) WHERE clock_source = 'system';
+        CREATE INDEX events_synced_time ON events (seq)
+            WHERE clock_source = 'system' AND clock_synced = 1;
         """
     )

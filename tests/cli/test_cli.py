@@ -234,7 +234,7 @@ def test_doctor_finds_a_tampered_journal(db: Path, run: Run) -> None:
         (lambda p: None, "no kiosk database here"),
         (
             lambda p: p.write_bytes(b"this is not sqlite" * 100),
-            "damaged or is not a kiosk database",
+            "not a kiosk database, or its first page is damaged",
         ),
         (lambda p: p.write_bytes(b""), "not a kiosk database"),
     ],

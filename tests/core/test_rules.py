@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, time
 
 import pytest
 
 from kiosk.core.calendar import due_date, is_open_day
 from kiosk.core.decisions import Reason
 from kiosk.core.models import Copy, Loan, LoanType, ReaderRole
-from kiosk.core.moments import Reading, held_wall
 from kiosk.core.policy import OutsideWindows, Policy, Weekday, Window
 from kiosk.core.rules import borrow_refusal
 from tests.conftest import COPIES, READERS, example_policy, local
@@ -181,23 +180,3 @@ def test_an_inactive_reader_borrows_nothing() -> None:
         POLICY, READER["GONE"], COPY["B2"], reader_loans=[], local=local("2026-11-23 12:15")
     )
     assert refusal == (Reason.INACTIVE_READER, None)
-
-
-T0 = datetime(2026, 11, 23, 4, 15, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("now", "expected"),
-    [
-        (Reading(T0 + timedelta(seconds=5), 105.0, False, "b1"), T0 + timedelta(seconds=5)),
-        (Reading(T0 - timedelta(days=200), 130.0, True, "b1"), T0 - timedelta(days=200)),
-        (Reading(T0 - timedelta(days=200), 130.0, False, "b1"), T0 + timedelta(seconds=30)),
-        (Reading(T0 - timedelta(days=200), 3.0, False, "b2"), T0),
-    ],
-    ids=["ahead", "behind but synced", "behind, same boot", "behind after a reboot"],
-)
-def test_the_wall_clock_never_runs_backwards_unless_synced(
-    now: Reading, expected: datetime
-) -> None:
-    last = Reading(T0, 100.0, True, "b1")
-    assert held_wall(now, last) == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
@@ -314,10 +316,17 @@ def test_a_wall_clock_behind_the_journal_is_not_used_for_due_dates(school: Schoo
     school.restart()
     school.scan("S32")
     school.clock.advance(1)
-    assert school.scan("B3").reason is not Reason.OUTSIDE_TERM
+    borrowed = school.scan("B3")
+    # Held at the journal's last time (Monday lunchtime, her class's window), not June's.
+    assert borrowed.outcome is Outcome.BORROWED
+    assert borrowed.due == date(2026, 12, 7)
     events = list(school.store.events())
     walls = [e.stamp.wall for e in events]
     assert walls == sorted(walls)
+    # After the power cut the monotonic clock restarted: the first event is held exactly, and
+    # from then on the held time moves with the monotonic clock (two scans, two seconds).
+    assert walls[-2] == walls[-3]
+    assert (walls[-1] - walls[-2]).total_seconds() == 2
     assert events[-1].stamp.clock < events[-1].stamp.wall  # the raw reading is kept too
     assert not events[-1].stamp.clock_synced
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import tempfile
 from datetime import UTC, date, datetime
@@ -13,12 +14,15 @@ from hypothesis import strategies as st
 
 from kiosk.core.decisions import Event, EventType, Flag, Reason
 from kiosk.core.journal import GENESIS_HASH, Stamp, project, record, verify_chain
+from kiosk.core.moments import ClockSource
 from kiosk.core.session import Button
 from kiosk.store import StoreError
 from tests.conftest import COPIES, ISBN_ONLY, READERS, School, example_policy, make_school
 
 POLICY = example_policy()
 PINNED_HASH = "ea3f0f22b10fc6436a8e7f15d45a8559eb13c4d02204ce654c984b06a3d90f8d"
+PINNED_HASH_2 = "613f193e34ea226f11f191750798e8d6056dd106939c462f0bd44e67e3f8c7c3"
+PINNED_HASH_2_OPERATOR = "f7b8b649fae3957b7ca1015e5f95759c243cfb5fefa285c7b02fee696b0fe494"
 
 
 def _borrow_and_return(school: School) -> None:
@@ -135,15 +139,38 @@ def test_rebuilding_the_loans_from_the_journal_gives_the_same_table(
             school.store.close()
 
 
-def test_the_hashed_form_of_an_event_never_changes() -> None:
-    # Pinned: if this fails, every journal already written would read as tampered.
+def _pinned_event(source: ClockSource = ClockSource.SYSTEM) -> tuple[Event, Stamp]:
     wall = datetime(2026, 11, 23, 4, 15, 1, 250000, tzinfo=UTC)
     event = Event(
         EventType.CHECKOUT, Reason.OK, "session-1", card="202430101", barcode="0001002",
         due=date(2026, 12, 7), flags=(Flag.TAKEN_FROM_OTHER,),
     )  # fmt: skip
-    stamp = Stamp(wall, wall, 12.5, "boot-1", True)
+    return event, Stamp(wall, wall, 12.5, "boot-1", True, source)
+
+
+@pytest.mark.parametrize(
+    ("journal_format", "source", "pinned"),
+    [
+        (1, ClockSource.SYSTEM, PINNED_HASH),
+        (2, ClockSource.SYSTEM, PINNED_HASH_2),
+        (2, ClockSource.OPERATOR, PINNED_HASH_2_OPERATOR),
+    ],
+)
+def test_the_hashed_form_of_an_event_never_changes(
+    journal_format: int, source: ClockSource, pinned: str
+) -> None:
+    # Pinned: if this fails, every journal already written would read as tampered.
+    event, stamp = _pinned_event(source)
     recorded = record(
-        7, "0b5ee3d6-6a4c-4b0a-9a55-2f1c7a1e9d10", "door-1", event, stamp, GENESIS_HASH
-    )
-    assert recorded.hash == PINNED_HASH
+        7, "0b5ee3d6-6a4c-4b0a-9a55-2f1c7a1e9d10", "door-1", event, stamp, GENESIS_HASH,
+        journal_format,
+    )  # fmt: skip
+    assert recorded.hash == pinned
+    assert not verify_chain([recorded], first_prev=GENESIS_HASH)
+
+
+def test_an_event_of_a_format_this_kiosk_does_not_know_is_a_break() -> None:
+    event, stamp = _pinned_event()
+    recorded = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH)
+    unknown = dataclasses.replace(recorded, format=99)
+    assert [b.problem for b in verify_chain([unknown])] == ["unknown journal format 99"]
