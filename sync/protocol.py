@@ -13,10 +13,11 @@ import enum
 from datetime import date, datetime
 from typing import Annotated, Final, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kiosk.core.decisions import EventType, Flag, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, as_dict, event_from_columns, record
+from kiosk.core.moments import ClockSource
 
 PROTOCOL_VERSION: Final = 1
 # A push carries at most this many events, and no request or answer is larger than this.
@@ -70,9 +71,12 @@ class Message(BaseModel):
 
 
 class WireEvent(Message):
-    """One journal event, field for field as the kiosk recorded and hashed it."""
+    """One journal event, field for field as the kiosk recorded and hashed it.
 
-    format: Literal[1]
+    Journal format 1 has no ``clock_source``; format 2 always has one (kiosk.core.journal).
+    """
+
+    format: Literal[1, 2]
     seq: Annotated[int, Field(ge=1, le=2**62)]
     id: Annotated[
         str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -93,6 +97,21 @@ class WireEvent(Message):
     clock_synced: bool
     prev_hash: Hash
     hash: Hash
+    clock_source: ClockSource | None = None
+
+    @model_validator(mode="after")
+    def _source_matches_format(self) -> WireEvent:
+        if (self.format >= 2) != (self.clock_source is not None):
+            need = "is required in format 2" if self.format >= 2 else "is not part of format 1"
+            raise ValueError(f"clock_source {need}")
+        return self
+
+    def as_journal_dict(self) -> dict[str, object]:
+        """The event exactly as ``kiosk events --json`` prints it."""
+        fields = self.model_dump(mode="json")
+        if self.format < 2:
+            del fields["clock_source"]
+        return fields
 
 
 class ClockReading(Message):
@@ -297,5 +316,6 @@ def hash_matches(wire: WireEvent) -> bool:
         recorded.event,
         recorded.stamp,
         recorded.prev_hash,
+        recorded.format,
     )
     return again.hash == wire.hash and wire_event(again) == wire

@@ -48,6 +48,7 @@ def wire_dicts(engine: Engine, kiosk: str | None = None) -> Iterator[dict[str, A
                 "boot_id": m["boot_id"],
                 "clock_synced": m["clock_synced"],
                 "prev_hash": m["prev_hash"],
+                **({"clock_source": m["clock_source"]} if m["format"] >= 2 else {}),
                 "hash": m["hash"],
             }
 
@@ -61,7 +62,7 @@ def write_jsonl(engine: Engine, out: TextIO) -> int:
 
 
 def write_csv(engine: Engine, out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n", restval="")
     writer.writeheader()
     count = 0
     for obj in wire_dicts(engine):

@@ -112,6 +112,7 @@ events = Table(
     Column("clock_synced", Boolean, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("clock_source", String(10)),  # journal format 2 on: "system" or "operator"
     Column("received_at", UtcTime, nullable=False),
     # When the server believes it happened: the kiosk's time if its clock was synchronised,
     # else re-timed (see sync.server.retiming); ``timing`` says which.

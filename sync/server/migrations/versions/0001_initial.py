@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("clock_synced", sa.Boolean, nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("clock_source", sa.String(10)),
         sa.Column("received_at", UtcTime, nullable=False),
         sa.Column("effective_time", UtcTime, nullable=False),
         sa.Column("timing", sa.String(12), nullable=False),
