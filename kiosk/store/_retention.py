@@ -1,0 +1,93 @@
+"""Retention: events the server has acknowledged are deleted after a while, so that the Pi
+keeps little about children, through the one path the journal's no-delete trigger lets by.
+
+Only a prefix of the journal goes, cut where no session is open, never past an event the
+server has not acknowledged or refused. What the kiosk still needs from the retired events is
+kept first: the loans they made (``checkpoint_loans``, the base the projection starts from),
+each reader's checkout counts per hour (the term's reading count), and the hash of the last
+retired event, from which the rest of the chain still verifies. Each cut is one short
+transaction of at most CHUNK events, so the door never waits long.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from kiosk.store._checkpoint import projection
+from kiosk.store._journal import Journal
+from kiosk.store._time import iso
+
+CHUNK = 500
+
+
+def retire(
+    conn: sqlite3.Connection,
+    journal: Journal,
+    transaction: Callable[[], AbstractContextManager[None]],
+    before: datetime,
+    chunk: int = CHUNK,
+) -> int:
+    """Delete acknowledged events older than ``before``; how many were deleted."""
+    total = 0
+    while True:
+        with transaction():
+            cut = _next_cut(conn, before, chunk)
+            if cut is None:
+                return total
+            total += _retire_through(conn, journal, cut)
+
+
+def _next_cut(conn: sqlite3.Connection, before: datetime, chunk: int) -> int | None:
+    pushed, checkpoint = conn.execute(
+        "SELECT pushed_through, checkpoint_seq FROM sync_state WHERE id = 1"
+    ).fetchone()
+    rejected = conn.execute("SELECT min(seq) FROM outbox_rejections").fetchone()[0]
+    limit = min(pushed, rejected - 1) if rejected is not None else pushed
+    # The newest event always stays: the next one takes its sequence number and hash from it.
+    newest = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+    limit = min(limit, newest - 1)
+    # After a session_ended, or an event outside any session, no session is open.
+    sql = (
+        "SELECT max(seq) FROM events WHERE seq > ? AND seq <= ? AND wall_time < ? "
+        "AND (type = 'session_ended' OR session_id IS NULL)"
+    )
+    for upper in (min(limit, checkpoint + chunk), limit):
+        cut = conn.execute(sql, (checkpoint, upper, iso(before))).fetchone()[0]
+        if cut is not None:
+            return int(cut)
+    return None
+
+
+def _retire_through(conn: sqlite3.Connection, journal: Journal, cut: int) -> int:
+    checkpoint = int(
+        conn.execute("SELECT checkpoint_seq FROM sync_state WHERE id = 1").fetchone()[0]
+    )
+    retired = [e for e in journal.events(checkpoint) if e.seq <= cut] if cut > checkpoint else []
+    loans = projection(conn, retired)
+    conn.execute("DELETE FROM checkpoint_loans")
+    conn.executemany(
+        "INSERT INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(x.barcode, x.card, iso(x.borrowed_at), x.due.isoformat(), x.event_seq)
+         for x in loans.values()],
+    )  # fmt: skip
+    conn.execute(
+        "INSERT INTO retired_checkouts (card, hour, checkouts) "
+        "SELECT card, substr(wall_time, 1, 13), count(*) FROM events "
+        "WHERE seq > ? AND seq <= ? AND type = 'checkout' AND card IS NOT NULL "
+        "GROUP BY card, substr(wall_time, 1, 13) "
+        "ON CONFLICT (card, hour) DO UPDATE SET checkouts = checkouts + excluded.checkouts",
+        (checkpoint, cut),
+    )
+    last_hash = conn.execute("SELECT hash FROM events WHERE seq = ?", (cut,)).fetchone()[0]
+    conn.execute("INSERT INTO retention_permit (id, through) VALUES (1, ?)", (cut,))
+    deleted = conn.execute("DELETE FROM events WHERE seq <= ?", (cut,)).rowcount
+    conn.execute("DELETE FROM retention_permit")
+    conn.execute(
+        "UPDATE sync_state SET checkpoint_seq = ?, checkpoint_hash = ? WHERE id = 1",
+        (cut, last_hash),
+    )
+    return int(deleted)
