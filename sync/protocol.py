@@ -87,7 +87,7 @@ class WireEvent(Message):
     session_id: Text | None
     card: Code | None
     barcode: Code | None
-    code: Code | None
+    code: Annotated[str, Field(max_length=256)] | None  # what was read, made printable
     due: Day | None
     flags: Annotated[list[Flag], Field(max_length=len(Flag))]
     wall_time: Time
@@ -176,7 +176,7 @@ class WireReader(Message):
     card: Code
     given_name: Annotated[str, Field(max_length=40)]
     role: Literal["student", "teacher"]
-    class_name: Annotated[str, Field(max_length=16)] | None
+    class_name: Annotated[str, Field(pattern=r"^[1-9]-[0-9]{1,3}$")] | None
     grade: Annotated[int, Field(ge=0, le=12)] | None
     active: bool
     deleted: bool
@@ -190,7 +190,7 @@ class WireCopy(Message):
     author: Annotated[str, Field(max_length=400)]
     category: Annotated[str, Field(max_length=64)]
     loan_type: Literal["loan", "reference"]
-    price: Annotated[str, Field(max_length=16)] | None
+    price: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,4})?$")] | None
     isbn_only: bool
     active: bool
     deleted: bool

@@ -199,6 +199,12 @@ def m003_sync(db: Database) -> None:
             checkouts INTEGER NOT NULL,
             PRIMARY KEY (card, hour)
         );
+        -- What the touchscreen app says of each card and book reader (the heartbeat sends it).
+        CREATE TABLE reader_status (
+            name TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
         CREATE TABLE retention_permit (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             through INTEGER NOT NULL

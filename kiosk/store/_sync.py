@@ -18,6 +18,7 @@ from kiosk.store._db import guarded
 from kiosk.store._journal import Journal
 from kiosk.store._outbox import Answer, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledPage
+from kiosk.store._time import now_iso
 
 
 class SyncTables:
@@ -73,6 +74,21 @@ class SyncTables:
     def chain_start(self) -> tuple[int, str]:
         """(sequence, hash) the kept journal's chain starts from."""
         return _checkpoint.chain_start(self._conn)
+
+    def set_reader_state(self, name: str, state: str) -> None:
+        """What the app says of one reader ("ok", "disconnected", ...), for the heartbeat."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT INTO reader_status (name, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                (name[:64], state[:64], now_iso()),
+            )
+
+    @guarded
+    def reader_states(self) -> list[tuple[str, str]]:
+        rows = self._conn.execute("SELECT name, state FROM reader_status ORDER BY name LIMIT 16")
+        return [(str(n), str(s)) for n, s in rows]
 
     @guarded
     def checkpoint_wal(self) -> None:

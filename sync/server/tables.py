@@ -102,7 +102,7 @@ events = Table(
     Column("session_id", String(64)),
     Column("card", CODE),
     Column("barcode", CODE),
-    Column("code", CODE),
+    Column("code", String(256)),
     Column("due", String(10)),
     Column("flags", String(200), nullable=False),  # comma-separated, as in the kiosk
     Column("wall_time", String(40), nullable=False),

@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(64)),
         sa.Column("card", CODE),
         sa.Column("barcode", CODE),
-        sa.Column("code", CODE),
+        sa.Column("code", sa.String(256)),
         sa.Column("due", sa.String(10)),
         sa.Column("flags", sa.String(200), nullable=False),
         sa.Column("wall_time", sa.String(40), nullable=False),
