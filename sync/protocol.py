@@ -302,8 +302,11 @@ def recorded_event(wire: WireEvent) -> RecordedEvent:
         mono=wire.mono_time,
         boot_id=wire.boot_id,
         clock_synced=wire.clock_synced,
+        source=wire.clock_source or ClockSource.SYSTEM,
     )
-    return RecordedEvent(wire.seq, wire.id, wire.kiosk_id, event, stamp, wire.prev_hash, wire.hash)
+    return RecordedEvent(
+        wire.seq, wire.id, wire.kiosk_id, event, stamp, wire.prev_hash, wire.hash, wire.format
+    )
 
 
 def hash_matches(wire: WireEvent) -> bool:

@@ -37,6 +37,14 @@ def test_the_migrations_make_exactly_the_tables_the_code_uses(server_url: str) -
     assert differences == []
 
 
+def test_the_schema_head_the_commands_expect_is_alembics(tmp_path: Path) -> None:
+    from sync.server.db import SCHEMA_HEAD, alembic_head
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'x.db'}")
+    assert alembic_head(engine) == SCHEMA_HEAD
+    engine.dispose()
+
+
 def test_a_kiosk_token_is_printed_once_and_stored_only_hashed(
     server_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
