@@ -145,11 +145,11 @@ _opened: list[Engine] = []  # disposed when the command ends, so no connection i
 
 def _engine(args: argparse.Namespace, *, migrated: bool = True) -> Engine:
     url = make_url(args.db) if "://" in args.db else None
-    if migrated and url is not None and url.get_backend_name() == "sqlite" and url.database:
-        if not Path(url.database).is_file():  # do not leave an empty file behind
-            raise db.DatabaseError(
-                f"{url.database}: no server database here; run `kiosk-server migrate --db URL`"
-            )
+    sqlite_file = url.database if url is not None and url.get_backend_name() == "sqlite" else None
+    if migrated and sqlite_file and not Path(sqlite_file).is_file():  # leave no empty file
+        raise db.DatabaseError(
+            f"{sqlite_file}: no server database here; run `kiosk-server migrate --db URL`"
+        )
     engine = db.engine_for(args.db)
     _opened.append(engine)
     if migrated:

@@ -51,7 +51,7 @@ def make_certificates(folder: Path, school: str = "阳光小学 CA") -> Certific
                 decipher_only=False,
             ),
             critical=True,
-        )  # fmt: skip
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
