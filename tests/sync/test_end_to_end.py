@@ -240,3 +240,82 @@ def test_a_token_of_another_kiosk_is_refused(school: School) -> None:
     assert refused.returncode == 1
     assert "refused (403)" in refused.stderr and "door-b" in refused.stderr
     assert school.export() == []
+
+
+def test_a_new_roster_and_policy_reach_a_running_kiosk_between_sessions(
+    school: School, tmp_path: Path
+) -> None:
+    from kiosk.clocks import ScriptedClock
+    from kiosk.core.session import Button
+    from kiosk.door import Door
+    from kiosk.store import Store
+    from tests.conftest import local
+
+    db, token = school.add_kiosk("door-1")
+    assert school.sync(db, token).returncode == 0
+    store = Store(db)
+    clock = ScriptedClock(local("2026-11-23 12:15"))
+    door = Door(store, clock)  # the touchscreen app, running: it holds the door
+    try:
+        started = door.scan(PUPIL_A).decision
+        assert started is not None and started.outcome.value == "session_started"
+        clock.advance(1)
+        borrowed = door.scan("0001002").decision
+        assert borrowed is not None and str(borrowed.due) == "2026-12-07"  # 14 days
+        policy = tmp_path / "policy.toml"
+        policy.write_text((EXAMPLES / "policy.toml").read_text("utf-8").replace(
+            "days = 14 ", "days = 21 "), encoding="utf-8")  # fmt: skip
+        roster = tmp_path / "roster.csv"
+        roster.write_text((EXAMPLES / "roster.csv").read_text("utf-8") +
+                          "202430199,钱新来,3-1,3,student\n", encoding="utf-8")  # fmt: skip
+        for kind, path in (("policy", policy), ("roster", roster)):
+            assert server_command("import", kind, path, "--db", school.db).returncode == 0
+        synced = school.sync(db, token)  # the worker, while a child is at the door
+        assert synced.returncode == 0, synced.stderr
+        clock.advance(1)
+        door.tick()
+        assert door.policy.loans.days == 14  # never in the middle of a child's session
+        clock.advance(1)
+        door.press(Button.DONE)
+        clock.advance(1)
+        door.tick()  # nobody at the door: the new rules are taken up
+        assert door.policy.loans.days == 21
+        clock.advance(5)
+        newcomer = door.scan("202430199").decision
+        assert newcomer is not None and newcomer.outcome.value == "session_started"
+        clock.advance(1)
+        second = door.scan("0001003").decision
+        assert second is not None and str(second.due) == "2026-12-14"  # 21 days
+    finally:
+        door.close()
+        store.close()
+
+
+def test_a_worker_with_the_wrong_ca_refuses_to_talk_and_says_why(tmp_path: Path) -> None:
+    from tests.sync.tls import make_certificates
+
+    school_ca = make_certificates(tmp_path / "school")
+    other_ca = make_certificates(tmp_path / "other", school="另一所学校 CA")
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    for command in (["migrate"], ["import", "policy", EXAMPLES / "policy.toml"]):
+        assert server_command(*command, "--db", url).returncode == 0
+    server = ServerProcess(url, tls=(school_ca.cert, school_ca.key))
+    try:
+        assert server.url.startswith("https://127.0.0.1:")
+        s = School(url, tmp_path, server)
+        db, token = s.add_kiosk("door-1")
+        scan_at = ["--ca-file", school_ca.ca]
+        assert s.sync(db, token, *scan_at).returncode == 0  # the school's own CA: trusted
+        assert kiosk("scan", "--db", db, "--at", MONDAY, "T0001").returncode == 0
+        wrong = s.sync(db, token, "--ca-file", other_ca.ca)
+        assert wrong.returncode == 1
+        assert f"does not verify against the CA in {other_ca.ca}" in wrong.stderr
+        system = s.sync(db, token)  # no CA file: the system's CAs do not know the school's
+        assert system.returncode == 1 and "system's trusted CAs" in system.stderr
+        assert s.export() == []  # nothing was sent to a server it could not trust
+        plain = s.sync(db, token, server="http://192.0.2.10:8080")
+        assert plain.returncode == 2 and "not encrypted" in plain.stderr
+        assert s.sync(db, token, *scan_at).returncode == 0
+        assert s.export() == journal(db)
+    finally:
+        server.stop()
