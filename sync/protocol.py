@@ -10,6 +10,7 @@ event, so its hash can be checked by the receiver. See docs/protocol.md.
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 from typing import Annotated, Final, Literal, TypeVar
 
@@ -273,11 +274,18 @@ def parse(model: type[Model], body: bytes | str) -> Model:
             problem = "this field is required"
         elif first["type"] == "extra_forbidden":
             problem = "not a field of protocol v1"
+        elif first["type"] == "value_error":
+            problem = problem.removeprefix("Value error, ")
         raise ProtocolError(field, problem) from None
 
 
 def encode(message: BaseModel) -> bytes:
     return message.model_dump_json().encode()
+
+
+def json_bytes(obj: object) -> bytes:
+    """Plain values as the JSON a sender would write (tests and tools build bodies by hand)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=True).encode()
 
 
 def wire_event(recorded: RecordedEvent) -> WireEvent:
