@@ -4,7 +4,9 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # evdev builds from source: it needs a compiler, the Python headers and the kernel's input.h.
-apt_need gcc python3-dev linux-libc-dev
+# The server's tests start their own PostgreSQL (as the postgres user, in a temporary folder, on
+# loopback): Debian's server binaries and that user come with the postgresql package.
+apt_need gcc python3-dev linux-libc-dev postgresql
 ensure_venv dev
 cd "$ROOT"
 say "ruff";        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
