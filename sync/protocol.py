@@ -17,7 +17,7 @@ from typing import Annotated, Final, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kiosk.core.decisions import EventType, Flag, Reason
-from kiosk.core.journal import RecordedEvent, Stamp, as_dict, event_from_columns, record
+from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
 from kiosk.core.moments import ClockSource
 
 PROTOCOL_VERSION: Final = 1
@@ -318,15 +318,11 @@ def recorded_event(wire: WireEvent) -> RecordedEvent:
 
 
 def hash_matches(wire: WireEvent) -> bool:
-    """Whether the event's content is what its hash says (nothing edited on the way)."""
-    recorded = recorded_event(wire)
-    again = record(
-        recorded.seq,
-        recorded.id,
-        recorded.kiosk_id,
-        recorded.event,
-        recorded.stamp,
-        recorded.prev_hash,
-        recorded.format,
-    )
-    return again.hash == wire.hash and wire_event(again) == wire
+    """Whether the event, exactly as sent, is what its hash says (nothing edited on the way).
+
+    The kiosk hashed the very fields it sends (kiosk.core.journal.as_dict), so the text as
+    received is hashed again: what the server stores is what the kiosk hashed.
+    """
+    fields = wire.as_journal_dict()
+    claimed = fields.pop("hash")
+    return digest_of(fields) == claimed

@@ -107,8 +107,14 @@ def record(
     journal_format: int = JOURNAL_FORMAT,
 ) -> RecordedEvent:
     fields = _fields(seq, event_id, kiosk_id, event, stamp, prev_hash, journal_format)
-    digest = hashlib.sha256(_canonical(fields)).hexdigest()
+    digest = digest_of(fields)
     return RecordedEvent(seq, event_id, kiosk_id, event, stamp, prev_hash, digest, journal_format)
+
+
+def digest_of(fields: dict[str, object]) -> str:
+    """The hash of an event's fields (:func:`as_dict` without ``hash``), as :func:`record`
+    computes it: the server checks an event from its wire form with this alone."""
+    return hashlib.sha256(_canonical(fields)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,13 @@ from sync.protocol import (
     parse,
 )
 from sync.server import accounts, feed, ingest
-from sync.server.ratelimit import RateLimit
+from sync.server.db import writing
+from sync.server.ratelimit import RateLimit, RateLimited
 from sync.server.tables import kiosks
 
 log = logging.getLogger("kiosk_server")
 Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
 
 
 class RefusedError(Exception):
@@ -111,14 +113,6 @@ def create_app(
                 "this token is unknown or was revoked",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        wait = await run_in_threadpool(limit.check, engine, kiosk, clock())
-        if wait is not None:
-            raise RefusedError(
-                429,
-                "rate_limited",
-                f"too many requests; try again in {wait} s",
-                headers={"Retry-After": str(wait)},
-            )
         return kiosk
 
     async def _body(request: Request, model: type[Model]) -> Model:
@@ -161,7 +155,7 @@ def create_app(
         kiosk = await _authorised(request)
         message = await _body(request, PushRequest)
         _own(kiosk, message.kiosk_id, [e.kiosk_id for e in message.events])
-        answer = await run_in_threadpool(ingest.push, engine, kiosk, message, clock())
+        answer = await _limited(ingest.push, engine, kiosk, message, clock(), limit)
         return _json(answer)
 
     @app.post(PULL_PATH)
@@ -169,6 +163,7 @@ def create_app(
         kiosk = await _authorised(request)
         message = await _body(request, PullRequest)
         _own(kiosk, message.kiosk_id)
+        await _limited(limit.check, engine, kiosk, clock())
         return _json(await run_in_threadpool(feed.pull, engine, kiosk, message))
 
     @app.post(HEARTBEAT_PATH)
@@ -177,14 +172,27 @@ def create_app(
         message = await _body(request, Heartbeat)
         _own(kiosk, message.kiosk_id)
         now = clock()
-        await run_in_threadpool(_store_heartbeat, engine, kiosk, message, now)
+        await _limited(_store_heartbeat, engine, kiosk, message, now, limit)
         return _json(HeartbeatResponse(protocol=PROTOCOL_VERSION, server_time=now.isoformat()))
 
     return app
 
 
-def _store_heartbeat(engine: Engine, kiosk: str, message: Heartbeat, now: datetime) -> None:
-    with engine.begin() as conn:
+async def _limited(work: Callable[..., T], *args: object) -> T:
+    """Database work in a worker thread; a kiosk over its rate limit gets 429."""
+    try:
+        return await run_in_threadpool(work, *args)
+    except RateLimited as exc:
+        raise RefusedError(
+            429, "rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)}
+        ) from None
+
+
+def _store_heartbeat(
+    engine: Engine, kiosk: str, message: Heartbeat, now: datetime, limit: RateLimit
+) -> None:
+    with writing(engine) as conn:
+        limit.count(conn, kiosk, now)
         conn.execute(
             update(kiosks)
             .where(kiosks.c.name == kiosk)

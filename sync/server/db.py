@@ -7,6 +7,8 @@ deadlock upgrading a read lock; WAL lets readers go on meanwhile.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +48,9 @@ def engine_for(url: str) -> Engine:
         # psycopg 3 whatever driver the URL names (postgresql:// alone would mean psycopg2).
         return create_engine(
             parsed.set(drivername="postgresql+psycopg"),
+            # No server-side prepared statements: a plan made while a table was small (a new
+            # school) would stay in use once it is large (seen: ingest slowing by half).
+            connect_args={"prepare_threshold": None},
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=10,
@@ -79,6 +84,29 @@ def _sqlite(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction. On SQLite the threads of one process queue for it here first.
+
+    SQLite lets one writer in at a time; one that finds the lock taken polls for it with sleeps
+    of up to 100 ms, which under many kiosks at once costs far more than the writes. So the
+    process's own threads wait in line on a lock (correctness still rests on SQLite's lock,
+    which other processes take as before). PostgreSQL needs no such line.
+    """
+    lock = _WRITERS.get(engine) if engine.dialect.name == "sqlite" else None
+    if lock is None and engine.dialect.name == "sqlite":
+        lock = _WRITERS.setdefault(engine, threading.Lock())
+    if lock is None:
+        with engine.begin() as conn:
+            yield conn
+        return
+    with lock, engine.begin() as conn:
+        yield conn
 
 
 @contextmanager

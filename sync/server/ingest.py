@@ -27,31 +27,44 @@ from sync.protocol import (
     hash_matches,
 )
 from sync.server import loans, retiming, revisions
+from sync.server.db import writing
+from sync.server.ratelimit import RateLimit
 from sync.server.review import Item, Kind, clear, report
 from sync.server.tables import events, kiosks, readers
 
 _CIRCULATION = ("checkout", "return")
 
 
-def push(engine: Engine, kiosk: str, request: PushRequest, now: datetime) -> PushResponse:
-    """Store a push from ``kiosk`` (already authenticated; its events name it)."""
-    try:
-        with engine.begin() as conn:
-            return _push(conn, kiosk, request, now)
-    except IntegrityError:
-        # Another server process stored some of these events a moment ago (a retried request
-        # reaching two processes): now they are there, and this run reports them as duplicates.
-        with engine.begin() as conn:
-            return _push(conn, kiosk, request, now)
+def push(
+    engine: Engine, kiosk: str, request: PushRequest, now: datetime, limit: RateLimit | None = None
+) -> PushResponse:
+    """Store a push from ``kiosk`` (already authenticated; its events name it).
+
+    With ``limit``, the request is counted in the same transaction (RateLimited if over it).
+    """
+    for careful in (False, True):
+        try:
+            with writing(engine) as conn:
+                if limit is not None:
+                    limit.count(conn, kiosk, now)
+                return _push(conn, kiosk, request, now, careful)
+        except IntegrityError:
+            # An event id that another kiosk's event already has (never by chance: UUID4s).
+            # Once more, looking every id up, so that those are rejected and the rest stored.
+            if careful:
+                raise
+    raise AssertionError("unreachable")
 
 
-def _push(conn: Connection, kiosk: str, request: PushRequest, now: datetime) -> PushResponse:
+def _push(
+    conn: Connection, kiosk: str, request: PushRequest, now: datetime, careful: bool
+) -> PushResponse:
     acked = int(
         conn.execute(
             select(kiosks.c.acked_through).where(kiosks.c.name == kiosk).with_for_update()
         ).scalar_one()
     )
-    results, new = _sort_out(conn, kiosk, request.events)
+    results, new = _sort_out(conn, kiosk, request.events, careful)
     breaks: list[ChainReport] = []
     if new:
         _insert(conn, kiosk, request, new, now)
@@ -85,12 +98,7 @@ def _push(conn: Connection, kiosk: str, request: PushRequest, now: datetime) -> 
     ]
     report(conn, items, now)
     clear(
-        conn,
-        [Kind.SEQUENCE_GAP],
-        kiosk,
-        {i.key for i in _gap_items(kiosk, gaps)},
-        now,
-        column="kiosk",
+        conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
     )
     touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION}
     if touched or new:
@@ -107,22 +115,27 @@ def _push(conn: Connection, kiosk: str, request: PushRequest, now: datetime) -> 
 
 
 def _sort_out(
-    conn: Connection, kiosk: str, batch: Sequence[WireEvent]
+    conn: Connection, kiosk: str, batch: Sequence[WireEvent], careful: bool
 ) -> tuple[list[EventResult], list[WireEvent]]:
-    """Each event's answer, and the events the server has never had."""
+    """Each event's answer, and the events the server has never had.
+
+    Only the kiosk's own range of sequence numbers is looked at (an index range), unless
+    ``careful``: then every id too, wherever it is (the slow path, after a clash).
+    """
     c = events.c
-    by_id = {
-        r.id: r
-        for r in conn.execute(
-            select(c.id, c.kiosk, c.seq, c.hash).where(c.id.in_([e.id for e in batch]))
-        )
-    }
-    by_seq = {
-        r.seq: r
-        for r in conn.execute(
-            select(c.id, c.seq).where(c.kiosk == kiosk, c.seq.in_([e.seq for e in batch]))
-        )
-    }
+    if not batch:
+        return [], []
+    # One range of the kiosk's sequence numbers (an index range), not a list of 500 values.
+    low, high = min(e.seq for e in batch), max(e.seq for e in batch)
+    stored = conn.execute(
+        select(c.id, c.kiosk, c.seq, c.hash).where(c.kiosk == kiosk, c.seq.between(low, high))
+    ).all()
+    wanted = {e.id for e in batch}
+    by_id = {r.id: r for r in stored if r.id in wanted}
+    if careful:
+        elsewhere = select(c.id, c.kiosk, c.seq, c.hash).where(c.id.in_(sorted(wanted)))
+        by_id.update({r.id: r for r in conn.execute(elsewhere)})
+    by_seq = {r.seq: r for r in stored}
     results: list[EventResult] = []
     new: list[WireEvent] = []
     taken_ids: dict[str, WireEvent] = {}
@@ -152,6 +165,7 @@ def _sort_out(
 def _insert(
     conn: Connection, kiosk: str, request: PushRequest, new: list[WireEvent], now: datetime
 ) -> None:
+    """Store the new events, re-timed."""
     c = events.c
     first = new[0].seq
     before = conn.execute(
@@ -255,14 +269,11 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
 def _check_chain(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[ChainReport]:
     """Each place where a new event does not link to its stored neighbours, or to itself."""
     c = events.c
-    seqs = [e.seq for e in new]
+    low, high = min(e.seq for e in new) - 1, max(e.seq for e in new) + 1
     around = {
         r.seq: r
         for r in conn.execute(
-            select(c.seq, c.hash, c.prev_hash).where(
-                c.kiosk == kiosk,
-                c.seq.in_(sorted({s - 1 for s in seqs} | {s + 1 for s in seqs})),
-            )
+            select(c.seq, c.hash, c.prev_hash).where(c.kiosk == kiosk, c.seq.between(low, high))
         )
     }
     breaks: list[ChainReport] = []

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from kiosk.core.decisions import EventType, Flag
 from sync.server import revisions
@@ -131,19 +131,32 @@ def refold(conn: Connection, barcodes: set[str], now: datetime) -> int:
         for r in conn.execute(select(loans).where(loans.c.barcode.in_(sorted(barcodes))))
     }
     changed: list[tuple[str, State]] = []
+    found: list[Item] = []
     for barcode in sorted(barcodes):
-        state, found = fold(barcode, history.get(barcode, []))
-        report(conn, found, now)
-        clear(conn, FOLDED_KINDS, barcode, {i.key for i in found}, now, column="barcode")
+        state, conflicts = fold(barcode, history.get(barcode, []))
+        found += conflicts
         if state is not None and stored.get(barcode) != state:
             changed.append((barcode, state))
-    for (barcode, state), revision in zip(changed, revisions.take(conn, len(changed)), strict=True):
-        _store(conn, barcode, state, revision)
+    report(conn, found, now)
+    clear(conn, FOLDED_KINDS, "barcode", barcodes, {i.key for i in found}, now)
+    numbers = revisions.take(conn, len(changed))
+    rows = [_values(b, s, r) for (b, s), r in zip(changed, numbers, strict=True)]
+    # Under the revision lock nobody else writes loans: update-else-insert cannot race.
+    updates = [r for r in rows if r["barcode"] in stored]
+    inserts = [r for r in rows if r["barcode"] not in stored]
+    if updates:
+        conn.execute(
+            update(loans).where(loans.c.barcode == bindparam("key")),
+            [{**r, "key": r["barcode"]} for r in updates],
+        )
+    if inserts:
+        conn.execute(loans.insert(), inserts)
     return len(changed)
 
 
-def _store(conn: Connection, barcode: str, state: State, revision: int) -> None:
-    values = {
+def _values(barcode: str, state: State, revision: int) -> dict[str, object]:
+    return {
+        "barcode": barcode,
         "on_loan": state.on_loan,
         "card": state.card,
         "borrowed_at": state.borrowed_at,
@@ -153,7 +166,3 @@ def _store(conn: Connection, barcode: str, state: State, revision: int) -> None:
         "last_event": state.last_event,
         "revision": revision,
     }
-    # Under the revision lock nobody else writes loans, so update-else-insert cannot race.
-    done = conn.execute(update(loans).where(loans.c.barcode == barcode).values(**values))
-    if done.rowcount == 0:
-        conn.execute(loans.insert().values(barcode=barcode, **values))

@@ -81,19 +81,21 @@ def report(conn: Connection, items: Iterable[Item], now: datetime) -> None:
 def clear(
     conn: Connection,
     kinds: Iterable[Kind],
-    keys_of: str,
+    column: str,
+    values: Iterable[str],
     keep: set[str],
     now: datetime,
-    *,
-    column: str,
 ) -> None:
-    """Clear the server's open items of ``kinds`` whose ``column`` is ``keys_of`` and whose key
-    is not in ``keep``: later events explained them."""
+    """Clear the server's open items of ``kinds`` whose ``column`` is one of ``values`` and
+    whose key is not in ``keep``: later events explained them."""
+    wanted = sorted(set(values))
+    if not wanted:
+        return
     open_items = conn.execute(
         select(review_items.c.id, review_items.c.key).where(
             and_(
                 review_items.c.kind.in_([k.value for k in kinds]),
-                review_items.c[column] == keys_of,
+                review_items.c[column].in_(wanted),
                 review_items.c.resolved_at.is_(None),
             )
         )

@@ -136,6 +136,7 @@ class LiveServer:
 
 def serve_in_thread(app: Any) -> tuple[str, uvicorn.Server, threading.Thread]:
     sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as `kiosk-server serve` does
     sock.bind(("127.0.0.1", 0))
     sock.listen(256)  # connections wait in the backlog until uvicorn accepts: no polling needed
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))

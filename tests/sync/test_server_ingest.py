@@ -184,3 +184,23 @@ def _retimed(live: LiveServer, k: Kiosk) -> None:
     assert (live.clock() - last.effective_time).total_seconds() == 60
     loan = _loan(live, "B5")
     assert loan is not None and loan["borrowed_at"] == rows[1].effective_time
+
+
+def test_an_event_whose_id_belongs_to_another_kiosk_is_rejected_and_the_rest_stored(
+    live: LiveServer, kiosks: dict[str, Kiosk]
+) -> None:
+    a, b = kiosks["door-a"], kiosks["door-b"]
+    live.add_kiosk(a.id)
+    live.add_kiosk(b.id)
+    a.borrow("S31", "B1")
+    b.borrow("S32", "B2")
+    live.push(a.id, a.events())
+    mine = b.events()
+    forged = dataclasses.replace(mine[1], id=a.events()[1].id)  # door A's event id
+    answer = live.push(b.id, [mine[0], forged, mine[2]])
+    assert [(r.status, r.reason) for r in answer.results] == [
+        (Status.ACCEPTED, None),
+        (Status.REJECTED, "id_taken"),
+        (Status.ACCEPTED, None),
+    ]
+    assert [(g.first, g.last) for g in answer.gaps] == [(2, 2)]
