@@ -142,7 +142,9 @@ def build_kiosk(path: Path, count: int) -> Store:
     store = Store.create(path, "backlog-door")
     for chunk_start in range(0, count, 1000):
         with store.transaction():
-            for recorded in journal("backlog-door", min(1000, count - chunk_start), offset=chunk_start):
+            for recorded in journal(
+                "backlog-door", min(1000, count - chunk_start), offset=chunk_start
+            ):
                 store.append(recorded.event, recorded.stamp)
     return store
 
@@ -266,7 +268,9 @@ def main() -> None:
         folder = Path(name)
         cluster = Cluster(durable=True).start()  # PostgreSQL with its default durability
         try:
-            sqlite_rate, sqlite_floor = ingest_rate(f"sqlite:///{folder / 'ingest.db'}", args.events)
+            sqlite_rate, sqlite_floor = ingest_rate(
+                f"sqlite:///{folder / 'ingest.db'}", args.events
+            )
             pg_rate, pg_floor = ingest_rate(cluster.create_database("bench"), args.events)
         finally:
             cluster.stop()

@@ -40,6 +40,7 @@ from sync.protocol import (
 )
 from sync.server import accounts, feed, ingest
 from sync.server.db import writing
+from sync.server.queue import PushQueue
 from sync.server.ratelimit import RateLimit, RateLimited
 from sync.server.tables import kiosks
 
@@ -73,6 +74,7 @@ def create_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> FastAPI:
     limit = rate_limit or RateLimit()
+    pushes = PushQueue(engine, limit)
     app = FastAPI(
         title="School library kiosk server",
         version=str(PROTOCOL_VERSION),
@@ -155,7 +157,7 @@ def create_app(
         kiosk = await _authorised(request)
         message = await _body(request, PushRequest)
         _own(kiosk, message.kiosk_id, [e.kiosk_id for e in message.events])
-        answer = await _limited(ingest.push, engine, kiosk, message, clock(), limit)
+        answer = await _limited(pushes.store, ingest.Push(kiosk, message, clock()))
         return _json(answer)
 
     @app.post(PULL_PATH)

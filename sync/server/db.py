@@ -65,7 +65,11 @@ def _sqlite(url: str) -> Engine:
     folder = Path(database).resolve().parent
     if not folder.is_dir():
         raise DatabaseError(f"--db: folder {folder} does not exist")
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    # As many connections as the request threads (40): a pool that is too small opens and closes
+    # connections under load, each paying its PRAGMAs again.
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=20, max_overflow=30
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,14 +2,16 @@
 
 Nothing that happened at the door is refused: an event is only ``rejected`` when it cannot be
 the kiosk's (its id or sequence number already belong to a different event); everything else
-is stored, and what looks wrong becomes an item of the review inbox. The whole push is one
-transaction: the kiosk's row is locked first (two pushes of one kiosk take turns), the
-revision counter before the loans are folded (every kiosk's pushes fold in turn).
+is stored, and what looks wrong becomes an item of the review inbox. A push is stored in one
+transaction (or a savepoint of one shared by pushes that arrived together): the kiosk's row is
+locked first (two pushes of one kiosk take turns), the revision counter before the loans are
+folded (every kiosk's pushes fold in turn).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, and_, func, select, update
@@ -28,37 +30,81 @@ from sync.protocol import (
 )
 from sync.server import loans, retiming, revisions
 from sync.server.db import writing
-from sync.server.ratelimit import RateLimit
+from sync.server.ratelimit import RateLimit, RateLimited
 from sync.server.review import Item, Kind, clear, report
 from sync.server.tables import events, kiosks, readers
 
 _CIRCULATION = ("checkout", "return")
 
 
+@dataclass(frozen=True)
+class Push:
+    """One push waiting to be stored, as the HTTP layer hands it over."""
+
+    kiosk: str  # authenticated: the push's events name it
+    request: PushRequest
+    received_at: datetime
+
+
+@dataclass
+class _Stored:
+    kiosk: str
+    new: list[WireEvent]
+    touched: set[str]
+
+
 def push(
     engine: Engine, kiosk: str, request: PushRequest, now: datetime, limit: RateLimit | None = None
 ) -> PushResponse:
-    """Store a push from ``kiosk`` (already authenticated; its events name it).
+    """Store one push (RateLimited if ``limit`` says it is one too many)."""
+    (outcome,) = store_together(engine, [Push(kiosk, request, now)], limit)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    With ``limit``, the request is counted in the same transaction (RateLimited if over it).
+
+def store_together(
+    engine: Engine, pushes: Sequence[Push], limit: RateLimit | None = None
+) -> list[PushResponse | RateLimited]:
+    """Store several pushes in one transaction (one commit for all: see sync.server.queue).
+
+    Each push is counted against ``limit`` and stored in a savepoint of its own, so one over
+    its limit or clashing changes nothing of the others; then the loans of every copy they
+    touched are folded once, under the revision lock.
     """
-    for careful in (False, True):
-        try:
-            with writing(engine) as conn:
-                if limit is not None:
-                    limit.count(conn, kiosk, now)
-                return _push(conn, kiosk, request, now, careful)
-        except IntegrityError:
-            # An event id that another kiosk's event already has (never by chance: UUID4s).
-            # Once more, looking every id up, so that those are rejected and the rest stored.
-            if careful:
-                raise
-    raise AssertionError("unreachable")
+    outcomes: list[PushResponse | RateLimited] = []
+    stored: list[_Stored] = []
+    with writing(engine) as conn:
+        for p in pushes:
+            try:
+                with conn.begin_nested():
+                    if limit is not None:
+                        limit.count(conn, p.kiosk, p.received_at)
+                    response, done = _store(conn, p, careful=False)
+            except RateLimited as exc:
+                outcomes.append(exc)
+                continue
+            except IntegrityError:
+                # An event id that another kiosk's event already has (never by chance: UUID4s).
+                # Once more, looking every id up, so that those are rejected and the rest stored.
+                with conn.begin_nested():
+                    if limit is not None:
+                        limit.count(conn, p.kiosk, p.received_at)
+                    response, done = _store(conn, p, careful=True)
+            outcomes.append(response)
+            stored.append(done)
+        if any(s.new for s in stored):
+            revisions.lock(conn)  # fold in turn with every other server process
+            touched: set[str] = set()
+            for s in stored:
+                touched |= s.touched | _retime_held(conn, s.kiosk, s.new)
+            loans.refold(conn, touched, max(p.received_at for p in pushes))
+    return outcomes
 
 
-def _push(
-    conn: Connection, kiosk: str, request: PushRequest, now: datetime, careful: bool
-) -> PushResponse:
+def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Stored]:
+    """Everything of one push but the loans: its events, its answer, its review items."""
+    kiosk, request, now = p.kiosk, p.request, p.received_at
     acked = int(
         conn.execute(
             select(kiosks.c.acked_through).where(kiosks.c.name == kiosk).with_for_update()
@@ -101,17 +147,14 @@ def _push(
         conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
     )
     touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION}
-    if touched or new:
-        revisions.lock(conn)  # fold in turn with every other push
-        touched |= _retime_held(conn, kiosk, new)
-        loans.refold(conn, touched, now)
-    return PushResponse(
+    response = PushResponse(
         protocol=PROTOCOL_VERSION,
         results=results,
         acked_through=acked,
         gaps=gaps,
         chain_breaks=breaks,
     )
+    return response, _Stored(kiosk, new, touched)
 
 
 def _sort_out(

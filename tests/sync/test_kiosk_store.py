@@ -194,7 +194,9 @@ def test_an_older_kiosk_file_is_carried_forward(kiosks: dict[str, Kiosk], tmp_pa
         "clock_source"  # fmt: skip
     source = sqlite3.connect(k.store.path)
     rows = source.execute(f"SELECT {columns} FROM events ORDER BY seq").fetchall()
-    loans = source.execute("SELECT barcode, card, borrowed_at, due, event_seq FROM loans").fetchall()
+    loans = source.execute(
+        "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
+    ).fetchall()
     source.close()
     db.conn.executemany(f"INSERT INTO events ({columns}) VALUES ({', '.join('?' * 20)})", rows)
     db.conn.executemany("INSERT INTO loans VALUES (?, ?, ?, ?, ?)", loans)

@@ -115,3 +115,30 @@ def test_health_needs_no_token(live: LiveServer) -> None:
 
     answer = requests.get(live.url + "/v1/health", timeout=5)
     assert answer.status_code == 200 and answer.json() == {"protocol": 1, "ok": True}
+
+
+def test_many_kiosks_pushing_at_once_are_each_stored_once(
+    live: LiveServer, tmp_path: object
+) -> None:
+    """Pushes that arrive together share one transaction (group commit); each gets its own
+    answer and each event is stored once."""
+    import concurrent.futures
+    from pathlib import Path
+
+    from tests.sync.conftest import make_kiosk
+
+    doors = [make_kiosk(Path(str(tmp_path)) / f"d{n}.db", f"door-{n}") for n in range(12)]
+    try:
+        for d in doors:
+            live.add_kiosk(d.id)
+            d.borrow("T1", f"B{1 + doors.index(d) % 5}")
+        journals = {d.id: d.events() for d in doors}  # a Store is used by its own thread only
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(lambda name: live.push(name, journals[name]), journals))
+        for journal, answer in zip(journals.values(), answers, strict=True):
+            assert answer.acked_through == len(journal)
+            assert {r.status.value for r in answer.results} == {"accepted"}
+        assert _stored(live) == sum(len(j) for j in journals.values())
+    finally:
+        for d in doors:
+            d.store.close()
