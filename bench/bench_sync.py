@@ -34,11 +34,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.clocks import ScriptedClock  # noqa: E402
-from kiosk.core.decisions import Event, EventType, Reason  # noqa: E402
-from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, record  # noqa: E402
-from kiosk.store import Store  # noqa: E402
-from sync.protocol import (  # noqa: E402
+from kiosk.clocks import ScriptedClock
+from kiosk.core.decisions import Event, EventType, Reason
+from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, record
+from kiosk.store import Store
+from sync.protocol import (
     MAX_PUSH_EVENTS,
     PROTOCOL_VERSION,
     ClockReading,
@@ -46,13 +46,13 @@ from sync.protocol import (  # noqa: E402
     encode,
     wire_event,
 )
-from sync.server import accounts, ingest  # noqa: E402
-from sync.server.db import engine_for, migrate  # noqa: E402
-from sync.settings import Settings  # noqa: E402
-from sync.worker.client import SyncClient  # noqa: E402
-from sync.worker.cycle import sync_once  # noqa: E402
-from tests.sync.postgres import Cluster  # noqa: E402
-from tests.sync.processes import ServerProcess  # noqa: E402
+from sync.server import accounts, ingest
+from sync.server.db import engine_for, migrate
+from sync.settings import Settings
+from sync.worker.client import SyncClient
+from sync.worker.cycle import sync_once
+from tests.sync.postgres import Cluster
+from tests.sync.processes import ServerProcess
 
 START = datetime(2026, 11, 23, 4, 10, tzinfo=UTC)
 MS = 1000.0
@@ -70,8 +70,13 @@ def journal(kiosk: str, count: int, copies: int = 20_000, offset: int = 0) -> li
             event = Event(EventType.SESSION_STARTED, session_id=session, card=card)
         elif step == 1:
             barcode = f"{(offset + visit) % copies:07d}"
-            event = Event(EventType.CHECKOUT, session_id=session, card=card, barcode=barcode,
-                          due=date(2026, 12, 7))  # fmt: skip
+            event = Event(
+                EventType.CHECKOUT,
+                session_id=session,
+                card=card,
+                barcode=barcode,
+                due=date(2026, 12, 7),
+            )
         else:
             event = Event(EventType.SESSION_ENDED, Reason.FINISHED, session_id=session, card=card)
         stamp = Stamp(wall, wall, float(n), "bench-boot", True)
@@ -86,11 +91,13 @@ def batches(events: list[RecordedEvent], size: int = MAX_PUSH_EVENTS) -> Iterato
         chunk = events[i : i + size]
         last = chunk[-1].stamp
         yield PushRequest(
-            protocol=PROTOCOL_VERSION, kiosk_id=chunk[0].kiosk_id,
-            sent=ClockReading(wall=last.wall.isoformat(), mono=last.mono + 1,
-                              boot_id=last.boot_id, synced=True),
+            protocol=PROTOCOL_VERSION,
+            kiosk_id=chunk[0].kiosk_id,
+            sent=ClockReading(
+                wall=last.wall.isoformat(), mono=last.mono + 1, boot_id=last.boot_id, synced=True
+            ),
             events=[wire_event(e) for e in chunk],
-        )  # fmt: skip
+        )
 
 
 def bare_insert(url: str, requests_: list[PushRequest]) -> float:
@@ -99,9 +106,13 @@ def bare_insert(url: str, requests_: list[PushRequest]) -> float:
 
     engine = engine_for(url)
     meta = MetaData()
-    columns = [Column("id", String(36), primary_key=True), Column("kiosk", String(64)),
-               Column("seq", BigInteger), Column("mono_time", Float),
-               Column("clock_synced", Boolean)]  # fmt: skip
+    columns = [
+        Column("id", String(36), primary_key=True),
+        Column("kiosk", String(64)),
+        Column("seq", BigInteger),
+        Column("mono_time", Float),
+        Column("clock_synced", Boolean),
+    ]
     names = [f.name for f in columns]
     text_fields = [k for k in requests_[0].events[0].model_dump() if k not in (*names, "kiosk_id")]
     columns += [Column(k, String(300)) for k in text_fields]
@@ -112,9 +123,16 @@ def bare_insert(url: str, requests_: list[PushRequest]) -> float:
         rows = []
         for e in request.events:
             d = e.model_dump(mode="json")
-            rows.append({"id": e.id, "kiosk": e.kiosk_id, "seq": e.seq, "mono_time": e.mono_time,
-                         "clock_synced": e.clock_synced,
-                         **{k: str(d[k]) if d[k] is not None else None for k in text_fields}})  # fmt: skip
+            rows.append(
+                {
+                    "id": e.id,
+                    "kiosk": e.kiosk_id,
+                    "seq": e.seq,
+                    "mono_time": e.mono_time,
+                    "clock_synced": e.clock_synced,
+                    **{k: str(d[k]) if d[k] is not None else None for k in text_fields},
+                }
+            )
         with engine.begin() as conn:
             conn.execute(table.insert(), rows)
     elapsed = time.perf_counter() - t0
@@ -255,15 +273,18 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=20_000, help="events per ingest run")
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--kiosks", type=int, default=200)
     parser.add_argument("--per-push", type=int, default=30, help="events in each kiosk's push")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.platform()}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as name:
         folder = Path(name)
         cluster = Cluster(durable=True).start()  # PostgreSQL with its default durability
@@ -278,23 +299,35 @@ def main() -> None:
         pushes, health = concurrent(folder, args.kiosks, args.per_push)
 
     print(f"\n{'':44} {'figure':>12} {'floor':>12} {'ratio':>7}")
-    print(f"{'server ingest, SQLite (events/s)':44} {sqlite_rate:12,.0f} {sqlite_floor:12,.0f} "
-          f"{sqlite_floor / sqlite_rate:6.1f}x")  # fmt: skip
-    print(f"{'server ingest, PostgreSQL (events/s)':44} {pg_rate:12,.0f} {pg_floor:12,.0f} "
-          f"{pg_floor / pg_rate:6.1f}x")  # fmt: skip
+    print(
+        f"{'server ingest, SQLite (events/s)':44} {sqlite_rate:12,.0f} {sqlite_floor:12,.0f} "
+        f"{sqlite_floor / sqlite_rate:6.1f}x"
+    )
+    print(
+        f"{'server ingest, PostgreSQL (events/s)':44} {pg_rate:12,.0f} {pg_floor:12,.0f} "
+        f"{pg_floor / pg_rate:6.1f}x"
+    )
     print(f"{'':44} (floor: bare batched insert into the same database)")
-    print(f"{f'backlog of {args.backlog:,} events, end to end (s)':44} {sync_s:12.2f} "
-          f"{sync_floor:12.2f} {sync_s / sync_floor:6.1f}x")  # fmt: skip
+    print(
+        f"{f'backlog of {args.backlog:,} events, end to end (s)':44} {sync_s:12.2f} "
+        f"{sync_floor:12.2f} {sync_s / sync_floor:6.1f}x"
+    )
     print(f"{'':44} (floor: bare batched insert of those rows)")
     p_med, p99 = statistics.median(pushes) * MS, pct(pushes, 99) * MS
     h_med, h99 = statistics.median(health) * MS, pct(health, 99) * MS
-    print(f"{f'push latency, {args.kiosks} kiosks at once, median (ms)':44} {p_med:12.1f} "
-          f"{h_med:12.1f} {p_med / h_med:6.1f}x")  # fmt: skip
-    print(f"{f'push latency, {args.kiosks} kiosks at once, p99 (ms)':44} {p99:12.1f} {h99:12.1f} "
-          f"{p99 / h99:6.1f}x")  # fmt: skip
+    print(
+        f"{f'push latency, {args.kiosks} kiosks at once, median (ms)':44} {p_med:12.1f} "
+        f"{h_med:12.1f} {p_med / h_med:6.1f}x"
+    )
+    print(
+        f"{f'push latency, {args.kiosks} kiosks at once, p99 (ms)':44} {p99:12.1f} {h99:12.1f} "
+        f"{p99 / h99:6.1f}x"
+    )
     print(f"{'':44} (floor: {args.kiosks} GET /v1/health at once)")
-    print(f"{'longest kiosk write lock held by worker (ms)':44} {lock_s * MS:12.2f} "
-          f"{commit_s * MS:12.2f} {lock_s / commit_s:6.1f}x")  # fmt: skip
+    print(
+        f"{'longest kiosk write lock held by worker (ms)':44} {lock_s * MS:12.2f} "
+        f"{commit_s * MS:12.2f} {lock_s / commit_s:6.1f}x"
+    )
     print(f"{'':44} (floor: median bare 1-row commit, same settings)")
     targets = [
         ("ingest >= 5,000 events/s (SQLite)", sqlite_rate >= 5000),

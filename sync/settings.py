@@ -35,9 +35,16 @@ from urllib.parse import urlsplit
 from sync.protocol import MAX_PUSH_EVENTS
 
 SYNC_KEYS = (
-    "server", "token_file", "ca_file", "connect_timeout", "read_timeout", "interval",
-    "max_backoff", "batch_events", "retention_days",
-)  # fmt: skip
+    "server",
+    "token_file",
+    "ca_file",
+    "connect_timeout",
+    "read_timeout",
+    "interval",
+    "max_backoff",
+    "batch_events",
+    "retention_days",
+)
 
 
 class SettingsError(ValueError):
@@ -168,9 +175,13 @@ def from_toml(path: Path) -> Settings:
                 )
             found[key] = value
         else:
-            limits = {"connect_timeout": (0.1, 300), "read_timeout": (0.1, 600),
-                      "interval": (1, 86400), "max_backoff": (1, 86400),
-                      "retention_days": (1, 3650)}  # fmt: skip
+            limits = {
+                "connect_timeout": (0.1, 300),
+                "read_timeout": (0.1, 600),
+                "interval": (1, 86400),
+                "max_backoff": (1, 86400),
+                "retention_days": (1, 3650),
+            }
             found[key] = _number(key, value, *limits[key])
     return Settings(**found)
 

@@ -18,15 +18,22 @@ from types import FrameType
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("once", "run"), help="once: one sync; run: keep syncing")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="kiosk.toml with a [sync] table (see docs/protocol.md)")  # fmt: skip
-    parser.add_argument("--db", type=Path, metavar="PATH",
-                        help="the kiosk's SQLite file (overrides the config)")  # fmt: skip
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="kiosk.toml with a [sync] table (see docs/protocol.md)",
+    )
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH", help="the kiosk's SQLite file (overrides the config)"
+    )
     parser.add_argument("--server", metavar="URL", help="the central server, https://HOST:PORT")
-    parser.add_argument("--token-file", type=Path,
-                        metavar="FILE", help="file holding this kiosk's token")  # fmt: skip
-    parser.add_argument("--ca-file", type=Path,
-                        metavar="FILE", help="the school's CA certificate (PEM)")  # fmt: skip
+    parser.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="file holding this kiosk's token"
+    )
+    parser.add_argument(
+        "--ca-file", type=Path, metavar="FILE", help="the school's CA certificate (PEM)"
+    )
 
 
 def sync(args: argparse.Namespace) -> int:
@@ -35,30 +42,42 @@ def sync(args: argparse.Namespace) -> int:
         from sync.worker import client as sync_client
         from sync.worker import cycle, loop
     except ImportError as exc:
-        print(f"kiosk: sync needs the `sync` extra ({exc.name} is missing): "
-              "pip install 'school-library-kiosk[sync]'", file=sys.stderr)  # fmt: skip
+        print(
+            f"kiosk: sync needs the `sync` extra ({exc.name} is missing): "
+            "pip install 'school-library-kiosk[sync]'",
+            file=sys.stderr,
+        )
         return 1
     from kiosk.clocks import SystemClock
     from kiosk.store import Store
 
     try:
         settings = sync_settings.resolve(
-            args.config, db=args.db, server=args.server, token_file=args.token_file,
+            args.config,
+            db=args.db,
+            server=args.server,
+            token_file=args.token_file,
             ca_file=args.ca_file,
-        ).complete()  # fmt: skip
+        ).complete()
     except sync_settings.SettingsError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2 if args.config is None else 1
     assert settings.db is not None and settings.server is not None
     with Store(settings.db) as store:
         if settings.kiosk_id is not None and settings.kiosk_id != store.kiosk_id:
-            print(f"kiosk: [kiosk] id is {settings.kiosk_id!r} but {settings.db} belongs to kiosk "
-                  f"{store.kiosk_id!r}", file=sys.stderr)  # fmt: skip
+            print(
+                f"kiosk: [kiosk] id is {settings.kiosk_id!r} but {settings.db} belongs to kiosk "
+                f"{store.kiosk_id!r}",
+                file=sys.stderr,
+            )
             return 1
         client = sync_client.SyncClient(
-            settings.server, settings.token(), ca_file=settings.ca_file,
-            connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-        )  # fmt: skip
+            settings.server,
+            settings.token(),
+            ca_file=settings.ca_file,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
         clock = SystemClock()
         try:
             if args.action == "once":
@@ -66,8 +85,10 @@ def sync(args: argparse.Namespace) -> int:
                     report = cycle.sync_once(store, client, settings, clock)
                 except sync_client.SyncError as exc:
                     waiting = store.sync.status().events_waiting
-                    print(f"kiosk: sync failed: {exc}; {waiting} event(s) wait for the next try",
-                          file=sys.stderr)  # fmt: skip
+                    print(
+                        f"kiosk: sync failed: {exc}; {waiting} event(s) wait for the next try",
+                        file=sys.stderr,
+                    )
                     return 1
                 print(f"sync with {settings.server}: {report}")
                 return 0

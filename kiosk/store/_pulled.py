@@ -71,10 +71,24 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
     if page.snapshot:
         generation, open_snapshot = generation + 1, 1
     stamp = now_iso()
-    _upsert(conn, "readers", "card", reader_rows(r for r, _ in page.readers),
-            {r.card: rev for r, rev in page.readers}, generation, stamp)  # fmt: skip
-    _upsert(conn, "copies", "barcode", copy_rows(c for c, _ in page.copies),
-            {c.barcode: rev for c, rev in page.copies}, generation, stamp)  # fmt: skip
+    _upsert(
+        conn,
+        "readers",
+        "card",
+        reader_rows(r for r, _ in page.readers),
+        {r.card: rev for r, rev in page.readers},
+        generation,
+        stamp,
+    )
+    _upsert(
+        conn,
+        "copies",
+        "barcode",
+        copy_rows(c for c, _ in page.copies),
+        {c.barcode: rev for c, rev in page.copies},
+        generation,
+        stamp,
+    )
     conn.executemany("DELETE FROM readers WHERE card = ?", [(c,) for c in page.deleted_readers])
     conn.executemany(
         "UPDATE copies SET active = 0, updated_at = ? WHERE barcode = ?",
@@ -104,9 +118,17 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
         "UPDATE sync_state SET cursor_reference = ?, cursor_loans = ?, reflects_through = ?, "
         "pulled = 1, generation = ?, snapshot_open = ?, last_pull_at = ?, "
         "policy_problem = coalesce(?, CASE WHEN ? THEN NULL ELSE policy_problem END) WHERE id = 1",
-        (page.cursor.reference, page.cursor.loans, page.reflects_through, generation,
-         open_snapshot, stamp, problem, page.policy is not None),
-    )  # fmt: skip
+        (
+            page.cursor.reference,
+            page.cursor.loans,
+            page.reflects_through,
+            generation,
+            open_snapshot,
+            stamp,
+            problem,
+            page.policy is not None,
+        ),
+    )
 
 
 def _upsert(
@@ -157,9 +179,14 @@ def _loans(conn: sqlite3.Connection, page: PulledPage) -> None:
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (barcode) DO UPDATE SET card = excluded.card, "
                 "borrowed_at = excluded.borrowed_at, due = excluded.due, "
                 "revision = excluded.revision",
-                (loan.barcode, loan.card, iso(loan.borrowed_at), loan.due.isoformat(),
-                 loan.revision),
-            )  # fmt: skip
+                (
+                    loan.barcode,
+                    loan.card,
+                    iso(loan.borrowed_at),
+                    loan.due.isoformat(),
+                    loan.revision,
+                ),
+            )
         else:
             conn.execute("DELETE FROM pulled_loans WHERE barcode = ?", (loan.barcode,))
 

@@ -71,9 +71,11 @@ def _retire_through(conn: sqlite3.Connection, journal: Journal, cut: int) -> int
     conn.executemany(
         "INSERT INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
         "VALUES (?, ?, ?, ?, ?)",
-        [(x.barcode, x.card, iso(x.borrowed_at), x.due.isoformat(), x.event_seq)
-         for x in loans.values()],
-    )  # fmt: skip
+        [
+            (x.barcode, x.card, iso(x.borrowed_at), x.due.isoformat(), x.event_seq)
+            for x in loans.values()
+        ],
+    )
     conn.execute(
         "INSERT INTO retired_checkouts (card, hour, checkouts) "
         "SELECT card, substr(wall_time, 1, 13), count(*) FROM events "

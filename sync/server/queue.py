@@ -67,8 +67,9 @@ class PushQueue:
     def _take(self) -> list[tuple[Push, Future[PushResponse]]]:
         group: list[tuple[Push, Future[PushResponse]]] = []
         events = 0
-        while self._waiting and (not group or events + len(self._waiting[0][0].request.events)
-                                 <= MAX_GROUP_EVENTS):  # fmt: skip
+        while self._waiting and (
+            not group or events + len(self._waiting[0][0].request.events) <= MAX_GROUP_EVENTS
+        ):
             item = self._waiting.pop(0)
             group.append(item)
             events += len(item[0].request.events)

@@ -72,9 +72,12 @@ class SyncClient:
         self._session.trust_env = False  # no proxy or CA bundle from the environment
         self._session.verify = str(ca_file) if ca_file is not None else True
         self._session.headers.update(
-            {"Authorization": f"Bearer {token}", "Content-Type": CONTENT_TYPE,
-             "Accept": CONTENT_TYPE}
-        )  # fmt: skip
+            {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": CONTENT_TYPE,
+                "Accept": CONTENT_TYPE,
+            }
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -91,8 +94,9 @@ class SyncClient:
     def _post(self, path: str, message: BaseModel, answer: type[Answer]) -> Answer:
         url = self.server + path
         try:
-            response = self._session.post(url, data=encode(message), timeout=self._timeouts,
-                                          stream=True)  # fmt: skip
+            response = self._session.post(
+                url, data=encode(message), timeout=self._timeouts, stream=True
+            )
             body = self._read(response)
         except requests.exceptions.SSLError as exc:
             where = f"the CA in {self.ca_file}" if self.ca_file else "the system's trusted CAs"
@@ -160,9 +164,17 @@ def _message(body: bytes) -> str:
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
-    for marker in ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "hostname mismatch",
-                   "Connection refused", "Connection reset", "Name or service not known",
-                   "RemoteDisconnected", "IncompleteRead", "Connection aborted"):  # fmt: skip
+    for marker in (
+        "CERTIFICATE_VERIFY_FAILED",
+        "certificate verify failed",
+        "hostname mismatch",
+        "Connection refused",
+        "Connection reset",
+        "Name or service not known",
+        "RemoteDisconnected",
+        "IncompleteRead",
+        "Connection aborted",
+    ):
         if marker.lower() in text.lower():
             return marker.lower().replace("_", " ")
     return text[:200]

@@ -56,8 +56,9 @@ class Report:
 
 def _reading(clock: Clock) -> ClockReading:
     now = clock.read()
-    return ClockReading(wall=now.wall.isoformat(), mono=now.mono, boot_id=now.boot_id,
-                        synced=now.synced)  # fmt: skip
+    return ClockReading(
+        wall=now.wall.isoformat(), mono=now.mono, boot_id=now.boot_id, synced=now.synced
+    )
 
 
 def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Report) -> None:

@@ -112,8 +112,15 @@ class LiveServer:
             self.tokens[name] = accounts.add_kiosk(conn, name, self.clock())
         return self.tokens[name]
 
-    def post(self, path: str, body: Any, *, kiosk: str | None = None, token: str | None = None,
-             content_type: str = CONTENT_TYPE) -> requests.Response:  # fmt: skip
+    def post(
+        self,
+        path: str,
+        body: Any,
+        *,
+        kiosk: str | None = None,
+        token: str | None = None,
+        content_type: str = CONTENT_TYPE,
+    ) -> requests.Response:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = {"Content-Type": content_type}
         token = token if token is not None else self.tokens.get(kiosk or "")
@@ -122,8 +129,9 @@ class LiveServer:
         return requests.post(self.url + path, data=data, headers=headers, timeout=(5, 30))
 
     def push(self, kiosk: str, recorded: list[RecordedEvent], **kw: Any) -> PushResponse:
-        answer = self.post("/v1/push", json.loads(encode(push_request(kiosk, recorded, **kw))),
-                           kiosk=kiosk)  # fmt: skip
+        answer = self.post(
+            "/v1/push", json.loads(encode(push_request(kiosk, recorded, **kw))), kiosk=kiosk
+        )
         assert answer.status_code == 200, answer.text
         return parse(PushResponse, answer.content)
 
@@ -205,8 +213,14 @@ class Kiosk:
         return list(self.store.events(after))
 
 
-def make_kiosk(path: Path, kiosk_id: str, start: str = "2026-11-23 12:15", *,
-               synced: bool = True, boot_id: str = "scripted") -> Kiosk:  # fmt: skip
+def make_kiosk(
+    path: Path,
+    kiosk_id: str,
+    start: str = "2026-11-23 12:15",
+    *,
+    synced: bool = True,
+    boot_id: str = "scripted",
+) -> Kiosk:
     store = Store.create(path, kiosk_id)
     store.save_policy((EXAMPLES / "policy.toml").read_text(encoding="utf-8"))
     store.import_readers(READERS)

@@ -57,16 +57,36 @@ class Cluster:
             raise RuntimeError(f"{' '.join(argv[:2])} failed: {result.stderr or result.stdout}")
 
     def start(self) -> Cluster:
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                  "--locale=C.UTF-8", "-E", "UTF8", "--no-sync")  # fmt: skip
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--locale=C.UTF-8",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         options = (
             f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c max_connections=300"
         )
         if not self.durable:
             # Tests need correctness, not durability: a crash of the test machine loses nothing.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
-                  "-w", "start")  # fmt: skip
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
         return self
 
     def stop(self) -> None:

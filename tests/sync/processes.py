@@ -14,16 +14,33 @@ BIN = Path(sys.executable).parent
 class ServerProcess:
     """`kiosk-server serve` on 127.0.0.1; its address is the line it prints when it listens."""
 
-    def __init__(self, db: str, *, port: int = 0, tls: tuple[Path, Path] | None = None,
-                 rate_limit: int = 10_000) -> None:  # fmt: skip
-        argv = [str(BIN / "kiosk-server"), "serve", "--db", db, "--port", str(port),
-                "--rate-limit", str(rate_limit)]  # fmt: skip
+    def __init__(
+        self,
+        db: str,
+        *,
+        port: int = 0,
+        tls: tuple[Path, Path] | None = None,
+        rate_limit: int = 10_000,
+    ) -> None:
+        argv = [
+            str(BIN / "kiosk-server"),
+            "serve",
+            "--db",
+            db,
+            "--port",
+            str(port),
+            "--rate-limit",
+            str(rate_limit),
+        ]
         if tls is not None:
             argv += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
         self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
+        )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # printed once the socket listens
         if "serving" not in line:
@@ -61,12 +78,18 @@ class ServerProcess:
 def kiosk(*argv: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "kiosk"), *(str(a) for a in argv)],
-        capture_output=True, text=True, check=False, timeout=timeout,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
 
 
 def server_command(*argv: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "kiosk-server"), *(str(a) for a in argv)],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )

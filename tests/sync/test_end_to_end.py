@@ -45,10 +45,20 @@ class School:
         assert kiosk("init", "--db", db, "--kiosk-id", name).returncode == 0
         return db, token
 
-    def sync(self, db: Path, token: Path, *extra: str | Path,
-             server: str | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
-        return kiosk("sync", "once", "--db", db, "--server", server or self.server.url,
-                     "--token-file", token, *extra)  # fmt: skip
+    def sync(
+        self, db: Path, token: Path, *extra: str | Path, server: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return kiosk(
+            "sync",
+            "once",
+            "--db",
+            db,
+            "--server",
+            server or self.server.url,
+            "--token-file",
+            token,
+            *extra,
+        )
 
     def export(self) -> list[dict[str, object]]:
         done = server_command("export", "events", "--db", self.db)
@@ -84,8 +94,11 @@ def scan(db: Path, at: str, *codes: str) -> list[dict[str, object]]:
 
 @pytest.fixture
 def school(server_url: str, tmp_path: Path) -> Iterator[School]:
-    for kind, name in (("policy", "policy.toml"), ("roster", "roster.csv"),
-                       ("catalog", "catalog.csv")):  # fmt: skip
+    for kind, name in (
+        ("policy", "policy.toml"),
+        ("roster", "roster.csv"),
+        ("catalog", "catalog.csv"),
+    ):
         done = server_command("import", kind, EXAMPLES / name, "--db", server_url)
         assert done.returncode == 0, done.stderr
     s = School(server_url, tmp_path, ServerProcess(server_url))
@@ -128,10 +141,22 @@ def test_a_worker_killed_mid_batch_sends_each_event_exactly_once(school: School)
     try:
         proxy.faults.hold_answer = 2  # the server has stored batch 2; the worker never hears
         worker = subprocess.Popen(
-            [str(BIN / "kiosk"), "sync", "once", "--config", config, "--db", db, "--server",
-             proxy.url, "--token-file", token],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [
+                str(BIN / "kiosk"),
+                "sync",
+                "once",
+                "--config",
+                config,
+                "--db",
+                db,
+                "--server",
+                proxy.url,
+                "--token-file",
+                token,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert proxy.faults.held.wait(60), "the worker never sent a second batch"
         worker.send_signal(signal.SIGKILL)
         worker.communicate(timeout=30)
@@ -155,10 +180,23 @@ def test_a_server_killed_mid_sync_loses_nothing(school: School) -> None:
     try:
         proxy.faults.hold_answer = 2
         worker = subprocess.Popen(
-            [str(BIN / "kiosk"), "sync", "once", "--config", config, "--db", db, "--server",
-             proxy.url, "--token-file", token],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                str(BIN / "kiosk"),
+                "sync",
+                "once",
+                "--config",
+                config,
+                "--db",
+                db,
+                "--server",
+                proxy.url,
+                "--token-file",
+                token,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proxy.faults.held.wait(60)
         school.server.kill()  # the power goes in the server room, mid-answer
         proxy.faults.reset_answer = True
@@ -263,11 +301,15 @@ def test_a_new_roster_and_policy_reach_a_running_kiosk_between_sessions(
         borrowed = door.scan("0001002").decision
         assert borrowed is not None and str(borrowed.due) == "2026-12-07"  # 14 days
         policy = tmp_path / "policy.toml"
-        policy.write_text((EXAMPLES / "policy.toml").read_text("utf-8").replace(
-            "days = 14 ", "days = 21 "), encoding="utf-8")  # fmt: skip
+        policy.write_text(
+            (EXAMPLES / "policy.toml").read_text("utf-8").replace("days = 14 ", "days = 21 "),
+            encoding="utf-8",
+        )
         roster = tmp_path / "roster.csv"
-        roster.write_text((EXAMPLES / "roster.csv").read_text("utf-8") +
-                          "202430199,钱新来,3-1,3,student\n", encoding="utf-8")  # fmt: skip
+        roster.write_text(
+            (EXAMPLES / "roster.csv").read_text("utf-8") + "202430199,钱新来,3-1,3,student\n",
+            encoding="utf-8",
+        )
         for kind, path in (("policy", policy), ("roster", roster)):
             assert server_command("import", kind, path, "--db", school.db).returncode == 0
         synced = school.sync(db, token)  # the worker, while a child is at the door

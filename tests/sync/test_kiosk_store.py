@@ -49,10 +49,15 @@ def test_a_pull_updates_reference_data_deletes_readers_and_keeps_local_rows(
 ) -> None:
     store = kiosks["door-a"].store
     newcomer = Reader("N1", "新来", ReaderRole.STUDENT, ClassName(2, 1), 2)
-    store.sync.apply_pull(_page(
-        snapshot=True, readers=[(newcomer, 3)], copies=[(Copy("NEW", "新书"), 4)],
-        deleted_readers=["S42"], deleted_copies=["B5"],
-    ))  # fmt: skip
+    store.sync.apply_pull(
+        _page(
+            snapshot=True,
+            readers=[(newcomer, 3)],
+            copies=[(Copy("NEW", "新书"), 4)],
+            deleted_readers=["S42"],
+            deleted_copies=["B5"],
+        )
+    )
     assert store.library.reader("N1") == newcomer
     assert store.library.reader("S42") is None  # a child who left: gone from the Pi
     b5 = store.library.copy("B5")
@@ -84,9 +89,13 @@ def test_a_pulled_loan_from_another_door_is_returned_here_as_a_normal_return(
 ) -> None:
     k = kiosks["door-a"]
     borrowed = local("2026-11-20 12:15")
-    k.store.sync.apply_pull(_page(loans=[
-        PulledLoan("B3", True, "S32", borrowed, date(2026, 12, 4), 2),
-    ]))  # fmt: skip
+    k.store.sync.apply_pull(
+        _page(
+            loans=[
+                PulledLoan("B3", True, "S32", borrowed, date(2026, 12, 4), 2),
+            ]
+        )
+    )
     loan = k.store.library.loan("B3")
     assert loan is not None and loan.card == "S32"
     assert [x.barcode for x in k.store.library.loans_of("S32")] == ["B3"]
@@ -111,9 +120,14 @@ def test_a_local_checkout_not_yet_reflected_wins_over_the_last_pull(
     assert loan is not None and loan.card == "S31"
     seq = k.events()[-1].seq
     # The server has now seen it and says it was returned at another door since.
-    k.store.sync.apply_pull(_page(reflects_through=seq, loans=[
-        PulledLoan("B1", False, None, None, None, 9),
-    ]))  # fmt: skip
+    k.store.sync.apply_pull(
+        _page(
+            reflects_through=seq,
+            loans=[
+                PulledLoan("B1", False, None, None, None, 9),
+            ],
+        )
+    )
     assert k.store.library.loan("B1") is None
 
 
@@ -147,8 +161,9 @@ def test_retention_deletes_old_acknowledged_events_and_keeps_what_the_kiosk_need
     k.borrow("T1", "B3")
     unacked = k.events()[-1].seq
     store = k.store
-    store.sync.acknowledge([Answer(e.seq, True) for e in store.sync.unsent(10_000)
-                            if e.seq < unacked - 3])  # fmt: skip
+    store.sync.acknowledge(
+        [Answer(e.seq, True) for e in store.sync.unsent(10_000) if e.seq < unacked - 3]
+    )
     reading_before = store.library.checkouts_since("S31", local("2026-09-01 00:00"))
     retired = store.sync.retire(k.clock.read().wall - timedelta(days=30))
     assert retired > 0
@@ -189,16 +204,20 @@ def test_an_older_kiosk_file_is_carried_forward(kiosks: dict[str, Kiosk], tmp_pa
     old()(m002_clock_source)
     old.apply(db)
     db.execute("INSERT INTO kiosk (id, kiosk_id, created_at) VALUES (1, 'door-a', 'x')")
-    columns = "seq, id, kiosk_id, type, reason, session_id, card, barcode, code, due, flags, " \
-        "wall_time, clock_time, mono_time, boot_id, clock_synced, prev_hash, hash, format, " \
-        "clock_source"  # fmt: skip
+    columns = (
+        "seq, id, kiosk_id, type, reason, session_id, card, barcode, code, due, flags, "
+        "wall_time, clock_time, mono_time, boot_id, clock_synced, prev_hash, hash, format, "
+        "clock_source"
+    )
     source = sqlite3.connect(k.store.path)
-    rows = source.execute(f"SELECT {columns} FROM events ORDER BY seq").fetchall()
+    select_all = f"SELECT {columns} FROM events ORDER BY seq"  # noqa: S608 (fixed names)
+    rows = source.execute(select_all).fetchall()
     loans = source.execute(
         "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
     ).fetchall()
     source.close()
-    db.conn.executemany(f"INSERT INTO events ({columns}) VALUES ({', '.join('?' * 20)})", rows)
+    insert_all = f"INSERT INTO events ({columns}) VALUES ({', '.join('?' * 20)})"  # noqa: S608
+    db.conn.executemany(insert_all, rows)
     db.conn.executemany("INSERT INTO loans VALUES (?, ?, ?, ?, ?)", loans)
     db.conn.commit()
     db.close()

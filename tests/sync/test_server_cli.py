@@ -98,9 +98,11 @@ def test_commands_on_a_database_never_migrated_say_what_to_do(
 
 
 def test_export_prints_the_journal_as_jsonl_and_csv(
-    live: LiveServer, kiosks: dict[str, Kiosk], server_url: str,
+    live: LiveServer,
+    kiosks: dict[str, Kiosk],
+    server_url: str,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     a = kiosks["door-a"]
     live.add_kiosk(a.id)
     a.borrow("S31", "B1")
@@ -135,8 +137,10 @@ def test_two_server_processes_on_one_database_make_one_review_item(
         b.clock.advance(120)
         b.borrow("S32", "B3")
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            done = [pool.submit(first.push, a.id, a.events()),
-                    pool.submit(second.push, b.id, b.events())]  # fmt: skip
+            done = [
+                pool.submit(first.push, a.id, a.events()),
+                pool.submit(second.push, b.id, b.events()),
+            ]
             for f in done:
                 f.result()
         with reading(engine) as conn:

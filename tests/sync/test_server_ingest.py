@@ -160,8 +160,13 @@ def test_unsynced_events_are_retimed_by_the_time_the_server_received_them(
     from tests.sync.conftest import make_kiosk
 
     # A Pi after a power cut: its clock says a week ago, but the server knows better.
-    k = make_kiosk(Path(str(tmp_path)) / "late.db", "door-late", "2026-11-16 12:15",
-                   synced=False, boot_id="boot-2")  # fmt: skip
+    k = make_kiosk(
+        Path(str(tmp_path)) / "late.db",
+        "door-late",
+        "2026-11-16 12:15",
+        synced=False,
+        boot_id="boot-2",
+    )
     try:
         _retimed(live, k)
     finally:
@@ -177,8 +182,9 @@ def _retimed(live: LiveServer, k: Kiosk) -> None:
     with reading(live.engine) as conn:
         rows = conn.execute(
             select(events.c.effective_time, events.c.timing, events.c.mono_time)
-            .where(events.c.kiosk == k.id).order_by(events.c.seq)
-        ).all()  # fmt: skip
+            .where(events.c.kiosk == k.id)
+            .order_by(events.c.seq)
+        ).all()
     assert {r.timing for r in rows} == {"received"}
     last = rows[-1]
     assert (live.clock() - last.effective_time).total_seconds() == 60

@@ -13,10 +13,15 @@ from tests.sync.conftest import Kiosk, LiveServer
 def _load_school(live: LiveServer) -> None:
     with live.engine.begin() as conn:
         reference.save_policy(conn, (EXAMPLES / "policy.toml").read_text("utf-8"), live.clock())
-        reference.import_readers(conn, read_roster(EXAMPLES / "roster.csv").items, live.clock(),
-                                 deactivate_missing=True)  # fmt: skip
-        reference.import_copies(conn, read_catalog(EXAMPLES / "catalog.csv").items, live.clock(),
-                                deactivate_missing=True)  # fmt: skip
+        reference.import_readers(
+            conn, read_roster(EXAMPLES / "roster.csv").items, live.clock(), deactivate_missing=True
+        )
+        reference.import_copies(
+            conn,
+            read_catalog(EXAMPLES / "catalog.csv").items,
+            live.clock(),
+            deactivate_missing=True,
+        )
 
 
 def test_a_first_pull_is_a_snapshot_and_the_next_sends_only_changes(live: LiveServer) -> None:
@@ -32,9 +37,11 @@ def test_a_first_pull_is_a_snapshot_and_the_next_sends_only_changes(live: LiveSe
     assert again.policy is None
     with live.engine.begin() as conn:
         reference.import_readers(
-            conn, [Reader("NEW1", "新同学", ReaderRole.STUDENT, ClassName(2, 1), 2)],
-            live.clock(), deactivate_missing=False,
-        )  # fmt: skip
+            conn,
+            [Reader("NEW1", "新同学", ReaderRole.STUDENT, ClassName(2, 1), 2)],
+            live.clock(),
+            deactivate_missing=False,
+        )
         reference.delete_readers(conn, ["T0001"], live.clock())
     changes = live.pull("door-a", cursor)
     assert {(r.card, r.deleted) for r in changes.readers} == {("NEW1", False), ("T0001", True)}
@@ -46,9 +53,11 @@ def test_reference_data_comes_in_pages_and_each_row_once(live: LiveServer) -> No
     live.add_kiosk("door-a")
     with live.engine.begin() as conn:
         reference.import_copies(
-            conn, [Copy(f"P{n:04d}", f"书{n}") for n in range(25)], live.clock(),
+            conn,
+            [Copy(f"P{n:04d}", f"书{n}") for n in range(25)],
+            live.clock(),
             deactivate_missing=True,
-        )  # fmt: skip
+        )
     from sync.protocol import PROTOCOL_VERSION, Cursor, PullRequest
 
     seen: list[str] = []
@@ -56,9 +65,11 @@ def test_reference_data_comes_in_pages_and_each_row_once(live: LiveServer) -> No
     pages = 0
     while True:
         page = feed.pull(
-            live.engine, "door-a",
-            PullRequest(protocol=PROTOCOL_VERSION, kiosk_id="door-a", cursor=cursor), page=10,
-        )  # fmt: skip
+            live.engine,
+            "door-a",
+            PullRequest(protocol=PROTOCOL_VERSION, kiosk_id="door-a", cursor=cursor),
+            page=10,
+        )
         pages += 1
         seen += [c.barcode for c in page.copies]
         cursor = page.cursor
