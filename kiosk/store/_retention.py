@@ -32,12 +32,22 @@ def retire(
 ) -> int:
     """Delete acknowledged events older than ``before``; how many were deleted."""
     total = 0
-    while True:
+    while _anything_older(conn, before):  # a read: no write lock unless there is work
         with transaction():
             cut = _next_cut(conn, before, chunk)
             if cut is None:
                 return total
             total += _retire_through(conn, journal, cut)
+    return total
+
+
+def _anything_older(conn: sqlite3.Connection, before: datetime) -> bool:
+    """Whether the oldest event kept is older than ``before`` (and acknowledged)."""
+    row = conn.execute(
+        "SELECT e.wall_time FROM events e, sync_state s WHERE s.id = 1 "
+        "AND e.seq > s.checkpoint_seq AND e.seq <= s.pushed_through ORDER BY e.seq LIMIT 1"
+    ).fetchone()
+    return row is not None and str(row[0]) < iso(before)
 
 
 def _next_cut(conn: sqlite3.Connection, before: datetime, chunk: int) -> int | None:
@@ -54,7 +64,8 @@ def _next_cut(conn: sqlite3.Connection, before: datetime, chunk: int) -> int | N
         "SELECT max(seq) FROM events WHERE seq > ? AND seq <= ? AND wall_time < ? "
         "AND (type = 'session_ended' OR session_id IS NULL)"
     )
-    for upper in (min(limit, checkpoint + chunk), limit):
+    # A session never runs to 500 events; the wider window is for a journal that says otherwise.
+    for upper in (min(limit, checkpoint + chunk), min(limit, checkpoint + 20 * chunk)):
         cut = conn.execute(sql, (checkpoint, upper, iso(before))).fetchone()[0]
         if cut is not None:
             return int(cut)
