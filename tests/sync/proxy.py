@@ -2,7 +2,8 @@
 
 Faults, set by the test between syncs: ``drop`` (accept, then close at once), ``delay`` (hold
 each answer chunk this long), ``reset_answer`` (send part of the next answer, then reset the
-connection), and ``hold`` (keep the Nth answer back, announce it with ``held``, until
+connection), ``replace_answer`` (a 500, or garbage, in place of the server's answer), and
+``hold`` (keep the Nth answer back, announce it with ``held``, until
 ``release``): the server has committed, the worker has not heard. Threads, not sleeps: the test
 waits on events the proxy sets.
 """
@@ -24,6 +25,7 @@ class Faults:
     delay: float = 0.0  # seconds before each chunk of an answer is passed on
     reset_answer: bool = False  # cut the next answer half-way and reset the connection
     hold_answer: int | None = None  # hold back the answer with this number (1 = the first)
+    replace_answer: bytes | None = None  # answer the next request with these bytes instead
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -94,6 +96,8 @@ class FaultProxy:
             with self._lock:
                 self.answers += 1
                 number = self.answers
+            if faults.replace_answer is not None:  # the server's answer never reaches the worker
+                chunk, faults.replace_answer = faults.replace_answer, None
             if faults.hold_answer == number:
                 faults.held.set()
                 faults.release.wait(60)

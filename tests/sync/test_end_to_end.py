@@ -231,6 +231,17 @@ def test_a_network_that_drops_delays_and_resets_connections(school: School) -> N
         proxy.faults.drop = 1
         dropped = school.sync(db, token, "--config", config, server=proxy.url)
         assert dropped.returncode == 1 and "cannot reach the server" in dropped.stderr
+        proxy.faults.replace_answer = (
+            b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!"
+        )
+        failed = school.sync(db, token, "--config", config, server=proxy.url)
+        assert failed.returncode == 1 and "answered 500" in failed.stderr
+        proxy.faults.replace_answer = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+            b'{"results":'
+        )
+        garbage = school.sync(db, token, "--config", config, server=proxy.url)
+        assert garbage.returncode == 1 and "not protocol v1" in garbage.stderr
         done = school.sync(db, token, "--config", config, server=proxy.url)
         assert done.returncode == 0, done.stderr
     finally:

@@ -14,13 +14,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from sync.server import review
-from sync.server.app import create_app
 from sync.server.cli import main
 from sync.server.db import engine_for, reading
-from sync.server.ratelimit import RateLimit
 from sync.server.tables import kiosks, metadata
 from tests.conftest import EXAMPLES
-from tests.sync.conftest import Kiosk, LiveServer, ServerClock, serve_in_thread
+from tests.sync.conftest import Kiosk, LiveServer, ServerClock
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
@@ -116,30 +114,29 @@ def test_export_prints_the_journal_as_jsonl_and_csv(
 
 
 def test_two_server_processes_on_one_database_make_one_review_item(
-    engine: object, kiosks: dict[str, Kiosk]
+    server_url: str, kiosks: dict[str, Kiosk]
 ) -> None:
-    """Door A pushes to one server, door B to another, at the same moment, both lending B3."""
-    from sqlalchemy import Engine
+    """Door A pushes to one `kiosk-server serve`, door B to another, at the same moment, both
+    lending B3: the database, not either process, decides."""
+    from tests.sync.processes import ServerProcess
 
-    assert isinstance(engine, Engine)
-    clock = ServerClock()
-    engines = [engine_for(engine.url.render_as_string(hide_password=False)) for _ in range(2)]
-    servers = [
-        serve_in_thread(create_app(e, rate_limit=RateLimit(1000), clock=clock)) for e in engines
-    ]
+    engine = engine_for(server_url)
+    servers = [ServerProcess(server_url), ServerProcess(server_url)]
     try:
         a, b = kiosks["door-a"], kiosks["door-b"]
-        first = LiveServer(servers[0][0], engine, clock)
+        clock = ServerClock()
+        first = LiveServer(servers[0].url, engine, clock)
         first.add_kiosk(a.id)
         first.add_kiosk(b.id)
-        second = LiveServer(servers[1][0], engine, clock, dict(first.tokens))
+        second = LiveServer(servers[1].url, engine, clock, dict(first.tokens))
         a.borrow("S31", "B3")
         b.clock.advance(120)
         b.borrow("S32", "B3")
+        journals = {a.id: a.events(), b.id: b.events()}
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             done = [
-                pool.submit(first.push, a.id, a.events()),
-                pool.submit(second.push, b.id, b.events()),
+                pool.submit(first.push, a.id, journals[a.id]),
+                pool.submit(second.push, b.id, journals[b.id]),
             ]
             for f in done:
                 f.result()
@@ -147,9 +144,8 @@ def test_two_server_processes_on_one_database_make_one_review_item(
             kinds = [i["kind"] for i in review.open_items(conn)]
         assert kinds == ["lent_twice"]
         assert [loan.card for loan in second.pull("door-a").loans] == ["S32"]
+        assert [loan.card for loan in first.pull("door-b").loans] == ["S32"]
     finally:
-        for _, server, thread in servers:
-            server.should_exit = True
-            thread.join(10)
-        for e in engines:
-            e.dispose()
+        for server in servers:
+            server.stop()
+        engine.dispose()
