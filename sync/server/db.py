@@ -51,6 +51,7 @@ def engine_for(url: str) -> Engine:
             # No server-side prepared statements: a plan made while a table was small (a new
             # school) would stay in use once it is large (seen: ingest slowing by half).
             connect_args={"prepare_threshold": None},
+            hide_parameters=True,  # errors never carry a child's card number or name into a log
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=10,
@@ -68,7 +69,11 @@ def _sqlite(url: str) -> Engine:
     # As many connections as the request threads (40): a pool that is too small opens and closes
     # connections under load, each paying its PRAGMAs again.
     engine = create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=20, max_overflow=30
+        url,
+        connect_args={"timeout": SQLITE_BUSY_SECONDS},
+        pool_size=20,
+        max_overflow=30,
+        hide_parameters=True,  # errors never carry a child's card number or name into a log
     )
 
     @event.listens_for(engine, "connect")

@@ -35,6 +35,7 @@ from sync.server.review import Item, Kind, clear, report
 from sync.server.tables import events, kiosks, readers
 
 _CIRCULATION = ("checkout", "return")
+GAP_WINDOW = 20_000  # events after the contiguous prefix looked at for gaps, per push
 
 
 @dataclass(frozen=True)
@@ -336,8 +337,9 @@ def _check_chain(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[Cha
 def _advance(conn: Connection, kiosk: str, acked: int) -> tuple[int, list[SeqRange]]:
     """The end of the kiosk's contiguous prefix, and the holes after it."""
     c = events.c
+    # Bounded: behind a hole that is never filled this would otherwise read ever more rows.
     later = conn.execute(
-        select(c.seq).where(c.kiosk == kiosk, c.seq > acked).order_by(c.seq)
+        select(c.seq).where(c.kiosk == kiosk, c.seq > acked).order_by(c.seq).limit(GAP_WINDOW)
     ).scalars()
     gaps: list[SeqRange] = []
     expected = acked + 1
