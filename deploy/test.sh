@@ -4,9 +4,13 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # evdev builds from source: it needs a compiler, the Python headers and the kernel's input.h.
+apt_need gcc python3-dev linux-libc-dev
+# strace shows that every committed scan is synced to disk (tests/store/test_durability.py);
+# util-linux gives unshare and setpriv for the read-only media tests.
+apt_need strace util-linux
 # The server's tests start their own PostgreSQL (as the postgres user, in a temporary folder, on
 # loopback): Debian's server binaries and that user come with the postgresql package.
-apt_need gcc python3-dev linux-libc-dev postgresql
+apt_need postgresql
 ensure_venv dev
 cd "$ROOT"
 say "ruff";        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .

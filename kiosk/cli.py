@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="CSV (UTF-8 or GB18030), MARC (.mrc) or policy TOML")
     _db_option(p)
     _json_option(p)
+    p.add_argument(
+        "--add-only",
+        action="store_true",
+        help="add and update what the file lists; make nobody missing from it inactive",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="import even a file that looks like a mistake (codes that lost their leading "
+        "zeros, a list that would make many readers or copies inactive)",
+    )
     p.set_defaults(run=setup.import_file)
 
     p = command(
@@ -135,15 +146,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "doctor",
-        "check the database file, the journal's hash chain and the loan table",
+        "check each part of the database file and say what to do about what is wrong",
         "kiosk doctor --db kiosk.db",
     )
     _db_option(p)
     _json_option(p)
-    p.add_argument(
+    mend = p.add_mutually_exclusive_group()
+    mend.add_argument(
         "--rebuild-loans",
         action="store_true",
         help="first make the loan table what the journal says (it is only a projection of it)",
+    )
+    mend.add_argument(
+        "--repair",
+        action="store_true",
+        help="first rebuild the damaged parts that can be rebuilt (the kiosk must be stopped)",
     )
     p.set_defaults(run=doctor.doctor)
 

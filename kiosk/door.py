@@ -59,8 +59,9 @@ class Door:
         self.policy = policy if policy is not None else store.policy()
         self.state = SessionState()
         self._ctx = Context(self.policy, store.library, new_id)
-        self._policy_source = store.policy_source()
         store.lock_door()
+        # What the door runs on now; a policy the sync worker saves later is taken up in tick.
+        self._policy_source = store.policy_source()
         # Checkpoints run while nobody is at the door (see tick), never inside a child's scan.
         store.defer_checkpoints()
         self._last_checkpoint = float("-inf")

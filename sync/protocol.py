@@ -74,7 +74,7 @@ class Message(BaseModel):
 class WireEvent(Message):
     """One journal event, field for field as the kiosk recorded and hashed it.
 
-    Journal format 1 has no ``clock_source``; format 2 always has one (kiosk.core.journal).
+    Journal format 2 hashes ``clock_source`` too; format 1 did not (kiosk.core.journal).
     """
 
     format: Literal[1, 2]
@@ -98,21 +98,17 @@ class WireEvent(Message):
     clock_synced: bool
     prev_hash: Hash
     hash: Hash
-    clock_source: ClockSource | None = None
+    clock_source: ClockSource  # hashed from journal format 2 on; format 1 events are "system"
 
     @model_validator(mode="after")
-    def _source_matches_format(self) -> WireEvent:
-        if (self.format >= 2) != (self.clock_source is not None):
-            need = "is required in format 2" if self.format >= 2 else "is not part of format 1"
-            raise ValueError(f"clock_source {need}")
+    def _format_1_is_system_time(self) -> WireEvent:
+        if self.format < 2 and self.clock_source is not ClockSource.SYSTEM:
+            raise ValueError("clock_source: a format 1 event's time is the system's")
         return self
 
     def as_journal_dict(self) -> dict[str, object]:
         """The event exactly as ``kiosk events --json`` prints it."""
-        fields = self.model_dump(mode="json")
-        if self.format < 2:
-            del fields["clock_source"]
-        return fields
+        return self.model_dump(mode="json")
 
 
 class ClockReading(Message):
@@ -310,7 +306,7 @@ def recorded_event(wire: WireEvent) -> RecordedEvent:
         mono=wire.mono_time,
         boot_id=wire.boot_id,
         clock_synced=wire.clock_synced,
-        source=wire.clock_source or ClockSource.SYSTEM,
+        source=wire.clock_source,
     )
     return RecordedEvent(
         wire.seq, wire.id, wire.kiosk_id, event, stamp, wire.prev_hash, wire.hash, wire.format
@@ -325,4 +321,6 @@ def hash_matches(wire: WireEvent) -> bool:
     """
     fields = wire.as_journal_dict()
     claimed = fields.pop("hash")
+    if wire.format < 2:
+        del fields["clock_source"]  # format 1 did not hash it
     return digest_of(fields) == claimed

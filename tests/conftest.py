@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.cli import main
 from kiosk.clocks import ScriptedClock
 from kiosk.core.decisions import Decision
 from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
@@ -118,3 +120,38 @@ def school(tmp_path: Path) -> Iterator[School]:
     s = make_school(tmp_path / "kiosk.db", example_policy())
     yield s
     s.store.close()
+
+
+# -- the `kiosk` command in-process on real files --------------------------------------------
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def _run(*argv: str | Path) -> tuple[int, str, str]:
+        status = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return _run
+
+
+@pytest.fixture
+def db(tmp_path: Path, run: Run) -> Path:
+    path = tmp_path / "kiosk.db"
+    assert run("init", "--db", path, "--kiosk-id", "door-1")[0] == 0
+    for kind, name in (
+        ("policy", "policy.toml"),
+        ("roster", "roster.csv"),
+        ("catalog", "catalog.csv"),
+    ):
+        status, _out, err = run("import", kind, EXAMPLES / name, "--db", path)
+        assert status == 0, err
+    return path
+
+
+def scan_json(run: Run, db: Path, at: str, *codes: str) -> list[dict[str, object]]:
+    status, out, err = run("scan", "--db", db, "--at", at, "--json", *codes)
+    assert status == 0, err
+    return [json.loads(line) for line in out.splitlines()]

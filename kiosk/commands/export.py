@@ -10,7 +10,7 @@ from kiosk.store import Store
 
 
 def koc(args: argparse.Namespace) -> int:
-    store = Store(args.db)
+    store = Store(args.db, read_only=True)
     policy = store.policy()
 
     def label(barcode: str) -> str:

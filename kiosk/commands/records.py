@@ -14,7 +14,7 @@ from kiosk.store import Store
 
 
 def loans(args: argparse.Namespace) -> int:
-    store = Store(args.db)
+    store = Store(args.db, read_only=True)
     policy = store.policy()
     card = None
     if args.reader is not None:
@@ -56,7 +56,7 @@ def loans(args: argparse.Namespace) -> int:
 
 
 def events(args: argparse.Namespace) -> int:
-    store = Store(args.db)
+    store = Store(args.db, read_only=True)
     zone = ZoneInfo(store.policy().timezone) if store.policy_source() else UTC
     count = 0
     for recorded in store.events():

@@ -33,9 +33,9 @@ def pseudo_code(code: str) -> Button | float | None:
     (``@dnoe``, ``@wait`` without ``=``) is a usage error, never a scan journaled as unknown.
     Case does not matter: ``@DONE`` is ``@done``.
     """
-    if not code.startswith("@"):
-        return None
     word = code.strip().lower()
+    if not word.startswith("@"):
+        return None
     if word in BUTTONS:
         return BUTTONS[word]
     if word.startswith("@wait="):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 from pathlib import Path
 
 from kiosk.commands._output import error, print_json
-from kiosk.imports import read_catalog, read_policy_source, read_roster
-from kiosk.store import ImportCounts, Store
+from kiosk.core.models import Copy, Reader
+from kiosk.imports import ImportResult, RowError, read_catalog, read_policy_source, read_roster
+from kiosk.store import ImportCounts, ImportRefusedError, Store
 
 MAX_PRINTED_ERRORS = 200
 KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -46,25 +48,46 @@ def import_file(args: argparse.Namespace) -> int:
     try:
         if args.kind == "policy":
             return _import_policy(store, path, args.json)
-        # A rejected row may be someone still at school: while any row is rejected, nobody
-        # missing from the file is marked inactive. Fix the rows and import again.
-        if args.kind == "roster":
-            roster = read_roster(path)
-            errors = roster.errors
-            counts = store.import_readers(roster.items, deactivate_missing=not errors)
-        else:
-            catalog = read_catalog(path)
-            errors = catalog.errors
-            counts = store.import_copies(catalog.items, deactivate_missing=not errors)
-        for problem in errors[:MAX_PRINTED_ERRORS]:
-            print(str(problem), file=sys.stderr)
-        if len(errors) > MAX_PRINTED_ERRORS:
-            # A wrong file (another school's export, a spreadsheet) can fail on every row.
-            print(f"{path}: … and {len(errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
-        _report(args, path, counts, len(errors))
-        return 1 if errors else 0
+        return _import_reference(args, store, path)
+    except ImportRefusedError as refused:
+        for concern in refused.concerns:
+            error(f"{path}: {concern.message}")
+        error(f"{path}: nothing was imported; if the file is right, import it with --force")
+        return 1
     finally:
         store.close()
+
+
+def _import_reference(args: argparse.Namespace, store: Store, path: Path) -> int:
+    result: ImportResult[Reader] | ImportResult[Copy]
+    if args.kind == "roster":
+        result = roster = read_roster(path)
+        importing = functools.partial(store.import_readers, roster.items)
+        keys = [r.card for r in roster.items]
+        expected = "a card number that is not a book's barcode or ISBN"
+    else:
+        result = catalog = read_catalog(path)
+        importing = functools.partial(store.import_copies, catalog.items)
+        keys = [c.barcode for c in catalog.items]
+        expected = "a barcode and ISBN that are not a reader's card number"
+    # A rejected row may be someone still at school: while any row is rejected, nobody missing
+    # from the file is marked inactive. Fix the rows and import again.
+    complete = not result.errors and not args.add_only
+    counts = importing(deactivate_missing=complete, force=args.force)
+    line_of = dict(zip(keys, result.lines, strict=True))
+    clashes = [
+        RowError(result.file, line_of[clash.key], result.key_column, expected, clash.code,
+                 note=f"already {clash.owner}")
+        for clash in counts.clashes
+    ]  # fmt: skip
+    errors = sorted([*result.errors, *clashes], key=lambda e: e.line)
+    for problem in errors[:MAX_PRINTED_ERRORS]:
+        print(str(problem), file=sys.stderr)
+    if len(errors) > MAX_PRINTED_ERRORS:
+        # A wrong file (another school's export, a spreadsheet) can fail on every row.
+        print(f"{path}: … and {len(errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
+    _report(args, path, counts, len(errors))
+    return 1 if errors else 0
 
 
 def _import_policy(store: Store, path: Path, as_json: bool) -> int:

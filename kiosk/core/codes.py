@@ -7,9 +7,19 @@ print and journal, or says why it cannot.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_CODE_LENGTH = 64  # longer than any card number, barcode or ISBN a school uses
+
+# What a library's own codes look like: card numbers, accession barcodes (Code 39, Code 128,
+# Codabar), ISBNs. A refused scan of such a code is journaled as read, so the librarian can find
+# the unlabelled book or the card nobody registered.
+_LIBRARY_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]{0,19}")
+# What else a scanner reads when a child holds a phone or an ID card under it; not kept.
+_RESIDENT_ID = re.compile(r"[1-9]\d{16}[\dXx]")  # 居民身份证号码, 18 characters
+_MOBILE = re.compile(r"1[3-9]\d{9}")  # a mainland mobile number
+_LONG_NUMBER = re.compile(r"\d{15,}")  # bank cards, other ID numbers: no library code is this long
 
 
 def clean_code(raw: str) -> str | None:
@@ -32,3 +42,20 @@ def printable(raw: str, limit: int = 40) -> str:
         ch if unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in raw[:limit]
     )
     return shown + ("…" if len(raw) > limit else "")
+
+
+def kept_code(text: str) -> str:
+    """What the journal keeps of a refused scan: the code itself if it could be a library's,
+    else only how long it was.
+
+    The journal is kept until the server has it and then for the retention period; a QR code
+    with a login token, an 18-digit ID number or a phone number read by mistake must not be.
+    """
+    if (
+        _LIBRARY_CODE.fullmatch(text)
+        and not _RESIDENT_ID.fullmatch(text)
+        and not _MOBILE.fullmatch(text)
+        and not _LONG_NUMBER.fullmatch(text)
+    ):
+        return text
+    return f"[not kept: {len(text)} characters]"

@@ -94,7 +94,8 @@ def as_dict(recorded: RecordedEvent) -> dict[str, object]:
         recorded.seq, recorded.id, recorded.kiosk_id, recorded.event, recorded.stamp,
         recorded.prev_hash, recorded.format,
     )  # fmt: skip
-    return {**fields, "hash": recorded.hash}
+    # Format 1 did not hash the clock's source, but every event has one (``system`` then).
+    return {**fields, "clock_source": recorded.stamp.source.value, "hash": recorded.hash}
 
 
 def record(

@@ -39,7 +39,11 @@ def given_name(full_name: str) -> str:
     if not words:
         return ""
     if not _HAN.search(full_name):
-        return words[0]
+        # "Li, Anna" is how a list sorted by surname writes Anna Li.
+        _surname, comma, given = full_name.partition(",")
+        if comma and given.split():
+            return given.split()[0]
+        return words[0].rstrip(",") or words[0]
     # Spreadsheets pad two-character names to line up with three-character ones: "王  明".
     name = "".join(words)
     if name.endswith(_TITLES):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.core.books import Resolved, resolve_book
 from kiosk.core.circulation import accept_return, borrow
-from kiosk.core.codes import clean_code, printable
+from kiosk.core.codes import clean_code, kept_code, printable
 from kiosk.core.decisions import Decision, Event, EventType, Outcome, Reason
 from kiosk.core.library import Library
 from kiosk.core.models import Reader, ReaderRole
@@ -208,7 +208,9 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
     session_id = session.id if session else None
     card = session.reader.card if session else None
     if code is None:
-        event = Event(EventType.REFUSAL, Reason.UNREADABLE_CODE, session_id, card=card, code=shown)
+        event = Event(
+            EventType.REFUSAL, Reason.UNREADABLE_CODE, session_id, card=card, code=kept_code(shown)
+        )
         return Step(state, _answer(shown, Outcome.REFUSED, Reason.UNREADABLE_CODE), events=(event,))
 
     duplicate = (
@@ -226,7 +228,9 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
     if reader is not None:
         return _card(state, code, reader, scan.at, ctx)
     if scan.role is DeviceRole.CARD:
-        event = Event(EventType.REFUSAL, Reason.UNKNOWN_READER, session_id, card=card, code=code)
+        event = Event(
+            EventType.REFUSAL, Reason.UNKNOWN_READER, session_id, card=card, code=kept_code(code)
+        )
         return Step(state, _answer(code, Outcome.REFUSED, Reason.UNKNOWN_READER), events=(event,))
 
     # The reader as the store has them now: a roster import may have changed them mid-visit.
@@ -245,7 +249,7 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
         if reason is Reason.UNKNOWN_COPY and scan.role is DeviceRole.ANY and session is None:
             # Neither a card nor a book we know, and nothing says which it was meant to be.
             reason = Reason.UNKNOWN_CODE
-        event = Event(EventType.REFUSAL, reason, session_id, card=card, code=code)
+        event = Event(EventType.REFUSAL, reason, session_id, card=card, code=kept_code(code))
         return Step(state, _answer(code, Outcome.REFUSED, reason), events=(event,))
     if session is None or borrower is None:
         return _return(state, code, resolved, scan.at, ctx)

@@ -16,8 +16,19 @@ from kiosk.core.policy import Weekday
 
 __all__ = ["WEEKDAYS", "Checker", "show"]
 
-WEEKDAYS = {day.name.lower(): day for day in Weekday}
-_WEEKDAY_NAMES = ", ".join(WEEKDAYS)
+_ENGLISH = {day.name.lower(): day for day in Weekday}
+_ENGLISH_LONG = dict(zip(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), Weekday,
+    strict=True,
+))  # fmt: skip
+# The names a Chinese school writes its timetable with: 周一, 星期一, 礼拜一 (and 日/天 for Sunday).
+_CHINESE = {
+    f"{prefix}{number}": day
+    for prefix in ("周", "星期", "礼拜", "禮拜")
+    for number, day in zip("一二三四五六", Weekday, strict=False)
+} | {f"{prefix}{last}": Weekday.SUN for prefix in ("周", "星期", "礼拜", "禮拜") for last in "日天"}
+WEEKDAYS = _ENGLISH | _ENGLISH_LONG | _CHINESE
+_WEEKDAY_NAMES = ", ".join(_ENGLISH) + " (or monday…sunday, 周一…周日, 星期一…星期日)"
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 

@@ -78,4 +78,6 @@ def parse_catalog_csv(data: bytes, file: str) -> ImportResult[Copy]:
         if copy is not None and (duplicate := in_file.add(copy, row.line, table.header("barcode"))):
             errors.append(duplicate)
     errors.sort(key=lambda error: error.line)
-    return ImportResult(tuple(in_file.copies), tuple(errors), file)
+    return ImportResult(
+        tuple(in_file.copies), tuple(errors), file, tuple(in_file.lines), table.header("barcode")
+    )

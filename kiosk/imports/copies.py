@@ -21,6 +21,7 @@ class CopiesInFile:
     def __init__(self, file: str, unit: Literal["line", "record"] = "line") -> None:
         self.file, self.unit = file, unit
         self.copies: list[Copy] = []
+        self.lines: list[int] = []  # where each of ``copies`` is in the file
         self._where: dict[str, int] = {}  # barcode -> line or record that has it
         self._per_isbn: Counter[str] = Counter()
 
@@ -39,4 +40,5 @@ class CopiesInFile:
             return RowError(self.file, where, column, expected, copy.barcode, self.unit)
         self._where[copy.barcode] = where
         self.copies.append(copy)
+        self.lines.append(where)
         return None

@@ -30,6 +30,7 @@ class RowError:
     expected: str
     found: str
     unit: Literal["line", "record"] = "line"
+    note: str = ""  # e.g. which other row already has this code
 
     def __post_init__(self) -> None:
         if len(self.found) > _KEPT_CHARS:
@@ -38,7 +39,8 @@ class RowError:
     def __str__(self) -> str:
         where = f"record {self.line}" if self.unit == "record" else str(self.line)
         found = "nothing" if self.found == "" else shown(self.found)
-        return f"{self.file}:{where}: {self.column}: expected {self.expected}, found {found}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.file}:{where}: {self.column}: expected {self.expected}, found {found}{note}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ImportResult(Generic[T]):
     items: tuple[T, ...]
     errors: tuple[RowError, ...]
     file: str
+    lines: tuple[int, ...] = ()  # where each item is in the file (line, or record for MARC)
+    key_column: str = ""  # the file's name for the column of each item's code
 
     @property
     def ok(self) -> bool:

@@ -317,4 +317,4 @@ def parse_marc(data: bytes, file: str) -> ImportResult[Copy]:
                 errors.append(duplicate)
     if not in_file.copies and not errors:
         errors.append(RowError(file, 1, "file", "MARC records", "", "record"))
-    return ImportResult(tuple(in_file.copies), tuple(errors), file)
+    return ImportResult(tuple(in_file.copies), tuple(errors), file, tuple(in_file.lines), "barcode")

@@ -71,6 +71,7 @@ def parse_roster(data: bytes, file: str) -> ImportResult[Reader]:
     """
     table = read_table(data, file, COLUMNS, _REQUIRED)
     readers: list[Reader] = []
+    lines: list[int] = []
     errors = list(table.errors)
     card_lines: dict[str, int] = {}
     for row in table.rows:
@@ -83,5 +84,6 @@ def parse_roster(data: bytes, file: str) -> ImportResult[Reader]:
         if reader is not None:
             card_lines[reader.card] = row.line
             readers.append(reader)
+            lines.append(row.line)
     errors.sort(key=lambda error: error.line)
-    return ImportResult(tuple(readers), tuple(errors), file)
+    return ImportResult(tuple(readers), tuple(errors), file, tuple(lines), table.header("card"))

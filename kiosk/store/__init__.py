@@ -1,21 +1,30 @@
 """The kiosk's local SQLite store: the only code that imports sqlite-utils."""
 
 from kiosk.store._db import NoPolicyError, StoreError
+from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
 from kiosk.store._outbox import AcknowledgementError, Answer, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
-from kiosk.store._reference import ImportCounts
+from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
+from kiosk.store._repair import repair
 from kiosk.store._store import Store
 
 __all__ = [
+    "PARTS",
     "AcknowledgementError",
     "Answer",
     "Arrival",
+    "Clash",
     "Cursor",
+    "Finding",
     "ImportCounts",
+    "ImportRefusedError",
     "NoPolicyError",
+    "Part",
     "PulledLoan",
     "PulledPage",
     "Store",
     "StoreError",
     "SyncStatus",
+    "diagnose",
+    "repair",
 ]

@@ -65,7 +65,7 @@ def connect(path: Path, mode: Mode) -> Database:
         raise StoreError(f"{path.parent}: folder does not exist")
     try:
         if mode is Mode.READ:
-            return Database(_connect_read_only(path))
+            return Database(connect_read_only(path))
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         # WAL lets the sync worker read while the door writes; FULL makes every commit durable
         # before the screen says "borrowed" (a power cut must not undo a loan a child saw).
@@ -81,7 +81,7 @@ def connect(path: Path, mode: Mode) -> Database:
     return Database(conn)
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
+def connect_read_only(path: Path) -> sqlite3.Connection:
     """A connection that can never write, even on read-only media.
 
     ``mode=ro`` still needs to create the ``-shm`` file beside a WAL database. Where it cannot
@@ -90,17 +90,22 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     """
     uri = path.resolve().as_uri()
     try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
-        wal = path.with_name(path.name + "-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            raise StoreError(
-                f"{path}: its latest changes are in {wal.name}, which cannot be read from "
-                "read-only storage; copy the database and its -wal file somewhere writable"
-            ) from None
-        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "unable to open" not in str(exc):
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"{path}: its latest changes are in {wal.name}, which cannot be read from "
+                    "read-only storage; copy the database and its -wal file somewhere writable"
+                ) from None
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(describe(path, exc)) from exc
     conn.execute("PRAGMA query_only=ON")
     return conn
 

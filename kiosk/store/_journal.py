@@ -31,6 +31,12 @@ class Journal:
         self._conn = conn
         self.path = path
         self.kiosk_id = kiosk_id
+        self._columns = _rows.EVENT_COLUMNS
+        self._system_only = "WHERE clock_source = 'system'"
+        if not _has_column(conn, "events", "clock_source"):
+            # An old file opened read-only, so not migrated: read it as it was written.
+            self._columns = _rows.EVENT_COLUMNS_FORMAT_1
+            self._system_only = "WHERE 1"
 
     def append(self, event: Event, stamp: Stamp) -> RecordedEvent:
         """Journal one event and apply it to the loan table."""
@@ -64,14 +70,13 @@ class Journal:
     @guarded
     def last_reading(self) -> Reading | None:
         """The clocks as the journal's latest event stamped from the system clock saw them."""
-        return self._reading(f"{_READING} WHERE clock_source = 'system' ORDER BY seq DESC LIMIT 1")
+        return self._reading(f"{_READING} {self._system_only} ORDER BY seq DESC LIMIT 1")
 
     @guarded
     def trusted_reading(self) -> Reading | None:
         """The same for the latest event stamped from a synchronised system clock."""
         return self._reading(
-            f"{_READING} WHERE clock_source = 'system' AND clock_synced = 1 "
-            "ORDER BY seq DESC LIMIT 1"
+            f"{_READING} {self._system_only} AND clock_synced = 1 ORDER BY seq DESC LIMIT 1"
         )
 
     def _reading(self, sql: str) -> Reading | None:
@@ -82,7 +87,7 @@ class Journal:
         return Reading(wall, float(row[1]), bool(row[2]), str(row[3]), ClockSource.SYSTEM)
 
     def events(self, after_seq: int = 0) -> Iterator[RecordedEvent]:
-        sql = f"SELECT {_rows.EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq"
+        sql = f"SELECT {self._columns} FROM events WHERE seq > ? ORDER BY seq"
         try:
             for row in self._conn.execute(sql, (after_seq,)):
                 yield _rows.recorded_event(row)
@@ -140,3 +145,10 @@ class Journal:
             ],
         )
         return changed
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    try:
+        return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+    except sqlite3.DatabaseError:
+        return True  # a damaged schema: let the queries themselves say so

@@ -11,8 +11,8 @@ from kiosk.store import _loanview, _rows
 from kiosk.store._db import guarded
 from kiosk.store._time import iso
 
-_READER = "SELECT card, given_name, role, class_name, grade, active FROM readers"
-_COPY = (
+READER_QUERY = "SELECT card, given_name, role, class_name, grade, active FROM readers"
+COPY_QUERY = (
     "SELECT barcode, isbn, title, author, category, loan_type, price, active, isbn_only FROM copies"
 )
 LOAN_QUERY = "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
@@ -27,17 +27,17 @@ class SqliteLibrary:
 
     @guarded
     def reader(self, card: str) -> Reader | None:
-        row = self._conn.execute(f"{_READER} WHERE card = ?", (card,)).fetchone()
+        row = self._conn.execute(f"{READER_QUERY} WHERE card = ?", (card,)).fetchone()
         return _rows.reader(row) if row else None
 
     @guarded
     def copy(self, barcode: str) -> Copy | None:
-        row = self._conn.execute(f"{_COPY} WHERE barcode = ?", (barcode,)).fetchone()
+        row = self._conn.execute(f"{COPY_QUERY} WHERE barcode = ?", (barcode,)).fetchone()
         return _rows.copy(row) if row else None
 
     @guarded
     def copies_with_isbn(self, isbn: str) -> list[Copy]:
-        rows = self._conn.execute(f"{_COPY} WHERE isbn = ? ORDER BY barcode", (isbn,))
+        rows = self._conn.execute(f"{COPY_QUERY} WHERE isbn = ? ORDER BY barcode", (isbn,))
         return [_rows.copy(r) for r in rows]
 
     # Loans: this kiosk's own and those pulled from the server, merged (see _loanview.py).

@@ -25,6 +25,11 @@ EVENT_COLUMNS = (
     "wall_time, clock_time, mono_time, boot_id, clock_synced, prev_hash, hash, "
     "format, clock_source"
 )
+# The same columns as a file from before journal format 2 can answer them, for reading such a
+# file where it cannot be migrated (read-only media): its events are all format 1, system time.
+EVENT_COLUMNS_FORMAT_1 = EVENT_COLUMNS.replace(
+    "format, clock_source", "1 AS format, 'system' AS clock_source"
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")

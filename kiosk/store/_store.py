@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from kiosk.core.decisions import Event
 from kiosk.core.journal import RecordedEvent, Stamp
@@ -37,15 +36,15 @@ from kiosk.store._reference import (
     COPIES,
     READERS,
     ImportCounts,
+    card_clashes,
+    copy_clashes,
     copy_rows,
     reader_rows,
     replace_rows,
 )
-from kiosk.store._schema import is_kiosk_database, migrate, pending
+from kiosk.store._schema import is_kiosk_database, migrate
 from kiosk.store._sync import SyncTables
 from kiosk.store._time import now_iso
-
-T = TypeVar("T")
 
 
 class Store:
@@ -94,13 +93,7 @@ class Store:
     def _open(self) -> str:
         if not is_kiosk_database(self._db):
             raise StoreError(f"{self.path}: not a kiosk database; create one with `kiosk init`")
-        if self.read_only:
-            if pending(self._db):
-                raise StoreError(
-                    f"{self.path}: written by an older version of the kiosk; open it once with "
-                    "this version on writable storage (any `kiosk` command that writes) first"
-                )
-        else:
+        if not self.read_only:
             migrate(self._db, self.path)  # an older kiosk's file is brought up to date
         row = self._db.conn.execute("SELECT kiosk_id FROM kiosk").fetchone()
         if row is None:
@@ -242,21 +235,27 @@ class Store:
         return policy
 
     def import_readers(
-        self, readers: Iterable[Reader], *, deactivate_missing: bool = True
+        self, readers: Iterable[Reader], *, deactivate_missing: bool = True, force: bool = False
     ) -> ImportCounts:
         """The roster as a file says it is (one transaction); see :func:`replace_rows`."""
-        return self._replace(lambda: replace_rows(
-            self._db.conn, READERS, reader_rows(readers), deactivate_missing
-        ))  # fmt: skip
+        rows = reader_rows(readers)
+        with self.transaction():
+            conn = self._db.conn
+            clashes = card_clashes(conn, rows)
+            return replace_rows(
+                conn, READERS, rows,
+                deactivate_missing=deactivate_missing, force=force, clashes=clashes,
+            )  # fmt: skip
 
     def import_copies(
-        self, copies: Iterable[Copy], *, deactivate_missing: bool = True
+        self, copies: Iterable[Copy], *, deactivate_missing: bool = True, force: bool = False
     ) -> ImportCounts:
         """The catalogue as a file says it is (one transaction); see :func:`replace_rows`."""
-        return self._replace(lambda: replace_rows(
-            self._db.conn, COPIES, copy_rows(copies), deactivate_missing
-        ))  # fmt: skip
-
-    def _replace(self, change: Callable[[], T]) -> T:
+        copies = list(copies)
         with self.transaction():
-            return change()
+            conn = self._db.conn
+            clashes = copy_clashes(conn, copies)
+            return replace_rows(
+                conn, COPIES, copy_rows(copies),
+                deactivate_missing=deactivate_missing, force=force, clashes=clashes,
+            )  # fmt: skip

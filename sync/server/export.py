@@ -48,7 +48,7 @@ def wire_dicts(engine: Engine, kiosk: str | None = None) -> Iterator[dict[str, A
                 "boot_id": m["boot_id"],
                 "clock_synced": m["clock_synced"],
                 "prev_hash": m["prev_hash"],
-                **({"clock_source": m["clock_source"]} if m["format"] >= 2 else {}),
+                "clock_source": m["clock_source"],
                 "hash": m["hash"],
             }
 

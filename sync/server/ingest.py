@@ -253,7 +253,7 @@ def _insert(
                 "clock_synced": e.clock_synced,
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
-                "clock_source": e.clock_source.value if e.clock_source else None,
+                "clock_source": e.clock_source.value,
                 "received_at": now,
                 "effective_time": t.effective,
                 "timing": t.timing,

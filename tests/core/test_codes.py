@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.core.codes import MAX_CODE_LENGTH, clean_code, printable
+from kiosk.core.codes import MAX_CODE_LENGTH, clean_code, kept_code, printable
 from kiosk.core.decisions import EventType, Outcome, Reason
 from kiosk.core.isbn import isbn13
 from tests.conftest import School, example_policy, make_school
@@ -110,3 +110,38 @@ def test_any_text_gets_a_decision_and_never_lends_a_book(texts: list[str]) -> No
             assert all(loan.barcode in cleaned for loan in school.store.loans())
         finally:
             school.store.close()
+
+
+@pytest.mark.parametrize(
+    ("scanned", "kept"),
+    [
+        ("0001099", "0001099"),  # an unlabelled or unknown book: the librarian needs the code
+        ("9787020002207", "9787020002207"),
+        ("31234000012345", "31234000012345"),  # a 14-digit Codabar library barcode
+        ("LIB-2024.0042", "LIB-2024.0042"),
+        ("110101201503071234", "[not kept: 18 characters]"),  # a resident ID number
+        ("11010120150307123X", "[not kept: 18 characters]"),
+        ("13812345678", "[not kept: 11 characters]"),  # a mobile number
+        ("6222021234567890123", "[not kept: 19 characters]"),  # a bank card
+        ("https://login.example.cn/qr?token=abc123", "[not kept: 40 characters]"),
+        ("WIFI:S:school;T:WPA;P:secret;;", "[not kept: 30 characters]"),
+    ],
+)
+def test_a_refused_scan_keeps_only_what_could_be_a_library_code(scanned: str, kept: str) -> None:
+    assert kept_code(scanned) == kept
+
+
+def test_what_a_phone_shows_the_scanner_is_not_journaled(school: School) -> None:
+    qr_login = "https://login.example.cn/qr?token=5f2a9c"
+    assert school.scan(qr_login).reason is Reason.UNKNOWN_CODE
+    school.scan("S31")
+    assert school.scan("110101201503071234").reason is Reason.UNKNOWN_COPY
+    assert school.scan("0001099").reason is Reason.UNKNOWN_COPY
+    codes = [e.event.code for e in school.store.events() if e.event.type is EventType.REFUSAL]
+    assert codes == [
+        f"[not kept: {len(qr_login)} characters]",
+        "[not kept: 18 characters]",
+        "0001099",
+    ]
+    journal = "".join(str(e) for e in school.store.events())
+    assert "token" not in journal and "110101" not in journal

@@ -32,6 +32,9 @@ from kiosk.core.names import COMPOUND_SURNAMES, given_name
         ("Emma Smith", "Emma"),
         ("Emma", "Emma"),
         ("Jean-Luc  Picard", "Jean-Luc"),
+        ("Li, Anna", "Anna"),  # surname first, as a sorted list writes it
+        ("Smith,Emma Jane", "Emma"),
+        ("Li,", "Li"),
         ("", ""),
         ("   ", ""),
     ],

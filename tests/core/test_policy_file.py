@@ -69,6 +69,17 @@ def test_seconds_may_be_fractions() -> None:
     assert (policy.idle_seconds, policy.loans.duplicate_scan_seconds) == (7.5, 0.0)
 
 
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [("周一", Weekday.MON), ("星期三", Weekday.WED), ("礼拜五", Weekday.FRI), ("周日", Weekday.SUN),
+     ("星期天", Weekday.SUN), (" Tuesday ", Weekday.TUE), ("THU", Weekday.THU)],
+)  # fmt: skip
+def test_weekdays_as_a_chinese_school_writes_them(written: str, day: Weekday) -> None:
+    text = MINIMAL + f'[[windows]]\nname = "午间"\nweekdays = ["{written}"]\n'
+    text += 'start = "12:10"\nend = "13:00"\ngrades = [3]\n'
+    assert parse_policy(text).windows[0].weekdays == {day}
+
+
 def test_class_names_in_windows_are_normalised() -> None:
     text = MINIMAL + '[[windows]]\nname = "w"\nweekdays = ["Mon"]\nstart = "9:05"\nend = 10:00:00\n'
     text += 'classes = ["三年级（2）班", "4.1"]\n'
@@ -84,7 +95,7 @@ def test_class_names_in_windows_are_normalised() -> None:
             'weekdays = ["wed"]',
             'weekdays = ["mnn"]',
             'windows[2].weekdays: "mnn" is not a weekday; expected one of mon, tue, wed, thu,'
-            " fri, sat, sun",
+            " fri, sat, sun (or monday…sunday, 周一…周日, 星期一…星期日)",
         ),
         (
             "end = 2027-01-22",
@@ -211,9 +222,9 @@ def test_class_names_in_windows_are_normalised() -> None:
         ),
         (
             'closed_weekdays = ["sat", "sun"]',
-            'closed_weekdays = ["sat", "sunday"]',
-            'term.closed_weekdays: "sunday" is not a weekday; expected one of mon, tue, wed,'
-            " thu, fri, sat, sun",
+            'closed_weekdays = ["sat", "sundy"]',
+            'term.closed_weekdays: "sundy" is not a weekday; expected one of mon, tue, wed,'
+            " thu, fri, sat, sun (or monday…sunday, 周一…周日, 星期一…星期日)",
         ),
         (
             "idle_seconds = 20",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -366,3 +368,39 @@ def test_teachers_are_greeted_without_the_pupils_reading_target(school: School) 
     assert school.scan("T1").message_key == "session.started.no_target"
     school.clock.advance(5)
     assert school.scan("S31").message_key == "session.started"
+
+
+@pytest.mark.parametrize("other_path", ["symlink", "relative", "hard link"])
+def test_no_other_path_to_the_same_file_opens_a_second_door(
+    school: School, other_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = school.store.path
+    if other_path == "symlink":
+        path = tmp_path / "elsewhere" / "kiosk-link.db"
+        path.parent.mkdir()
+        path.symlink_to(real)
+    elif other_path == "relative":
+        monkeypatch.chdir(real.parent.parent)
+        path = Path("..") / real.parent.parent.name / real.parent.name / real.name
+    else:
+        path = real.with_name("kiosk-hardlink.db")
+        os.link(real, path)
+    other = Store(path)
+    try:
+        with pytest.raises(StoreError, match="another program is running this kiosk's door"):
+            Door(other, school.clock, policy=school.door.policy)
+    finally:
+        other.close()
+    # The first door is untouched and still works.
+    assert school.scan("S31").outcome is Outcome.SESSION_STARTED
+
+
+def test_the_door_is_free_again_once_its_program_stops(school: School) -> None:
+    path = school.store.path
+    school.store.close()
+    store = Store(path)
+    try:
+        Door(store, school.clock, policy=school.door.policy)  # no stale lock left behind
+    finally:
+        store.close()
+    assert not path.with_name(path.name + ".door-lock").exists()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from kiosk.imports import ImportResult, RowError
+from kiosk.imports import RowError, parse_roster
 
 
 @pytest.mark.parametrize(
@@ -49,10 +47,17 @@ def test_an_error_keeps_only_a_bounded_part_of_a_huge_value() -> None:
     assert str(error).endswith('found "' + "x" * 40 + '…"')
 
 
-def test_errors_and_results_are_frozen_values() -> None:
-    error = RowError("r.csv", 2, "card", "a card number", "")
-    result: ImportResult[str] = ImportResult(items=(), errors=(error,), file="r.csv")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        result.file = "other.csv"  # type: ignore[misc]
-    assert not result.ok
-    assert error == RowError("r.csv", 2, "card", "a card number", "")
+def test_a_result_says_where_each_item_came_from() -> None:
+    result = parse_roster("card,name,class\n1,李明,3-2\n2,,3-2\n\n3,王芳,3-1\n".encode(), "r.csv")
+    assert [reader.card for reader in result.items] == ["1", "3"]
+    assert result.lines == (2, 5)  # the blank line 4 is not a row
+    assert [error.line for error in result.errors] == [3]
+    assert not result.ok and result.key_column == "card"
+
+
+def test_an_error_can_name_the_other_row_it_clashes_with() -> None:
+    error = RowError("r.csv", 9, "借书证号", "a card number", "0001003", note="already a barcode")
+    assert (
+        str(error)
+        == 'r.csv:9: 借书证号: expected a card number, found "0001003" (already a barcode)'
+    )

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.core.decisions import Event, EventType, Flag, Reason
+from kiosk.core.decisions import Event, EventType, Flag, Outcome, Reason
 from kiosk.core.journal import GENESIS_HASH, Stamp, project, record, verify_chain
 from kiosk.core.moments import ClockSource
+from kiosk.core.policy_file import PolicyError
 from kiosk.core.session import Button
 from kiosk.store import StoreError
 from tests.conftest import COPIES, ISBN_ONLY, READERS, School, example_policy, make_school
@@ -174,3 +175,11 @@ def test_an_event_of_a_format_this_kiosk_does_not_know_is_a_break() -> None:
     recorded = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH)
     unknown = dataclasses.replace(recorded, format=99)
     assert [b.problem for b in verify_chain([unknown])] == ["unknown journal format 99"]
+
+
+def test_the_store_refuses_to_save_a_policy_that_does_not_parse(school: School) -> None:
+    before = school.store.policy_source()
+    with pytest.raises(PolicyError, match=r"loans\.days"):
+        school.store.save_policy((before or "").replace("days = 14", "days = -3"))
+    assert school.store.policy_source() == before  # the kiosk keeps the rules it had
+    assert school.scan("S31").outcome is Outcome.SESSION_STARTED

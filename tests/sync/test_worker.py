@@ -39,8 +39,9 @@ def test_journal_format_1_events_still_travel(kiosks: dict[str, Kiosk]) -> None:
     e = k.events()[0]
     old = record(e.seq, e.id, e.kiosk_id, e.event, e.stamp, e.prev_hash, journal_format=1)
     wire = wire_event(old)
-    assert wire.clock_source is None and hash_matches(wire)
-    assert "clock_source" not in wire.as_journal_dict()
+    assert wire.clock_source == "system" and hash_matches(wire)
+    forged = wire.model_copy(update={"seq": 99})
+    assert not hash_matches(forged)
 
 
 def test_a_message_that_is_not_protocol_v1_names_its_field(kiosks: dict[str, Kiosk]) -> None:
@@ -50,7 +51,7 @@ def test_a_message_that_is_not_protocol_v1_names_its_field(kiosks: dict[str, Kio
     body["events"][2]["clock_source"] = None
     with pytest.raises(ProtocolError) as caught:
         protocol.parse(PushRequest, protocol.json_bytes(body))
-    assert caught.value.field == "events.2" and "clock_source" in str(caught.value)
+    assert caught.value.field == "events.2.clock_source"
     body["events"][2]["clock_source"] = "system"
     body["events"][0]["mono_time"] = float("nan")
     with pytest.raises(ProtocolError) as caught:
