@@ -11,6 +11,7 @@ transaction of at most CHUNK events, so the door never waits long.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -76,7 +77,8 @@ def _retire_through(conn: sqlite3.Connection, journal: Journal, cut: int) -> int
     checkpoint = int(
         conn.execute("SELECT checkpoint_seq FROM sync_state WHERE id = 1").fetchone()[0]
     )
-    retired = [e for e in journal.events(checkpoint) if e.seq <= cut] if cut > checkpoint else []
+    # Only up to the cut: the rest of the journal is not read inside the write transaction.
+    retired = list(itertools.takewhile(lambda e: e.seq <= cut, journal.events(checkpoint)))
     loans = projection(conn, retired)
     conn.execute("DELETE FROM checkpoint_loans")
     conn.executemany(
