@@ -17,11 +17,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from kiosk.store._checkpoint import projection
+from kiosk.core.journal import apply
+from kiosk.core.models import Loan
+from kiosk.store import _rows
 from kiosk.store._journal import Journal
 from kiosk.store._time import iso
 
-CHUNK = 500
+CHUNK = 100  # events a transaction retires: a few milliseconds of the write lock each
 
 
 def retire(
@@ -40,6 +42,19 @@ def retire(
                 return total
             total += _retire_through(conn, journal, cut)
     return total
+
+
+def _base_of(conn: sqlite3.Connection, barcodes: set[str]) -> dict[str, Loan]:
+    rows = (
+        conn.execute(
+            "SELECT barcode, card, borrowed_at, due, event_seq FROM checkpoint_loans "
+            f"WHERE barcode IN ({', '.join('?' * len(barcodes))})",
+            sorted(barcodes),
+        )
+        if barcodes
+        else []
+    )
+    return {str(r[0]): _rows.loan(r) for r in rows}
 
 
 def _anything_older(conn: sqlite3.Connection, before: datetime) -> bool:
@@ -79,14 +94,21 @@ def _retire_through(conn: sqlite3.Connection, journal: Journal, cut: int) -> int
     )
     # Only up to the cut: the rest of the journal is not read inside the write transaction.
     retired = list(itertools.takewhile(lambda e: e.seq <= cut, journal.events(checkpoint)))
-    loans = projection(conn, retired)
-    conn.execute("DELETE FROM checkpoint_loans")
+    # The base loans move on by what the retired events did to the copies they name: only
+    # those rows change (a school with thousands of loans out does not rewrite them all).
+    touched = {e.event.barcode for e in retired if e.event.barcode}
+    live = _base_of(conn, touched)
+    for recorded in retired:
+        apply(live, recorded)
     conn.executemany(
-        "INSERT INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
+        "DELETE FROM checkpoint_loans WHERE barcode = ?", [(b,) for b in touched - live.keys()]
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
         "VALUES (?, ?, ?, ?, ?)",
         [
             (x.barcode, x.card, iso(x.borrowed_at), x.due.isoformat(), x.event_seq)
-            for x in loans.values()
+            for x in live.values()
         ],
     )
     conn.execute(
