@@ -113,8 +113,8 @@ def record(
 
 
 def digest_of(fields: dict[str, object]) -> str:
-    """The hash of an event's fields (:func:`as_dict` without ``hash``), as :func:`record`
-    computes it: the server checks an event from its wire form with this alone."""
+    """The hash :func:`record` computes of these fields: those of :func:`as_dict` but ``hash``
+    (and, in format 1, ``clock_source``). The server checks an event's wire form with it."""
     return hashlib.sha256(_canonical(fields)).hexdigest()
 
 
