@@ -12,6 +12,9 @@ apt_need strace util-linux
 # The appliance tests: shellcheck and systemd-analyze, Debian's venv for the releases the install
 # scripts build, openssl for their certificates.
 apt_need shellcheck systemd python3-venv openssl
+# The server's tests start their own PostgreSQL (as the postgres user, in a temporary folder, on
+# loopback): Debian's server binaries and that user come with the postgresql package.
+apt_need postgresql
 ensure_venv dev
 # The install scripts' tests lay releases down offline from these wheels: no test needs the
 # network. Rebuilt when the dependencies change.

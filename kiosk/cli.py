@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.commands import demo, doctor, export, records, scan, setup
+from kiosk.commands import demo, doctor, export, records, scan, setup, sync
 from kiosk.commands._output import BadTimeError
 from kiosk.commands.scan import BadCodeError
 from kiosk.core.policy_file import PolicyError
@@ -189,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, metavar="PATH", help="keep the database here")
     _lang_option(p)
     p.set_defaults(run=demo.demo)
+
+    # The sync worker (issue 8): its options and its work live in kiosk/commands/sync.py.
+    p = command(
+        "sync",
+        "send the journal to the school's server and fetch its roster, catalogue and rules",
+        "kiosk sync once --config /etc/kiosk/kiosk.toml",
+    )
+    sync.add_arguments(p)
+    p.set_defaults(run=sync.sync)
 
     p = command(
         "scanners",

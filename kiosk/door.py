@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.clocks import Clock
 from kiosk.core.decisions import Decision, Reason
 from kiosk.core.journal import RecordedEvent, Stamp
 from kiosk.core.moments import Instant, believed_wall
 from kiosk.core.policy import Policy
+from kiosk.core.policy_file import parse_policy
 from kiosk.core.session import (
     Button,
     Context,
@@ -59,6 +60,8 @@ class Door:
         self.state = SessionState()
         self._ctx = Context(self.policy, store.library, new_id)
         store.lock_door()
+        # What the door runs on now; a policy the sync worker saves later is taken up in tick.
+        self._policy_source = store.policy_source()
         # Checkpoints run while nobody is at the door (see tick), never inside a child's scan.
         store.defer_checkpoints()
         self._last_checkpoint = float("-inf")
@@ -81,6 +84,7 @@ class Door:
             if not session_expired(self.state, now, self.policy):
                 return Handled(None, None, ())
             return self._handle(lambda at: Tick(at))
+        self._take_up_new_policy()
         if now - self._last_checkpoint >= CHECKPOINT_SECONDS:
             self.store.checkpoint()
             self._last_checkpoint = now
@@ -91,6 +95,16 @@ class Door:
         handled = self._commit(lambda at: end_session(self.state, reason, at))
         self.store.checkpoint()
         return handled
+
+    def _take_up_new_policy(self) -> None:
+        """A policy the sync worker saved since is used from now on: only between sessions,
+        never in the middle of a child's. (The roster and catalogue are read at every scan.)"""
+        source = self.store.policy_source()
+        if source is None or source == self._policy_source:
+            return
+        self.policy = parse_policy(source)  # the worker saved it only after it parsed
+        self._ctx = replace(self._ctx, policy=self.policy)
+        self._policy_source = source
 
     def _handle(self, make: Callable[[Instant], Input]) -> Handled:
         return self._commit(lambda at: step(self.state, make(at), self._ctx))

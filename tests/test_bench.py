@@ -24,6 +24,24 @@ from tests.conftest import REPO
             ["--codes", "50"],
             ["floor: bare function call", "Enter -> ScanEvent, evdev reader thread"],
         ),
+        (
+            "bench_sync.py",
+            [
+                "--events",
+                "600",
+                "--backlog",
+                "300",
+                "--kiosks",
+                "5",
+                "--per-push",
+                "5",
+                "--readers",
+                "50",
+                "--copies",
+                "600",
+            ],
+            ["server ingest, PostgreSQL", "floor: bare batched insert", "write lock"],
+        ),
     ],
 )
 def test_benchmark_runs_and_prints_its_floor(

@@ -108,8 +108,14 @@ def record(
     journal_format: int = JOURNAL_FORMAT,
 ) -> RecordedEvent:
     fields = _fields(seq, event_id, kiosk_id, event, stamp, prev_hash, journal_format)
-    digest = hashlib.sha256(_canonical(fields)).hexdigest()
+    digest = digest_of(fields)
     return RecordedEvent(seq, event_id, kiosk_id, event, stamp, prev_hash, digest, journal_format)
+
+
+def digest_of(fields: dict[str, object]) -> str:
+    """The hash :func:`record` computes of these fields: those of :func:`as_dict` but ``hash``
+    (and, in format 1, ``clock_source``). The server checks an event's wire form with it."""
+    return hashlib.sha256(_canonical(fields)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,29 @@
 
 from kiosk.store._db import NoPolicyError, StoreError
 from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
+from kiosk.store._outbox import AcknowledgementError, Answer, SyncStatus
+from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
 from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
 from kiosk.store._repair import repair
 from kiosk.store._store import Store
 
 __all__ = [
     "PARTS",
+    "AcknowledgementError",
+    "Answer",
+    "Arrival",
     "Clash",
+    "Cursor",
     "Finding",
     "ImportCounts",
     "ImportRefusedError",
     "NoPolicyError",
     "Part",
+    "PulledLoan",
+    "PulledPage",
     "Store",
     "StoreError",
+    "SyncStatus",
     "diagnose",
     "repair",
 ]

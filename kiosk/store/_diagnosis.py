@@ -18,7 +18,8 @@ from sqlite_utils import Database
 
 from kiosk.core.journal import verify_chain
 from kiosk.core.policy_file import PolicyError, parse_policy
-from kiosk.store import _rows
+from kiosk.store import _rows, _sync_repair
+from kiosk.store._checkpoint import chain_start
 from kiosk.store._db import StoreError, UnreadableRow, connect_read_only, describe
 from kiosk.store._journal import Journal
 from kiosk.store._library import COPY_QUERY, READER_QUERY
@@ -45,7 +46,8 @@ CATALOGUE = Part("catalogue", ("copies",))
 POLICY = Part("policy", ("policy",))
 JOURNAL = Part("journal", ("events",))
 LOANS = Part("loans", ("loans",))
-PARTS = (FILE, KIOSK, SCHEMA_VERSION, ROSTER, CATALOGUE, POLICY, JOURNAL, LOANS)
+SYNC = Part("sync", _sync_repair.TABLES)  # outbox, pulled data, retention
+PARTS = (FILE, KIOSK, SCHEMA_VERSION, ROSTER, CATALOGUE, POLICY, JOURNAL, LOANS, SYNC)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def _unopenable(problem: str) -> list[Finding]:
 def _check(conn: sqlite3.Connection, path: Path, part: Part, present: set[str]) -> Finding:
     if part is FILE:
         return Finding(FILE, tuple(_whole_file_problems(conn, path)))
+    if part is SYNC and not set(part.tables) & present and not _sync_repair.has_sync_schema(conn):
+        return Finding(part)  # a file from before sync: migrated when next opened for writing
     missing = [t for t in part.tables if t not in present]
     if missing:
         return Finding(part, (f"table {', '.join(missing)} is missing",), tuple(missing))
@@ -177,7 +181,9 @@ def _policy_problems(conn: sqlite3.Connection, _path: Path) -> list[str]:
 
 def _journal_problems(conn: sqlite3.Connection, path: Path) -> list[str]:
     events = Journal(conn, path, kiosk_id="").events()
-    return [f"event {b.seq}: {b.problem}" for b in verify_chain(events)]
+    # After retention the kept journal links to the hash of the last event it retired.
+    _, first_prev = chain_start(conn)
+    return [f"event {b.seq}: {b.problem}" for b in verify_chain(events, first_prev)]
 
 
 def _loan_problems(conn: sqlite3.Connection, path: Path) -> list[str]:
@@ -192,4 +198,5 @@ _CONTENT_CHECKS: dict[str, Callable[[sqlite3.Connection, Path], list[str]]] = {
     POLICY.id: _policy_problems,
     JOURNAL.id: _journal_problems,
     LOANS.id: _loan_problems,
+    SYNC.id: lambda conn, _path: _sync_repair.problems(conn),
 }

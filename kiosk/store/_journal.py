@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.core.decisions import Event, EventType
-from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, project, record
+from kiosk.core.journal import GENESIS_HASH, RecordedEvent, Stamp, record
 from kiosk.core.models import Loan
 from kiosk.core.moments import ClockSource, Reading
 from kiosk.store import _rows
+from kiosk.store._checkpoint import projection
 from kiosk.store._db import StoreError, UnreadableRow, describe, guarded, unreadable
 from kiosk.store._library import LOAN_QUERY
 from kiosk.store._time import iso
@@ -116,7 +117,8 @@ class Journal:
 
     def projection_differences(self) -> list[str]:
         """Where the loan table is not what the journal says (empty when all is well)."""
-        expected = project(self.events())
+        # From the loans of events retention removed, if any (kiosk.store._checkpoint).
+        expected = projection(self._conn, self.events())
         actual = {loan.barcode: loan for loan in self.loans()}
         return [
             f"{code}: journal says {expected.get(code)}, loan table says {actual.get(code)}"
@@ -127,7 +129,7 @@ class Journal:
     def rebuild_loans(self) -> int:
         """Make the loan table what the journal says (inside a transaction); the changes made."""
         changed = len(self.projection_differences())
-        expected = project(self.events())
+        expected = projection(self._conn, self.events())
         self._conn.execute("DELETE FROM loans")
         self._conn.executemany(
             _INSERT_LOAN,

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.core.models import Copy, Loan, Reader
-from kiosk.store import _rows
+from kiosk.store import _loanview, _rows
 from kiosk.store._db import guarded
 from kiosk.store._time import iso
 
@@ -40,15 +40,14 @@ class SqliteLibrary:
         rows = self._conn.execute(f"{COPY_QUERY} WHERE isbn = ? ORDER BY barcode", (isbn,))
         return [_rows.copy(r) for r in rows]
 
+    # Loans: this kiosk's own and those pulled from the server, merged (see _loanview.py).
     @guarded
     def loan(self, barcode: str) -> Loan | None:
-        row = self._conn.execute(f"{LOAN_QUERY} WHERE barcode = ?", (barcode,)).fetchone()
-        return _rows.loan(row) if row else None
+        return _loanview.loan(self._conn, barcode)
 
     @guarded
     def loans_of(self, card: str) -> list[Loan]:
-        rows = self._conn.execute(f"{LOAN_QUERY} WHERE card = ? ORDER BY due, barcode", (card,))
-        return [_rows.loan(r) for r in rows]
+        return _loanview.loans(self._conn, card)
 
     @guarded
     def checkouts_since(self, card: str, since: datetime) -> int:
@@ -56,4 +55,5 @@ class SqliteLibrary:
             "SELECT count(*) FROM events WHERE card = ? AND type = 'checkout' AND wall_time >= ?",
             (card, iso(since)),
         ).fetchone()
-        return int(row[0])
+        # Plus those whose events retention already deleted (counted per hour: _loanview.py).
+        return int(row[0]) + _loanview.retired_checkouts(self._conn, card, since)

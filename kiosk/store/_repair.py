@@ -17,8 +17,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from kiosk.store import _sync_repair
 from kiosk.store._db import StoreError, describe, write_transaction
-from kiosk.store._diagnosis import JOURNAL, KIOSK, LOANS, SCHEMA_VERSION, Finding
+from kiosk.store._diagnosis import JOURNAL, KIOSK, LOANS, SCHEMA_VERSION, SYNC, Finding
 from kiosk.store._journal import Journal
 from kiosk.store._lock import DoorBusyError, DoorLock
 from kiosk.store._schema import migrations
@@ -62,6 +63,9 @@ def _repair(path: Path, findings: list[Finding]) -> list[str]:
             done.append(_restore_kiosk_id(path))
         elif finding.part is SCHEMA_VERSION:
             done.append(_restore_schema_version(path))
+    sync_rebuilt = {t for f in mendable if f.part is SYNC for t in f.tables_damaged}
+    if sync_rebuilt or any(f.part is SYNC and not f.ok for f in findings):
+        done += _sync_repair.restore(path, sync_rebuilt)  # before the loans: see its docstring
     journal_readable = all(f.ok for f in findings if f.part is JOURNAL) or any(
         f.part is JOURNAL and f.indexes_only for f in findings
     )

@@ -128,3 +128,108 @@ def m002_clock_source(db: Database) -> None:
             WHERE clock_source = 'system' AND clock_synced = 1;
         """
     )
+
+
+@migrations()
+def m003_sync(db: Database) -> None:
+    """The sync worker's tables: what the server has acknowledged, what was pulled from it, and
+    retention (see _outbox.py, _pulled.py, _retention.py)."""
+    db.executescript(
+        """
+        -- One row: how far the push and the pull have got.
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pushed_through INTEGER NOT NULL DEFAULT 0,   -- every event up to here was answered
+            cursor_reference INTEGER NOT NULL DEFAULT 0,  -- the server's revision, per kind
+            cursor_loans INTEGER NOT NULL DEFAULT 0,
+            reflects_through INTEGER NOT NULL DEFAULT 0,  -- own events the pulled loans include
+            pulled INTEGER NOT NULL DEFAULT 0,            -- 1 once a pull was applied
+            generation INTEGER NOT NULL DEFAULT 0,        -- snapshots started
+            snapshot_open INTEGER NOT NULL DEFAULT 0,     -- a snapshot's pages are arriving
+            policy_problem TEXT,                          -- a pulled policy this kiosk can't read
+            last_push_at TEXT,
+            last_pull_at TEXT,
+            checkpoint_seq INTEGER NOT NULL DEFAULT 0,    -- events up to here were retired
+            checkpoint_hash TEXT NOT NULL
+        );
+        -- Nothing retired yet: the chain starts at the genesis hash, 64 zeros.
+        INSERT INTO sync_state (id, checkpoint_hash) VALUES (1, hex(zeroblob(32)));
+        -- Events the server refused to store (another event has that id or sequence number):
+        -- answered, so not sent again, and never retired.
+        CREATE TABLE outbox_rejections (
+            seq INTEGER PRIMARY KEY,
+            reason TEXT NOT NULL,
+            rejected_at TEXT NOT NULL
+        );
+        -- Rows the server sent carry its revision; rows imported on the kiosk itself have none.
+        ALTER TABLE readers ADD COLUMN server_revision INTEGER;
+        ALTER TABLE readers ADD COLUMN pull_generation INTEGER;
+        ALTER TABLE copies ADD COLUMN server_revision INTEGER;
+        ALTER TABLE copies ADD COLUMN pull_generation INTEGER;
+        ALTER TABLE policy ADD COLUMN server_revision INTEGER;
+        -- The server's loans (from every kiosk), apart from this kiosk's own projection.
+        CREATE TABLE pulled_loans (
+            barcode TEXT PRIMARY KEY,
+            card TEXT NOT NULL,
+            borrowed_at TEXT NOT NULL,
+            due TEXT NOT NULL,
+            revision INTEGER NOT NULL
+        );
+        CREATE INDEX pulled_loans_card ON pulled_loans (card);
+        CREATE TABLE new_arrivals (
+            position INTEGER PRIMARY KEY,
+            barcode TEXT NOT NULL,
+            title TEXT NOT NULL,
+            author TEXT NOT NULL
+        );
+        -- A copy's own events after what the server reflects: the loan view looks them up.
+        CREATE INDEX events_barcode ON events (barcode, seq);
+        -- Retention: the loans and reading counts of retired events, and the one permit
+        -- that lets the journal's no-delete trigger pass.
+        CREATE TABLE checkpoint_loans (
+            barcode TEXT PRIMARY KEY,
+            card TEXT NOT NULL,
+            borrowed_at TEXT NOT NULL,
+            due TEXT NOT NULL,
+            event_seq INTEGER NOT NULL
+        );
+        CREATE TABLE retired_checkouts (
+            card TEXT NOT NULL,
+            hour TEXT NOT NULL,        -- UTC hour of the checkouts, 2026-11-23T04
+            checkouts INTEGER NOT NULL,
+            PRIMARY KEY (card, hour)
+        );
+        -- What the touchscreen app says of each card and book reader (the heartbeat sends it).
+        CREATE TABLE reader_status (
+            name TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE retention_permit (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            through INTEGER NOT NULL
+        );
+        DROP TRIGGER events_no_delete;
+        -- Only acknowledged, never-rejected events, up to the permit, inside the transaction
+        -- that holds the permit (kiosk.store._retention): nothing else can delete from it.
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        WHEN NOT (
+            OLD.seq <= coalesce((SELECT through FROM retention_permit WHERE id = 1), 0)
+            AND OLD.seq <= (SELECT pushed_through FROM sync_state WHERE id = 1)
+            AND NOT EXISTS (SELECT 1 FROM outbox_rejections WHERE seq = OLD.seq)
+        )
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+        -- A loan may outlive the event that made it (an overdue book past retention).
+        CREATE TABLE loans_new (
+            barcode TEXT PRIMARY KEY,
+            card TEXT NOT NULL,
+            borrowed_at TEXT NOT NULL,
+            due TEXT NOT NULL,
+            event_seq INTEGER NOT NULL
+        );
+        INSERT INTO loans_new SELECT barcode, card, borrowed_at, due, event_seq FROM loans;
+        DROP TABLE loans;
+        ALTER TABLE loans_new RENAME TO loans;
+        CREATE INDEX loans_card ON loans (card);
+        """
+    )

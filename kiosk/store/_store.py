@@ -7,6 +7,7 @@ person can act on; no SQLite error leaves this package.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -18,6 +19,7 @@ from kiosk.core.models import Copy, Loan, Reader
 from kiosk.core.moments import Reading
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
+from kiosk.store import _loanview
 from kiosk.store._db import (
     Mode,
     NoPolicyError,
@@ -41,6 +43,7 @@ from kiosk.store._reference import (
     replace_rows,
 )
 from kiosk.store._schema import is_kiosk_database, migrate
+from kiosk.store._sync import SyncTables
 from kiosk.store._time import now_iso
 
 
@@ -64,6 +67,10 @@ class Store:
         conn = self._db.conn
         self.library = SqliteLibrary(conn, path)
         self._journal = Journal(conn, path, self.kiosk_id)
+        # The sync worker's outbox, pulls and retention (kept out of the door's way: _sync.py).
+        self.sync = SyncTables(conn, path, self._journal, self.transaction)
+        # The longest this Store held the write lock, in seconds: bench_sync reports it.
+        self.longest_write = 0.0
 
     @classmethod
     def create(cls, path: Path, kiosk_id: str) -> Store:
@@ -126,7 +133,9 @@ class Store:
         """Everything decided and recorded inside happens together or not at all."""
         try:
             with write_transaction(self._db, self.path):
+                began = time.perf_counter()  # the lock is ours from here until COMMIT is done
                 yield
+            self.longest_write = max(self.longest_write, time.perf_counter() - began)
         except sqlite3.DatabaseError as exc:
             raise StoreError(describe(self.path, exc)) from exc
 
@@ -171,13 +180,10 @@ class Store:
     def events(self, after_seq: int = 0) -> Iterator[RecordedEvent]:
         return self._journal.events(after_seq)
 
+    @guarded
     def loans(self, card: str | None = None, overdue_on: date | None = None) -> list[Loan]:
-        where, params = "WHERE 1", tuple[object, ...]()
-        if card is not None:
-            where, params = where + " AND card = ?", (card,)
-        if overdue_on is not None:
-            where, params = where + " AND due < ?", (*params, overdue_on.isoformat())
-        return self._journal.loans(where, params)
+        """Books on loan as this kiosk knows it: the server's loans and its own (_loanview.py)."""
+        return _loanview.loans(self._db.conn, card, overdue_on)
 
     def open_session(self) -> tuple[str, str] | None:
         """(session id, card) of a session the journal shows started and never ended."""

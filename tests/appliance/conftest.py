@@ -24,7 +24,7 @@ from tests.conftest import REPO
 WHEELHOUSE = REPO / ".venv" / "wheelhouse"
 HOST_UNITS = Path("/lib/systemd/system")
 
-PASSWD = "root:x:0:0:root:/root:/bin/bash\npi:x:1000:1000:,,,:/home/pi:/bin/bash\n"  # noqa: S105
+PASSWD = "root:x:0:0:root:/root:/bin/bash\npi:x:1000:1000:,,,:/home/pi:/bin/bash\n"
 GROUP = "root:x:0:\ndialout:x:20:pi\nvideo:x:44:pi\ninput:x:101:pi\nrender:x:105:pi\npi:x:1000:\n"
 SHADOW = "root:*:19000:0:99999:7:::\npi:*:19000:0:99999:7:::\n"
 GSHADOW = "root:*::\ndialout:*::pi\nvideo:*::pi\ninput:*::pi\nrender:*::pi\npi:!::\n"

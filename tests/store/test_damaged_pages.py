@@ -98,6 +98,10 @@ def test_every_command_on_every_damaged_page(
         for argv in _commands(damaged):
             case = f"page {page} ({owner}, {fill}): kiosk {' '.join(argv[:2])}"
             target = tmp_path / "work.db"
+            # A fresh copy, and no -wal or -shm left by the command before (a failed `scan`
+            # keeps the scans it committed there): SQLite would replay them onto the new copy.
+            for leftover in (target.with_name("work.db-wal"), target.with_name("work.db-shm")):
+                leftover.unlink(missing_ok=True)
             shutil.copyfile(damaged, target)
             argv = [target.as_posix() if a == str(damaged) else a for a in argv]
             status, _out, err = _run(capsys, argv)
@@ -148,9 +152,10 @@ def test_doing_what_doctor_says_brings_the_kiosk_back(
         _run(capsys, ["doctor", "--db", str(damaged), "--repair"])
         status, out, _ = _run(capsys, ["doctor", "--db", str(damaged), "--json", "--lang", "en"])
         checks = {line["check"]: line for line in map(json.loads, out.splitlines())}
-        if page == 1 or _holds_rows(pristine, page, "events"):
-            # The file's first page or the journal's own rows: no local mending, only a backup.
-            failing = "file" if page == 1 else "journal"
+        schema = page == 1 or owner == "sqlite_schema"  # the schema can spill past page 1
+        if schema or _holds_rows(pristine, page, "events"):
+            # The file's schema or the journal's own rows: no local mending, only a backup.
+            failing = "file" if schema else "journal"
             assert not checks[failing]["ok"] and "backup" in checks[failing]["fix"], case
             continue
         for check, kind, name in REFERENCE_FILES:

@@ -1,0 +1,106 @@
+"""`kiosk sync once` and `kiosk sync run`: the sync worker, beside the touchscreen app.
+
+It opens the same SQLite file as the app (WAL: both can), never the door. The sync code lives in
+``sync/`` and needs the ``sync`` extra (requests, pydantic); it is imported only here, when the
+command runs, so a kiosk without it still runs everything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("once", "run"), help="once: one sync; run: keep syncing")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="kiosk.toml with a [sync] table (see docs/protocol.md)",
+    )
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH", help="the kiosk's SQLite file (overrides the config)"
+    )
+    parser.add_argument("--server", metavar="URL", help="the central server, https://HOST:PORT")
+    parser.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="file holding this kiosk's token"
+    )
+    parser.add_argument(
+        "--ca-file", type=Path, metavar="FILE", help="the school's CA certificate (PEM)"
+    )
+
+
+def sync(args: argparse.Namespace) -> int:
+    try:
+        from sync import settings as sync_settings
+        from sync.worker import client as sync_client
+        from sync.worker import cycle, loop
+    except ImportError as exc:
+        print(
+            f"kiosk: sync needs the `sync` extra ({exc.name} is missing): "
+            "pip install 'school-library-kiosk[sync]'",
+            file=sys.stderr,
+        )
+        return 1
+    from kiosk.clocks import SystemClock
+    from kiosk.store import Store
+
+    try:
+        settings = sync_settings.resolve(
+            args.config,
+            db=args.db,
+            server=args.server,
+            token_file=args.token_file,
+            ca_file=args.ca_file,
+        ).complete()
+    except sync_settings.SettingsError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2 if args.config is None else 1
+    assert settings.db is not None and settings.server is not None
+    with Store(settings.db) as store:
+        if settings.kiosk_id is not None and settings.kiosk_id != store.kiosk_id:
+            print(
+                f"kiosk: [kiosk] id is {settings.kiosk_id!r} but {settings.db} belongs to kiosk "
+                f"{store.kiosk_id!r}",
+                file=sys.stderr,
+            )
+            return 1
+        client = sync_client.SyncClient(
+            settings.server,
+            settings.token(),
+            ca_file=settings.ca_file,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
+        clock = SystemClock()
+        try:
+            if args.action == "once":
+                try:
+                    report = cycle.sync_once(store, client, settings, clock)
+                except sync_client.SyncError as exc:
+                    waiting = store.sync.status().events_waiting
+                    print(
+                        f"kiosk: sync failed: {exc}; {waiting} event(s) wait for the next try",
+                        file=sys.stderr,
+                    )
+                    return 1
+                print(f"sync with {settings.server}: {report}")
+                return 0
+            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+            stop = threading.Event()
+
+            def _stop(_signum: int, _frame: FrameType | None) -> None:
+                stop.set()
+
+            signal.signal(signal.SIGTERM, _stop)
+            signal.signal(signal.SIGINT, _stop)
+            loop.run(store, client, settings, clock, sleep=lambda s: not stop.wait(s))
+            return 0
+        finally:
+            client.close()

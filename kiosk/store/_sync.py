@@ -1,0 +1,96 @@
+"""The store's side of sync, for the sync worker: the outbox, applying pulls, retention.
+
+One object on the Store (``store.sync``) so that the worker's use of the file is in one place
+and the door's code is untouched by it. Each method is one short write transaction at most.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.core.journal import RecordedEvent
+from kiosk.store import _checkpoint, _outbox, _pulled, _retention
+from kiosk.store._db import guarded
+from kiosk.store._journal import Journal
+from kiosk.store._outbox import Answer, SyncStatus
+from kiosk.store._pulled import Arrival, Cursor, PulledPage
+from kiosk.store._time import now_iso
+
+
+class SyncTables:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        journal: Journal,
+        transaction: Callable[[], AbstractContextManager[None]],
+    ) -> None:
+        self._conn = conn
+        self.path = path
+        self._journal = journal
+        self._transaction = transaction
+
+    @guarded
+    def unsent(self, limit: int) -> list[RecordedEvent]:
+        """The oldest events the server has not answered yet, at most ``limit``, in order."""
+        return _outbox.unsent(self._conn, self._journal, limit)
+
+    def acknowledge(self, answers: Sequence[Answer]) -> None:
+        """The server's answers to the last batch, in one transaction."""
+        with self._transaction():
+            _outbox.acknowledge(self._conn, answers)
+
+    @guarded
+    def status(self) -> SyncStatus:
+        return _outbox.status(self._conn)
+
+    @guarded
+    def cursor(self) -> Cursor | None:
+        """Where the next pull starts; None before the first one."""
+        pulled, reference, loans = self._conn.execute(
+            "SELECT pulled, cursor_reference, cursor_loans FROM sync_state WHERE id = 1"
+        ).fetchone()
+        return Cursor(int(reference), int(loans)) if pulled else None
+
+    def apply_pull(self, page: PulledPage) -> None:
+        """One page of a pull and its cursor, in one transaction."""
+        with self._transaction():
+            _pulled.apply(self._conn, page)
+
+    @guarded
+    def new_arrivals(self) -> list[Arrival]:
+        """The server's new-arrivals list, for the idle screen."""
+        return _pulled.new_arrivals(self._conn)
+
+    def retire(self, before: datetime) -> int:
+        """Delete acknowledged events older than ``before`` (retention); how many."""
+        return _retention.retire(self._conn, self._journal, self._transaction, before)
+
+    @guarded
+    def chain_start(self) -> tuple[int, str]:
+        """(sequence, hash) the kept journal's chain starts from."""
+        return _checkpoint.chain_start(self._conn)
+
+    def set_reader_state(self, name: str, state: str) -> None:
+        """What the app says of one reader ("ok", "disconnected", ...), for the heartbeat."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT INTO reader_status (name, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                (name[:64], state[:64], now_iso()),
+            )
+
+    @guarded
+    def reader_states(self) -> list[tuple[str, str]]:
+        rows = self._conn.execute("SELECT name, state FROM reader_status ORDER BY name LIMIT 16")
+        return [(str(n), str(s)) for n, s in rows]
+
+    @guarded
+    def checkpoint_wal(self) -> None:
+        """Copy the WAL into the database file after a sync (waits for nobody)."""
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()

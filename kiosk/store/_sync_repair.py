@@ -1,0 +1,86 @@
+"""The sync tables when a page of them is lost: what `kiosk doctor` says and `--repair` does.
+
+None of them is the truth: the journal is. So a damaged sync table is rebuilt (by _repair.py)
+and then set back to what the journal and the loan table still say: the retention checkpoint
+is read back from the oldest event kept, the next sync sends every event kept again (the server
+answers ``duplicate`` for those it has) and pulls everything from scratch, and the loans of
+retired events are taken back from the loan table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from kiosk.core.journal import GENESIS_HASH
+
+TABLES = (
+    "sync_state",
+    "outbox_rejections",
+    "pulled_loans",
+    "new_arrivals",
+    "checkpoint_loans",
+    "retired_checkouts",
+    "retention_permit",
+    "reader_status",
+)
+
+
+def has_sync_schema(conn: sqlite3.Connection) -> bool:
+    """Whether migration m003_sync was applied (an older file has no sync tables, rightly).
+
+    A damaged migrations table says nothing: then the schema version's own check reports it.
+    """
+    try:
+        row = conn.execute(
+            "SELECT count(*) FROM _sqlite_migrations WHERE name = 'm003_sync'"
+        ).fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(row and row[0])
+
+
+def problems(conn: sqlite3.Connection) -> list[str]:
+    row = conn.execute("SELECT count(*) FROM sync_state WHERE id = 1").fetchone()
+    return [] if row and row[0] == 1 else ["the sync state row is missing"]
+
+
+def restore(path: Path, rebuilt: set[str]) -> list[str]:
+    """After ``rebuilt`` tables came back empty: put back what can honestly be put back."""
+    done: list[str] = []
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("SELECT count(*) FROM sync_state WHERE id = 1").fetchone()[0] == 0:
+            first = conn.execute(
+                "SELECT seq, prev_hash FROM events ORDER BY seq LIMIT 1"
+            ).fetchone()
+            seq, digest = (int(first[0]) - 1, str(first[1])) if first else (0, GENESIS_HASH)
+            conn.execute(
+                "INSERT INTO sync_state (id, pushed_through, checkpoint_seq, checkpoint_hash) "
+                "VALUES (1, ?, ?, ?)",
+                (seq, seq, digest),
+            )
+            done.append(
+                "sync state: read back from the journal; the next sync sends every event kept "
+                "again and pulls everything from the server"
+            )
+        if "outbox_rejections" in rebuilt:
+            conn.execute("UPDATE sync_state SET pushed_through = checkpoint_seq WHERE id = 1")
+            done.append("outbox: every event kept is sent again at the next sync")
+        if rebuilt & {"pulled_loans", "new_arrivals"}:
+            conn.execute("DELETE FROM pulled_loans")
+            conn.execute(
+                "UPDATE sync_state SET pulled = 0, cursor_reference = 0, cursor_loans = 0, "
+                "snapshot_open = 0 WHERE id = 1"
+            )
+            done.append("pulled data: fetched again from the server at the next sync")
+        if "checkpoint_loans" in rebuilt:
+            taken = conn.execute(
+                "INSERT INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
+                "SELECT barcode, card, borrowed_at, due, event_seq FROM loans "
+                "WHERE event_seq <= (SELECT checkpoint_seq FROM sync_state WHERE id = 1)"
+            ).rowcount
+            done.append(f"loans of retired events: {taken} taken back from the loan table")
+        conn.execute("COMMIT")
+    return done

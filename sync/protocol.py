@@ -1,0 +1,326 @@
+"""Sync protocol v1: the JSON both ends speak, its bounds, and the journal events it carries.
+
+One module for the kiosk's worker and the central server, so the two can never disagree on a
+field. Every message is a strict model: no extra keys, no type coercion, lengths bounded; a
+message that does not fit gets a :class:`ProtocolError` naming the field (``events.3.seq``).
+The journal event on the wire is exactly :func:`kiosk.core.journal.as_dict` of the recorded
+event, so its hash can be checked by the receiver. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date, datetime
+from typing import Annotated, Final, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kiosk.core.decisions import EventType, Flag, Reason
+from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
+from kiosk.core.moments import ClockSource
+
+PROTOCOL_VERSION: Final = 1
+# A push carries at most this many events, and no request or answer is larger than this.
+MAX_PUSH_EVENTS = 500
+MAX_BODY_BYTES = 1_000_000
+# Reference rows (readers, copies) per pull page; loans always come complete.
+MAX_PULL_ROWS = 500
+MAX_NEW_ARRIVALS = 20
+CONTENT_TYPE = "application/json"
+
+PUSH_PATH = "/v1/push"
+PULL_PATH = "/v1/pull"
+HEARTBEAT_PATH = "/v1/heartbeat"
+HEALTH_PATH = "/v1/health"
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ProtocolError(ValueError):
+    """A message that is not protocol v1; ``field`` is the dotted path of the first bad field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.field = field
+        self.problem = problem
+
+
+def _iso_time(text: str) -> str:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("expected a time with its UTC offset")
+    return text
+
+
+def _iso_date(text: str) -> str:
+    date.fromisoformat(text)
+    return text
+
+
+Text = Annotated[str, Field(max_length=64)]
+Code = Annotated[str, Field(min_length=1, max_length=80)]
+Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+KioskId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Time = Annotated[str, Field(max_length=40), AfterValidator(_iso_time)]
+Day = Annotated[str, Field(max_length=10), AfterValidator(_iso_date)]
+Revision = Annotated[int, Field(ge=0, le=2**62)]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class WireEvent(Message):
+    """One journal event, field for field as the kiosk recorded and hashed it.
+
+    Journal format 2 hashes ``clock_source`` too; format 1 did not (kiosk.core.journal).
+    """
+
+    format: Literal[1, 2]
+    seq: Annotated[int, Field(ge=1, le=2**62)]
+    id: Annotated[
+        str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ]
+    kiosk_id: KioskId
+    type: EventType
+    reason: Reason
+    session_id: Text | None
+    card: Code | None
+    barcode: Code | None
+    code: Annotated[str, Field(max_length=256)] | None  # what was read, made printable
+    due: Day | None
+    flags: Annotated[list[Flag], Field(max_length=len(Flag))]
+    wall_time: Time
+    clock_time: Time
+    mono_time: Annotated[float, Field(allow_inf_nan=False)]
+    boot_id: Text
+    clock_synced: bool
+    prev_hash: Hash
+    hash: Hash
+    clock_source: ClockSource  # hashed from journal format 2 on; format 1 events are "system"
+
+    @model_validator(mode="after")
+    def _format_1_is_system_time(self) -> WireEvent:
+        if self.format < 2 and self.clock_source is not ClockSource.SYSTEM:
+            raise ValueError("clock_source: a format 1 event's time is the system's")
+        return self
+
+    def as_journal_dict(self) -> dict[str, object]:
+        """The event exactly as ``kiosk events --json`` prints it."""
+        return self.model_dump(mode="json")
+
+
+class ClockReading(Message):
+    """What the sender's clocks said as it sent the message: lets the server re-time events."""
+
+    wall: Time
+    mono: Annotated[float, Field(allow_inf_nan=False)]
+    boot_id: Text
+    synced: bool
+
+
+class PushRequest(Message):
+    protocol: Literal[1]
+    kiosk_id: KioskId
+    sent: ClockReading
+    events: Annotated[list[WireEvent], Field(max_length=MAX_PUSH_EVENTS)]
+
+
+class Status(enum.StrEnum):
+    ACCEPTED = "accepted"  # stored for the first time
+    DUPLICATE = "duplicate"  # the server already has this very event: nothing to do
+    REJECTED = "rejected"  # never stored; ``reason`` says why (resending will not help)
+
+
+class EventResult(Message):
+    id: str
+    seq: int
+    status: Status
+    reason: str | None = None
+
+
+class SeqRange(Message):
+    first: int
+    last: int
+
+
+class ChainReport(Message):
+    seq: int
+    problem: str
+
+
+class PushResponse(Message):
+    protocol: Literal[1]
+    results: list[EventResult]
+    acked_through: int  # every event of this kiosk up to here is on the server
+    gaps: list[SeqRange]  # sequence numbers the server has never received
+    chain_breaks: list[ChainReport]
+
+
+class Cursor(Message):
+    reference: Revision = 0  # readers, copies and policy seen up to this revision
+    loans: Revision = 0
+
+
+class PullRequest(Message):
+    protocol: Literal[1]
+    kiosk_id: KioskId
+    cursor: Cursor | None  # None: never pulled, send everything
+
+
+class WireReader(Message):
+    card: Code
+    given_name: Annotated[str, Field(max_length=40)]
+    role: Literal["student", "teacher"]
+    class_name: Annotated[str, Field(pattern=r"^[1-9]-[0-9]{1,3}$")] | None
+    grade: Annotated[int, Field(ge=0, le=12)] | None
+    active: bool
+    deleted: bool
+    revision: Revision
+
+
+class WireCopy(Message):
+    barcode: Code
+    isbn: Annotated[str, Field(max_length=13)] | None
+    title: Annotated[str, Field(max_length=400)]
+    author: Annotated[str, Field(max_length=400)]
+    category: Annotated[str, Field(max_length=64)]
+    loan_type: Literal["loan", "reference"]
+    price: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,4})?$")] | None
+    isbn_only: bool
+    active: bool
+    deleted: bool
+    revision: Revision
+
+
+class WirePolicy(Message):
+    source: Annotated[str, Field(max_length=200_000)]
+    revision: Revision
+
+
+class WireLoan(Message):
+    """The server's view of one copy: on loan (to ``card``, due ``due``) or back on the shelf."""
+
+    barcode: Code
+    on_loan: bool
+    card: Code | None
+    borrowed_at: Time | None
+    due: Day | None
+    revision: Revision
+
+
+class NewArrival(Message):
+    barcode: Code
+    title: Annotated[str, Field(max_length=400)]
+    author: Annotated[str, Field(max_length=400)]
+
+
+class PullResponse(Message):
+    protocol: Literal[1]
+    snapshot: bool  # everything from scratch: forget what was pulled before once complete
+    complete: bool  # False: more reference rows wait; pull again with ``cursor``
+    cursor: Cursor
+    readers: list[WireReader]
+    copies: list[WireCopy]
+    policy: WirePolicy | None
+    loans: list[WireLoan]  # every change up to ``cursor.loans`` (all loans when ``snapshot``)
+    new_arrivals: Annotated[list[NewArrival], Field(max_length=MAX_NEW_ARRIVALS)] | None
+    # The kiosk's own events up to this sequence number are reflected in ``loans``.
+    reflects_through: int
+
+
+class ReaderState(Message):
+    name: Text
+    state: Text
+
+
+class Heartbeat(Message):
+    protocol: Literal[1]
+    kiosk_id: KioskId
+    version: Text
+    events_waiting: Annotated[int, Field(ge=0)]
+    last_sync: Time | None
+    clock: ClockReading
+    readers: Annotated[list[ReaderState], Field(max_length=16)]
+
+
+class HeartbeatResponse(Message):
+    protocol: Literal[1]
+    server_time: Time
+
+
+class ErrorBody(Message):
+    error: str
+    message: str
+    field: str | None = None
+
+
+def parse(model: type[Model], body: bytes | str) -> Model:
+    """``body`` as ``model``, or ProtocolError naming the first field that does not fit."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(part) for part in first["loc"])
+        problem = first["msg"]
+        if first["type"] == "json_invalid":
+            problem = "the body is not valid JSON"
+        elif first["type"] == "missing":
+            problem = "this field is required"
+        elif first["type"] == "extra_forbidden":
+            problem = "not a field of protocol v1"
+        elif first["type"] == "value_error":
+            problem = problem.removeprefix("Value error, ")
+        raise ProtocolError(field, problem) from None
+
+
+def encode(message: BaseModel) -> bytes:
+    return message.model_dump_json().encode()
+
+
+def json_bytes(obj: object) -> bytes:
+    """Plain values as the JSON a sender would write (tests and tools build bodies by hand)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=True).encode()
+
+
+def wire_event(recorded: RecordedEvent) -> WireEvent:
+    return WireEvent.model_validate(as_dict(recorded), strict=False)
+
+
+def recorded_event(wire: WireEvent) -> RecordedEvent:
+    """The journal event a wire event describes (its hash as sent, not recomputed)."""
+    event = event_from_columns(
+        type=wire.type.value,
+        reason=wire.reason.value,
+        session_id=wire.session_id,
+        card=wire.card,
+        barcode=wire.barcode,
+        code=wire.code,
+        due=wire.due,
+        flags=",".join(f.value for f in wire.flags),
+    )
+    stamp = Stamp(
+        wall=datetime.fromisoformat(wire.wall_time),
+        clock=datetime.fromisoformat(wire.clock_time),
+        mono=wire.mono_time,
+        boot_id=wire.boot_id,
+        clock_synced=wire.clock_synced,
+        source=wire.clock_source,
+    )
+    return RecordedEvent(
+        wire.seq, wire.id, wire.kiosk_id, event, stamp, wire.prev_hash, wire.hash, wire.format
+    )
+
+
+def hash_matches(wire: WireEvent) -> bool:
+    """Whether the event, exactly as sent, is what its hash says (nothing edited on the way).
+
+    The kiosk hashed the very fields it sends (kiosk.core.journal.as_dict), so the text as
+    received is hashed again: what the server stores is what the kiosk hashed.
+    """
+    fields = wire.as_journal_dict()
+    claimed = fields.pop("hash")
+    if wire.format < 2:
+        del fields["clock_source"]  # format 1 did not hash it
+    return digest_of(fields) == claimed

@@ -1,0 +1,176 @@
+"""A pull: what changed since a kiosk's cursor, in pages, or everything when it has no cursor.
+
+Reference data (readers, copies, policy) comes in revision order, at most MAX_PULL_ROWS a page,
+with tombstones (``deleted``); the loans always come complete up to the same moment, so that a
+kiosk's loan table is never half of one state and half of another. ``reflects_through`` is read
+before the revision: every event of the kiosk up to it is folded into the loans sent.
+A cursor older than the server's ``horizon`` (tombstones were purged) gets a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, Table, select
+
+from sync.protocol import (
+    MAX_NEW_ARRIVALS,
+    MAX_PULL_ROWS,
+    PROTOCOL_VERSION,
+    Cursor,
+    NewArrival,
+    PullRequest,
+    PullResponse,
+    WireCopy,
+    WireLoan,
+    WirePolicy,
+    WireReader,
+)
+from sync.server import revisions
+from sync.server.db import reading
+from sync.server.tables import copies, counters, kiosks, loans, policy, readers
+
+HORIZON = "horizon"  # the counter row: revisions at or below it may have lost their tombstones
+
+
+def pull(
+    engine: Engine, kiosk: str, request: PullRequest, page: int = MAX_PULL_ROWS
+) -> PullResponse:
+    with reading(engine) as conn:
+        reflects = int(
+            conn.execute(select(kiosks.c.acked_through).where(kiosks.c.name == kiosk)).scalar_one()
+        )
+        top = revisions.latest(conn)
+        horizon = (
+            conn.execute(select(counters.c.value).where(counters.c.name == HORIZON)).scalar() or 0
+        )
+        cursor = request.cursor
+        snapshot = cursor is None or min(cursor.reference, cursor.loans) < horizon
+        if cursor is None or snapshot or cursor.reference > top or cursor.loans > top:
+            # No cursor, or one from before a purge (or from another server): start over.
+            cursor, snapshot = Cursor(reference=0, loans=0), True
+        ref_rows = _reference(conn, cursor.reference, top, page, live_only=snapshot)
+        complete = len(ref_rows) <= page
+        ref_rows = ref_rows[:page]
+        reference_cursor = ref_rows[-1][0] if not complete else top
+        loan_query = select(loans).where(loans.c.revision > cursor.loans, loans.c.revision <= top)
+        if snapshot:
+            loan_query = loan_query.where(loans.c.on_loan.is_(True))  # no tombstones
+        loan_rows = conn.execute(loan_query.order_by(loans.c.revision)).all()
+        arrivals = _new_arrivals(conn) if complete else None
+        response = PullResponse(
+            protocol=PROTOCOL_VERSION,
+            snapshot=snapshot,
+            complete=complete,
+            cursor=Cursor(reference=reference_cursor, loans=top),
+            readers=[r for _, r in ref_rows if isinstance(r, WireReader)],
+            copies=[c for _, c in ref_rows if isinstance(c, WireCopy)],
+            policy=next((p for _, p in ref_rows if isinstance(p, WirePolicy)), None),
+            loans=[_loan(r) for r in loan_rows],
+            new_arrivals=arrivals,
+            reflects_through=reflects,
+        )
+    return response
+
+
+Change = tuple[int, WireReader | WireCopy | WirePolicy]
+
+
+def _reference(
+    conn: Connection, after: int, top: int, page: int, *, live_only: bool
+) -> list[Change]:
+    """Up to ``page + 1`` changes of readers, copies and policy after ``after``, in order."""
+    found: list[Change] = []
+    sources: tuple[tuple[Table, Callable[[Row[Any]], WireReader | WireCopy | WirePolicy]], ...]
+    sources = ((readers, _reader), (copies, _copy), (policy, _policy))
+    for table, convert in sources:
+        query = select(table).where(table.c.revision > after, table.c.revision <= top)
+        if live_only and "deleted" in table.c:
+            query = query.where(table.c.deleted.is_(False))
+        for row in conn.execute(query.order_by(table.c.revision).limit(page + 1)):
+            found.append((int(row.revision), convert(row)))
+    found.sort(key=lambda change: change[0])
+    return found[: page + 1]
+
+
+def _reader(r: Row[Any]) -> WireReader:
+    m = r._mapping
+    return WireReader(
+        card=m["card"],
+        given_name=m["given_name"],
+        role=m["role"],
+        class_name=m["class_name"],
+        grade=m["grade"],
+        active=m["active"],
+        deleted=m["deleted"],
+        revision=m["revision"],
+    )
+
+
+def _copy(r: Row[Any]) -> WireCopy:
+    m = r._mapping
+    return WireCopy(
+        barcode=m["barcode"],
+        isbn=m["isbn"],
+        title=m["title"],
+        author=m["author"],
+        category=m["category"],
+        loan_type=m["loan_type"],
+        price=m["price"],
+        isbn_only=m["isbn_only"],
+        active=m["active"],
+        deleted=m["deleted"],
+        revision=m["revision"],
+    )
+
+
+def _policy(r: Row[Any]) -> WirePolicy:
+    return WirePolicy(source=r._mapping["source"], revision=r._mapping["revision"])
+
+
+def _loan(r: Row[Any]) -> WireLoan:
+    m = r._mapping
+    borrowed = m["borrowed_at"]
+    return WireLoan(
+        barcode=m["barcode"],
+        on_loan=m["on_loan"],
+        card=m["card"],
+        borrowed_at=borrowed.isoformat() if borrowed is not None else None,
+        due=m["due"],
+        revision=m["revision"],
+    )
+
+
+def _new_arrivals(conn: Connection) -> list[NewArrival]:
+    """The copies added last that can be lent: the kiosk's idle screen shows them."""
+    rows = conn.execute(
+        select(copies.c.barcode, copies.c.title, copies.c.author)
+        .where(copies.c.active.is_(True), copies.c.deleted.is_(False), copies.c.loan_type == "loan")
+        .order_by(copies.c.added_at.desc(), copies.c.barcode)
+        .limit(MAX_NEW_ARRIVALS)
+    )
+    return [NewArrival(barcode=r.barcode, title=r.title, author=r.author) for r in rows]
+
+
+def purge_tombstones(conn: Connection, through: int) -> int:
+    """Delete tombstones up to revision ``through``; kiosks with older cursors get a snapshot.
+
+    Returns how many rows were deleted. Loans back on the shelf are tombstones too.
+    """
+    revisions.lock(conn)
+    deleted = 0
+    table: Table
+    for table in (readers, copies):
+        deleted += conn.execute(
+            table.delete().where(table.c.deleted.is_(True), table.c.revision <= through)
+        ).rowcount
+    deleted += conn.execute(
+        loans.delete().where(loans.c.on_loan.is_(False), loans.c.revision <= through)
+    ).rowcount
+    done = conn.execute(
+        counters.update().where(counters.c.name == HORIZON).values(value=through)
+    ).rowcount
+    if not done:
+        conn.execute(counters.insert().values(name=HORIZON, value=through))
+    return deleted

@@ -1,0 +1,386 @@
+"""A push from a kiosk: each event stored exactly once, its chain checked, the loans folded.
+
+Nothing that happened at the door is refused: an event is only ``rejected`` when it cannot be
+the kiosk's (its id or sequence number already belong to a different event); everything else
+is stored, and what looks wrong becomes an item of the review inbox. A push is stored in one
+transaction (or a savepoint of one shared by pushes that arrived together): the kiosk's row is
+locked first (two pushes of one kiosk take turns), the revision counter before the loans are
+folded (every kiosk's pushes fold in turn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    ChainReport,
+    EventResult,
+    PushRequest,
+    PushResponse,
+    SeqRange,
+    Status,
+    WireEvent,
+    hash_matches,
+)
+from sync.server import loans, retiming, revisions
+from sync.server.db import writing
+from sync.server.ratelimit import RateLimit, RateLimited
+from sync.server.review import Item, Kind, clear, report
+from sync.server.tables import events, kiosks, readers
+
+_CIRCULATION = ("checkout", "return")
+GAP_WINDOW = 20_000  # events after the contiguous prefix looked at for gaps, per push
+
+
+@dataclass(frozen=True)
+class Push:
+    """One push waiting to be stored, as the HTTP layer hands it over."""
+
+    kiosk: str  # authenticated: the push's events name it
+    request: PushRequest
+    received_at: datetime
+
+
+@dataclass
+class _Stored:
+    kiosk: str
+    new: list[WireEvent]
+    touched: set[str]
+
+
+def push(
+    engine: Engine, kiosk: str, request: PushRequest, now: datetime, limit: RateLimit | None = None
+) -> PushResponse:
+    """Store one push (RateLimited if ``limit`` says it is one too many)."""
+    (outcome,) = store_together(engine, [Push(kiosk, request, now)], limit)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def store_together(
+    engine: Engine, pushes: Sequence[Push], limit: RateLimit | None = None
+) -> list[PushResponse | RateLimited]:
+    """Store several pushes in one transaction (one commit for all: see sync.server.queue).
+
+    Each push is counted against ``limit`` and stored in a savepoint of its own, so one over
+    its limit or clashing changes nothing of the others; then the loans of every copy they
+    touched are folded once, under the revision lock.
+    """
+    outcomes: list[PushResponse | RateLimited] = []
+    stored: list[_Stored] = []
+    with writing(engine) as conn:
+        for p in pushes:
+            try:
+                with conn.begin_nested():
+                    if limit is not None:
+                        limit.count(conn, p.kiosk, p.received_at)
+                    response, done = _store(conn, p, careful=False)
+            except RateLimited as exc:
+                outcomes.append(exc)
+                continue
+            except IntegrityError:
+                # An event id that another kiosk's event already has (never by chance: UUID4s).
+                # Once more, looking every id up, so that those are rejected and the rest stored.
+                with conn.begin_nested():
+                    if limit is not None:
+                        limit.count(conn, p.kiosk, p.received_at)
+                    response, done = _store(conn, p, careful=True)
+            outcomes.append(response)
+            stored.append(done)
+        if any(s.new for s in stored):
+            revisions.lock(conn)  # fold in turn with every other server process
+            touched: set[str] = set()
+            for s in stored:
+                touched |= s.touched | _retime_held(conn, s.kiosk, s.new)
+            loans.refold(conn, touched, max(p.received_at for p in pushes))
+    return outcomes
+
+
+def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Stored]:
+    """Everything of one push but the loans: its events, its answer, its review items."""
+    kiosk, request, now = p.kiosk, p.request, p.received_at
+    acked = int(
+        conn.execute(
+            select(kiosks.c.acked_through).where(kiosks.c.name == kiosk).with_for_update()
+        ).scalar_one()
+    )
+    results, new = _sort_out(conn, kiosk, request.events, careful)
+    breaks: list[ChainReport] = []
+    if new:
+        _insert(conn, kiosk, request, new, now)
+        breaks = _check_chain(conn, kiosk, new)
+    acked, gaps = _advance(conn, kiosk, acked)
+    conn.execute(
+        update(kiosks).where(kiosks.c.name == kiosk).values(acked_through=acked, last_seen_at=now)
+    )
+    items = [
+        Item(Kind.CHAIN_BREAK, f"{kiosk}:{b.seq}", kiosk, b.seq, detail={"problem": b.problem})
+        for b in breaks
+    ]
+    items += [
+        Item(
+            Kind.SEQUENCE_REUSED,
+            f"{kiosk}:{r.seq}:{r.id}",
+            kiosk,
+            r.seq,
+            r.id,
+            detail={"reason": r.reason},
+        )
+        for r in results
+        if r.status is Status.REJECTED
+    ]
+    items += _gap_items(kiosk, gaps)
+    items += _unknown_cards(conn, kiosk, new)
+    items += [
+        Item(Kind.DAMAGE_REPORTED, e.id, kiosk, e.seq, e.id, e.barcode, e.card)
+        for e in new
+        if e.type.value == "damage_report"
+    ]
+    report(conn, items, now)
+    clear(
+        conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
+    )
+    touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION}
+    response = PushResponse(
+        protocol=PROTOCOL_VERSION,
+        results=results,
+        acked_through=acked,
+        gaps=gaps,
+        chain_breaks=breaks,
+    )
+    return response, _Stored(kiosk, new, touched)
+
+
+def _sort_out(
+    conn: Connection, kiosk: str, batch: Sequence[WireEvent], careful: bool
+) -> tuple[list[EventResult], list[WireEvent]]:
+    """Each event's answer, and the events the server has never had.
+
+    Only the kiosk's own range of sequence numbers is looked at (an index range), unless
+    ``careful``: then every id too, wherever it is (the slow path, after a clash).
+    """
+    c = events.c
+    if not batch:
+        return [], []
+    # One range of the kiosk's sequence numbers (an index range), not a list of 500 values.
+    low, high = min(e.seq for e in batch), max(e.seq for e in batch)
+    stored = conn.execute(
+        select(c.id, c.kiosk, c.seq, c.hash).where(c.kiosk == kiosk, c.seq.between(low, high))
+    ).all()
+    wanted = {e.id for e in batch}
+    by_id = {r.id: r for r in stored if r.id in wanted}
+    if careful:
+        elsewhere = select(c.id, c.kiosk, c.seq, c.hash).where(c.id.in_(sorted(wanted)))
+        by_id.update({r.id: r for r in conn.execute(elsewhere)})
+    by_seq = {r.seq: r for r in stored}
+    results: list[EventResult] = []
+    new: list[WireEvent] = []
+    taken_ids: dict[str, WireEvent] = {}
+    taken_seqs: set[int] = set()
+    for e in batch:
+        old = by_id.get(e.id)
+        twin = taken_ids.get(e.id)
+        if old is not None:
+            same = old.kiosk == kiosk and old.seq == e.seq and old.hash == e.hash
+            status, reason = (Status.DUPLICATE, None) if same else (Status.REJECTED, "id_taken")
+        elif twin is not None:
+            status, reason = (
+                (Status.DUPLICATE, None) if twin == e else (Status.REJECTED, "id_taken")
+            )
+        elif e.seq in by_seq or e.seq in taken_seqs:
+            status, reason = Status.REJECTED, "seq_taken"
+        else:
+            status, reason = Status.ACCEPTED, None
+            new.append(e)
+            taken_ids[e.id] = e
+            taken_seqs.add(e.seq)
+        results.append(EventResult(id=e.id, seq=e.seq, status=status, reason=reason))
+    new.sort(key=lambda e: e.seq)
+    return results, new
+
+
+def _insert(
+    conn: Connection, kiosk: str, request: PushRequest, new: list[WireEvent], now: datetime
+) -> None:
+    """Store the new events, re-timed."""
+    c = events.c
+    first = new[0].seq
+    before = conn.execute(
+        select(c.effective_time)
+        .where(c.kiosk == kiosk, c.seq < first)
+        .order_by(c.seq.desc())
+        .limit(1)
+    ).scalar()
+    moments = [
+        retiming.Moment(datetime.fromisoformat(e.wall_time), e.mono_time, e.boot_id, e.clock_synced)
+        for e in new
+    ]
+    timed = retiming.retime(
+        moments,
+        anchors=_anchors(conn, kiosk, {m.boot_id for m in moments if not m.synced}),
+        sender_boot=request.sent.boot_id,
+        sender_mono=request.sent.mono,
+        received_at=now,
+        not_before=before,
+    )
+    conn.execute(
+        events.insert(),
+        [
+            {
+                "id": e.id,
+                "kiosk": kiosk,
+                "seq": e.seq,
+                "format": e.format,
+                "type": e.type.value,
+                "reason": e.reason.value,
+                "session_id": e.session_id,
+                "card": e.card,
+                "barcode": e.barcode,
+                "code": e.code,
+                "due": e.due,
+                "flags": ",".join(f.value for f in e.flags),
+                "wall_time": e.wall_time,
+                "clock_time": e.clock_time,
+                "mono_time": e.mono_time,
+                "boot_id": e.boot_id,
+                "clock_synced": e.clock_synced,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+                "clock_source": e.clock_source.value,
+                "received_at": now,
+                "effective_time": t.effective,
+                "timing": t.timing,
+            }
+            for e, t in zip(new, timed, strict=True)
+        ],
+    )
+
+
+def _anchors(conn: Connection, kiosk: str, boots: set[str]) -> dict[str, retiming.Reading]:
+    """The latest synchronised event already stored of each of these boots."""
+    c = events.c
+    found: dict[str, retiming.Reading] = {}
+    for boot in sorted(boots):
+        row = conn.execute(
+            select(c.wall_time, c.mono_time)
+            .where(c.kiosk == kiosk, c.boot_id == boot, c.clock_synced.is_(True))
+            .order_by(c.seq.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            found[boot] = retiming.Reading(datetime.fromisoformat(row.wall_time), row.mono_time)
+    return found
+
+
+def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]:
+    """Events stored with a held time whose boot now has a synchronised event: place them by
+    it. Returns the copies whose loans must be folded again."""
+    c = events.c
+    touched: set[str] = set()
+    boots = {e.boot_id for e in new if e.clock_synced}
+    for boot, anchor in _anchors(conn, kiosk, boots).items():
+        held = conn.execute(
+            select(c.number, c.mono_time, c.barcode, c.type).where(
+                c.kiosk == kiosk, c.boot_id == boot, c.timing == retiming.HELD
+            )
+        ).all()
+        for row in held:
+            moment = retiming.Moment(anchor.wall, row.mono_time, boot, False)
+            (timed,) = retiming.retime(
+                [moment],
+                anchors={boot: anchor},
+                sender_boot="",
+                sender_mono=0.0,
+                received_at=anchor.wall,
+            )
+            conn.execute(
+                update(events)
+                .where(c.number == row.number)
+                .values(effective_time=timed.effective, timing=timed.timing)
+            )
+            if row.barcode and row.type in _CIRCULATION:
+                touched.add(row.barcode)
+    return touched
+
+
+def _check_chain(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[ChainReport]:
+    """Each place where a new event does not link to its stored neighbours, or to itself."""
+    c = events.c
+    low, high = min(e.seq for e in new) - 1, max(e.seq for e in new) + 1
+    around = {
+        r.seq: r
+        for r in conn.execute(
+            select(c.seq, c.hash, c.prev_hash).where(c.kiosk == kiosk, c.seq.between(low, high))
+        )
+    }
+    breaks: list[ChainReport] = []
+    for e in new:
+        if not hash_matches(e):
+            breaks.append(ChainReport(seq=e.seq, problem="event content does not match its hash"))
+        prev = around.get(e.seq - 1)
+        if prev is not None and prev.hash != e.prev_hash:
+            breaks.append(ChainReport(seq=e.seq, problem="previous-event hash does not match"))
+        nxt = around.get(e.seq + 1)
+        if nxt is not None and nxt.prev_hash != e.hash:
+            breaks.append(ChainReport(seq=e.seq + 1, problem="previous-event hash does not match"))
+    unique = {(b.seq, b.problem): b for b in breaks}
+    return sorted(unique.values(), key=lambda b: b.seq)
+
+
+def _advance(conn: Connection, kiosk: str, acked: int) -> tuple[int, list[SeqRange]]:
+    """The end of the kiosk's contiguous prefix, and the holes after it."""
+    c = events.c
+    # Bounded: behind a hole that is never filled this would otherwise read ever more rows.
+    later = conn.execute(
+        select(c.seq).where(c.kiosk == kiosk, c.seq > acked).order_by(c.seq).limit(GAP_WINDOW)
+    ).scalars()
+    gaps: list[SeqRange] = []
+    expected = acked + 1
+    contiguous = True
+    for seq in later:
+        if seq != expected:
+            gaps.append(SeqRange(first=expected, last=seq - 1))
+            contiguous = False
+        if contiguous:
+            acked = seq
+        expected = seq + 1
+    return acked, gaps
+
+
+def _gap_items(kiosk: str, gaps: list[SeqRange]) -> list[Item]:
+    return [
+        Item(
+            Kind.SEQUENCE_GAP,
+            f"{kiosk}:{g.first}-{g.last}",
+            kiosk,
+            g.first,
+            detail={"first": g.first, "last": g.last},
+        )
+        for g in gaps
+    ]
+
+
+def _unknown_cards(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[Item]:
+    """Checkouts by a card the roster does not have (only once the server has a roster)."""
+    cards = {e.card for e in new if e.type.value == "checkout" and e.card}
+    if not cards or not conn.execute(select(func.count()).select_from(readers)).scalar():
+        return []
+    known = set(
+        conn.execute(
+            select(readers.c.card).where(
+                and_(readers.c.card.in_(sorted(cards)), readers.c.deleted.is_(False))
+            )
+        ).scalars()
+    )
+    return [
+        Item(Kind.UNKNOWN_CARD, e.id, kiosk, e.seq, e.id, e.barcode, e.card)
+        for e in new
+        if e.type.value == "checkout" and e.card and e.card not in known
+    ]

@@ -1,0 +1,214 @@
+"""The server's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Alembic migrations in ``sync/server/migrations`` create exactly these; a test compares the two.
+Every change kiosks pull (readers, copies, policy, loans) carries a ``revision`` from one
+counter, unique per row version, handed out under a row lock so revisions commit in order
+(see :mod:`sync.server.revisions`). Nothing here lives in a server process's memory: several
+processes on one PostgreSQL see the same state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcTime(TypeDecorator[datetime]):
+    """An aware moment, stored as UTC ISO text with microseconds on every database.
+
+    Text sorts as time does and reads back identically on SQLite (which has no time type) and
+    PostgreSQL, so the same query means the same thing on both.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("times stored by the server must be aware")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(str(value))
+
+
+KIOSK = String(64)
+CODE = String(80)
+
+# One row per named counter; ``revision`` orders every change kiosks pull.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("name", KIOSK, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token
+    Column("created_at", UtcTime, nullable=False),
+    Column("revoked_at", UtcTime),
+    # Every event of this kiosk up to ``acked_through`` is here (the contiguous prefix).
+    Column("acked_through", BigInteger, nullable=False, default=0),
+    Column("last_seen_at", UtcTime),
+    Column("last_heartbeat", Text),  # the last heartbeat as received (JSON)
+    Column("last_heartbeat_at", UtcTime),
+)
+
+# The journal of every kiosk, event for event as the kiosk recorded it (text kept as sent, so
+# an export is the kiosk's journal and each hash can be checked again).
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("kiosk", KIOSK, ForeignKey("kiosks.name"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("format", Integer, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("session_id", String(64)),
+    Column("card", CODE),
+    Column("barcode", CODE),
+    Column("code", String(256)),
+    Column("due", String(10)),
+    Column("flags", String(200), nullable=False),  # comma-separated, as in the kiosk
+    Column("wall_time", String(40), nullable=False),
+    Column("clock_time", String(40), nullable=False),
+    Column("mono_time", Float, nullable=False),
+    Column("boot_id", String(64), nullable=False),
+    Column("clock_synced", Boolean, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("clock_source", String(10)),  # journal format 2 on: "system" or "operator"
+    Column("received_at", UtcTime, nullable=False),
+    # When the server believes it happened: the kiosk's time if its clock was synchronised,
+    # else re-timed (see sync.server.retiming); ``timing`` says which.
+    Column("effective_time", UtcTime, nullable=False),
+    Column("timing", String(12), nullable=False),
+    UniqueConstraint("kiosk", "seq"),
+    Index(None, "barcode", "effective_time"),
+    Index(None, "card", "type"),
+    Index(None, "kiosk", "boot_id", "clock_synced"),
+)
+
+readers = Table(
+    "readers",
+    metadata,
+    Column("card", CODE, primary_key=True),
+    Column("given_name", String(40), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("class_name", String(16)),
+    Column("grade", Integer),
+    Column("active", Boolean, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),  # a tombstone kiosks pull
+    Column("revision", BigInteger, nullable=False, index=True),
+    Column("updated_at", UtcTime, nullable=False),
+)
+
+copies = Table(
+    "copies",
+    metadata,
+    Column("barcode", CODE, primary_key=True),
+    Column("isbn", String(13), index=True),
+    Column("title", String(400), nullable=False),
+    Column("author", String(400), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("loan_type", String(10), nullable=False),
+    Column("price", String(16)),
+    Column("isbn_only", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("revision", BigInteger, nullable=False, index=True),
+    Column("added_at", UtcTime, nullable=False),  # first imported: the new-arrivals list
+    Column("updated_at", UtcTime, nullable=False),
+)
+
+policy = Table(
+    "policy",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("source", Text, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("imported_at", UtcTime, nullable=False),
+)
+
+# The authoritative state of every copy that was ever lent, folded from all kiosks' events.
+loans = Table(
+    "loans",
+    metadata,
+    Column("barcode", CODE, primary_key=True),
+    Column("on_loan", Boolean, nullable=False),
+    Column("card", CODE),
+    Column("borrowed_at", UtcTime),
+    Column("due", String(10)),
+    Column("kiosk", KIOSK),  # where it was lent
+    Column("checkout_event", String(36)),
+    Column("last_event", String(36), nullable=False),  # the last checkout or return folded
+    Column("revision", BigInteger, nullable=False, index=True),
+)
+
+# What the librarian must look at: conflicts between kiosks, broken chains, gaps.
+review_items = Table(
+    "review_items",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(200), nullable=False),  # what makes two reports the same item
+    Column("kiosk", KIOSK),
+    Column("seq", BigInteger),
+    Column("event_id", String(36)),
+    Column("barcode", CODE),
+    Column("card", CODE),
+    Column("detail", Text, nullable=False),  # JSON: what the librarian needs to decide
+    Column("created_at", UtcTime, nullable=False),
+    Column("resolved_at", UtcTime),
+    Column("resolved_by", String(64)),  # a librarian, or "server" when later events cleared it
+    Column("resolution", String(32)),
+    Column("note", Text),
+    UniqueConstraint("kind", "key"),
+    Index(None, "resolved_at", "kind"),
+)
+
+# Requests per kiosk per window, in the database so that every server process counts the same.
+rate_windows = Table(
+    "rate_windows",
+    metadata,
+    Column("kiosk", KIOSK, primary_key=True),
+    Column("window", BigInteger, primary_key=True),
+    Column("requests", Integer, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The kiosk-side sync worker: pushes the journal, pulls what the server says, backs off."""

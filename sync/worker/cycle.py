@@ -1,0 +1,183 @@
+"""One sync (`kiosk sync once`): push what the server has not acknowledged, pull what changed,
+send a heartbeat, tidy the file.
+
+Push: the oldest unacknowledged events, one batch in flight; the answers are written in one
+short transaction; then the next batch. A crash at any point loses nothing: unacknowledged
+events are sent again and the server answers ``duplicate``. Pull: page after page, each page
+and its cursor in one transaction. The door never waits long on any of it (each transaction is
+milliseconds; `bench/bench_sync.py` measures the longest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from kiosk import __version__
+from kiosk.clocks import Clock
+from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
+from kiosk.store import Answer, Arrival, Cursor, PulledLoan, PulledPage, Store
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    ClockReading,
+    Heartbeat,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    ReaderState,
+    Status,
+    WireCopy,
+    WireReader,
+    wire_event,
+)
+from sync.protocol import Cursor as WireCursor
+from sync.settings import Settings
+from sync.worker.client import ServerUnavailable, SyncClient
+
+MAX_PULL_PAGES = 1000  # a pull that never completes is a server bug; stop and try next time
+
+
+@dataclass
+class Report:
+    pushed: int = 0  # events the server stored for the first time
+    duplicates: int = 0  # events it already had (a resend after a crash or a lost answer)
+    rejected: int = 0
+    pages: int = 0
+    retired: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.pushed} event(s) sent, {self.duplicates} already on the server, "
+            f"{self.rejected} refused; {self.pages} page(s) pulled; {self.retired} old event(s) "
+            "deleted"
+        )
+
+
+def _reading(clock: Clock) -> ClockReading:
+    now = clock.read()
+    return ClockReading(
+        wall=now.wall.isoformat(), mono=now.mono, boot_id=now.boot_id, synced=now.synced
+    )
+
+
+def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Report) -> None:
+    while events := store.sync.unsent(batch):
+        request = PushRequest(
+            protocol=PROTOCOL_VERSION,
+            kiosk_id=store.kiosk_id,
+            sent=_reading(clock),
+            events=[wire_event(e) for e in events],
+        )
+        answer = client.push(request)
+        if [(r.id, r.seq) for r in answer.results] != [(e.id, e.seq) for e in events]:
+            raise ServerUnavailable("the server's answer does not match the events sent")
+        for r in answer.results:
+            if r.status is Status.ACCEPTED:
+                report.pushed += 1
+            elif r.status is Status.DUPLICATE:
+                report.duplicates += 1
+            else:
+                report.rejected += 1
+        store.sync.acknowledge(
+            [Answer(r.seq, r.status is not Status.REJECTED, r.reason) for r in answer.results]
+        )
+
+
+def pull(store: Store, client: SyncClient, report: Report) -> None:
+    for _ in range(MAX_PULL_PAGES):
+        cursor = store.sync.cursor()
+        request = PullRequest(
+            protocol=PROTOCOL_VERSION,
+            kiosk_id=store.kiosk_id,
+            cursor=WireCursor(reference=cursor.reference, loans=cursor.loans) if cursor else None,
+        )
+        answer = client.pull(request)
+        store.sync.apply_pull(page_of(answer))
+        report.pages += 1
+        if answer.complete:
+            return
+    raise ServerUnavailable(f"the pull did not complete in {MAX_PULL_PAGES} pages")
+
+
+def heartbeat(store: Store, client: SyncClient, clock: Clock) -> None:
+    status = store.sync.status()
+    client.heartbeat(
+        Heartbeat(
+            protocol=PROTOCOL_VERSION,
+            kiosk_id=store.kiosk_id,
+            version=__version__,
+            events_waiting=status.events_waiting,
+            last_sync=status.last_pull_at,
+            clock=_reading(clock),
+            readers=[ReaderState(name=n, state=s) for n, s in store.sync.reader_states()],
+        )
+    )
+
+
+def sync_once(store: Store, client: SyncClient, settings: Settings, clock: Clock) -> Report:
+    report = Report()
+    push(store, client, clock, settings.batch_events, report)
+    pull(store, client, report)
+    heartbeat(store, client, clock)
+    store.sync.checkpoint_wal()
+    report.retired = store.sync.retire(clock.read().wall - timedelta(days=settings.retention_days))
+    return report
+
+
+def page_of(answer: PullResponse) -> PulledPage:
+    """A pull's answer as the store's values."""
+    return PulledPage(
+        snapshot=answer.snapshot,
+        complete=answer.complete,
+        cursor=Cursor(answer.cursor.reference, answer.cursor.loans),
+        readers=[(_reader(r), r.revision) for r in answer.readers if not r.deleted],
+        deleted_readers=[r.card for r in answer.readers if r.deleted],
+        copies=[(_copy(c), c.revision) for c in answer.copies if not c.deleted],
+        deleted_copies=[c.barcode for c in answer.copies if c.deleted],
+        policy=(answer.policy.source, answer.policy.revision) if answer.policy else None,
+        loans=[
+            PulledLoan(
+                barcode=loan.barcode,
+                on_loan=loan.on_loan,
+                card=loan.card,
+                borrowed_at=datetime.fromisoformat(loan.borrowed_at) if loan.borrowed_at else None,
+                due=date.fromisoformat(loan.due) if loan.due else None,
+                revision=loan.revision,
+            )
+            for loan in answer.loans
+        ],
+        new_arrivals=None
+        if answer.new_arrivals is None
+        else [Arrival(a.barcode, a.title, a.author) for a in answer.new_arrivals],
+        reflects_through=answer.reflects_through,
+    )
+
+
+def _reader(r: WireReader) -> Reader:
+    class_name = None
+    if r.class_name:
+        grade, _, number = r.class_name.partition("-")
+        class_name = ClassName(int(grade), int(number))
+    return Reader(
+        card=r.card,
+        given_name=r.given_name,
+        role=ReaderRole(r.role),
+        class_name=class_name,
+        grade=r.grade,
+        active=r.active,
+    )
+
+
+def _copy(c: WireCopy) -> Copy:
+    return Copy(
+        barcode=c.barcode,
+        title=c.title,
+        isbn=c.isbn,
+        author=c.author,
+        category=c.category,
+        loan_type=LoanType(c.loan_type),
+        price=Decimal(c.price) if c.price is not None else None,
+        active=c.active,
+        isbn_only=c.isbn_only,
+    )
