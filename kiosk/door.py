@@ -113,7 +113,10 @@ class Door:
         reading = self.clock.read()
         with self.store.transaction():
             # Read inside the transaction: nothing can be recorded between this and our write.
-            wall = believed_wall(reading, self.store.last_reading(), self.store.trusted_reading())
+            store = self.store
+            wall = believed_wall(
+                reading, store.last_reading(), store.trusted_reading(), store.server_clock()
+            )
             at = Instant(wall, reading.mono)
             result = decide(at)
             stamp = Stamp(

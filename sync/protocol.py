@@ -243,6 +243,9 @@ class Heartbeat(Message):
     last_sync: Time | None
     clock: ClockReading
     readers: Annotated[list[ReaderState], Field(max_length=16)]
+    # Set while the kiosk's clock is so wrong that the server's certificate looked out of its
+    # dates (the worker then checks its name and CA only; see sync.worker.client).
+    clock_problem: Annotated[str, Field(max_length=300)] | None = None
 
 
 class HeartbeatResponse(Message):

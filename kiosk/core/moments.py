@@ -44,17 +44,25 @@ class Reading:
     source: ClockSource = ClockSource.SYSTEM
 
 
-def believed_wall(now: Reading, last: Reading | None, anchor: Reading | None) -> datetime:
+def believed_wall(
+    now: Reading, last: Reading | None, anchor: Reading | None, server: Reading | None = None
+) -> datetime:
     """The wall time a decision uses.
 
     ``last`` is the journal's latest event stamped from the system clock, ``anchor`` its latest
-    event stamped from a synchronised system clock (None when there is none).
+    event stamped from a synchronised system clock (None when there is none), ``server`` the
+    school's server's time at its last answer to the sync worker, on this kiosk's monotonic
+    clock (None before the first).
 
     - A time an operator gives is used as given: they asked for that moment. It is never a
       ``last`` or an ``anchor`` (the store leaves such events out), so a test run with
       ``--at 2099-...`` cannot hold the real clock afterwards.
     - A synchronised clock is believed, even when behind the journal: that is how a kiosk
       recovers after once recording a time in the future.
+    - So is the server's time, for the rest of the boot it was read in: the server answered over
+      verified TLS, and the monotonic clock says how long ago. Where a school's firewall blocks
+      NTP this is the only trustworthy time the kiosk ever gets. From an earlier boot it is
+      still a trustworthy reading to judge others by (an ``anchor``).
     - An unsynchronised clock never runs backwards past ``last``: due dates and overdue checks
       would go wrong. Within the same boot the held time moves on with the monotonic clock.
     - Except that a reading far ahead of any trustworthy one is not a baseline: ``last``, or the
@@ -63,6 +71,11 @@ def believed_wall(now: Reading, last: Reading | None, anchor: Reading | None) ->
     """
     if now.source is ClockSource.OPERATOR or now.synced:
         return now.wall
+    if server is not None:
+        if server.boot_id == now.boot_id and now.mono >= server.mono:
+            return server.wall + timedelta(seconds=now.mono - server.mono)
+        if anchor is None or server.wall > anchor.wall:
+            anchor = server
     baseline = anchor if last is not None and _implausible(last, anchor) else last
     if not _implausible(now, anchor) and (baseline is None or now.wall >= baseline.wall):
         return now.wall

@@ -11,7 +11,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from kiosk.health.kiosk_checks import check_config, check_database, check_readers, check_server
+from kiosk.health.kiosk_checks import (
+    check_config,
+    check_database,
+    check_readers,
+    check_server,
+    check_sync,
+    sync_health,
+)
 from kiosk.health.machine import Machine
 from kiosk.health.probes import real_machine
 from kiosk.health.report import json_line, text_line
@@ -61,6 +68,7 @@ def run_doctor(
     first: list[Result] = [config_result]
     rest: list[Result] = []
     file_status = 0
+    health = None
     if config is None:
         first.append(skipped("database", "waits"))
         data_dir = DEFAULT_DATA
@@ -68,8 +76,12 @@ def run_doctor(
         first.append(check_database(machine, config))
         rest += check_readers(machine, config, kiosk_running(units))
         rest += check_server(machine, config)
+        health = sync_health(machine, config) if first[-1].status is Status.OK else None
+        rest.append(check_sync(config, health))
         data_dir = config.database.parent
-    rest += [check_clock(machine), check_disk(machine, data_dir), check_sd_card(machine), *units]
+    server_clock = health.server_clock if health is not None else None
+    rest += [check_clock(machine, server_clock), check_disk(machine, data_dir)]
+    rest += [check_sd_card(machine), *units]
     for result in first:
         emit(result)
     if config is not None and first[-1].status is Status.OK:

@@ -17,7 +17,7 @@ from hardware.spec import ReaderSpec, parse_reader_url
 from kiosk.health.config import ConfigProblem, KioskConfig, ReaderEntry, load_config
 from kiosk.health.machine import Answer, Grab, Machine
 from kiosk.health.results import Result, fail, ok, skipped
-from kiosk.store import Store, StoreError
+from kiosk.store import Store, StoreError, SyncHealth, SyncProblem
 
 KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the readers' udev group too
 PHYSICAL_READERS = ("evdev", "serial", "rdm6300")
@@ -178,3 +178,36 @@ def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
         return [bad, ok("tls", **where), skipped("token", "waits")]
     tls = fail("tls", answer.answer.value, error=answer.detail, now=machine.now(), **where)
     return [ok("server", "reachable", server=sync.server), tls, skipped("token", "waits")]
+
+
+def sync_health(machine: Machine, config: KioskConfig) -> SyncHealth | None:
+    """What the sync worker last wrote about itself, or None if the file cannot say."""
+    try:
+        with Store(machine.path(config.database), read_only=True) as store:
+            return store.sync.health()
+    except (StoreError, OSError):
+        return None
+
+
+def check_sync(config: KioskConfig, health: SyncHealth | None) -> Result:
+    """How the sync worker's last attempt went, as it recorded it (kiosk.store._sync_health)."""
+    if config.sync is None:
+        return skipped("sync", "not_configured")
+    if health is None:
+        return skipped("sync", "waits")
+    if health.last_attempt_at is None:
+        return fail("sync", "never")
+    last = (
+        health.last_success_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if (health.last_success_at)
+        else "—"
+    )
+    if health.problem_kind is None:
+        return ok("sync", last=last)
+    reason = {
+        SyncProblem.CLOCK_BEHIND_CERTIFICATE: "clock_behind_certificate",
+        SyncProblem.UNREACHABLE: "unreachable",
+        SyncProblem.REFUSED: "refused",
+        SyncProblem.UNTRUSTED: "untrusted",
+    }[health.problem_kind]
+    return fail("sync", reason, last=last, problem=health.problem or "")

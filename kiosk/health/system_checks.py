@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from kiosk.clocks import TIMESYNC_FLAG
+from kiosk.clocks import BOOT_ID, TIMESYNC_FLAG
+from kiosk.core.moments import Reading
 from kiosk.health.machine import Machine
 from kiosk.health.results import Result, fail, ok, skipped
 
@@ -26,13 +27,19 @@ _STORAGE_ERROR = re.compile(
 _UNDERVOLTAGE = re.compile(r"under-?voltage detected", re.IGNORECASE)
 
 
-def check_clock(machine: Machine) -> Result:
+def check_clock(machine: Machine, server_clock: Reading | None = None) -> Result:
+    """Synchronised (timesyncd's flag, which the door records with every event), or at least
+    told the time by the school's server in this boot (which the door then believes)."""
     if not machine.booted:
         return skipped("clock", "not_booted")
     now = machine.now().astimezone().strftime("%Y-%m-%d %H:%M")
-    # The same flag the door records with every event (kiosk.clocks).
     if machine.path(TIMESYNC_FLAG).exists():
         return ok("clock", now=now)
+    boot = machine.path(BOOT_ID)
+    this_boot = boot.read_text().strip() if boot.exists() else None
+    if server_clock is not None and server_clock.boot_id == this_boot:
+        heard = server_clock.wall.astimezone().strftime("%Y-%m-%d %H:%M")
+        return ok("clock", "from_server", now=now, heard=heard)
     return fail("clock", "not_synchronised", now=now)
 
 

@@ -7,6 +7,7 @@ from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
 from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
 from kiosk.store._repair import repair
 from kiosk.store._store import Store
+from kiosk.store._sync_health import SyncHealth, SyncProblem
 
 __all__ = [
     "PARTS",
@@ -24,6 +25,8 @@ __all__ = [
     "PulledPage",
     "Store",
     "StoreError",
+    "SyncHealth",
+    "SyncProblem",
     "SyncStatus",
     "diagnose",
     "repair",

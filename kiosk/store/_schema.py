@@ -233,3 +233,22 @@ def m003_sync(db: Database) -> None:
         CREATE INDEX loans_card ON loans (card);
         """
     )
+
+
+@migrations()
+def m004_sync_health(db: Database) -> None:
+    """How the last sync went and what the server said the time was (see _sync_health.py)."""
+    db.executescript(
+        """
+        CREATE TABLE sync_health (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_attempt_at TEXT NOT NULL,
+            last_success_at TEXT,
+            problem_kind TEXT,      -- why the last attempt failed, or a warning about a success
+            problem TEXT,           -- the same, as a sentence for a person
+            server_wall TEXT,       -- the server's time at its last answer ...
+            server_mono REAL,       -- ... and this kiosk's monotonic time and boot then
+            server_boot TEXT
+        );
+        """
+    )

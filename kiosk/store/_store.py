@@ -173,6 +173,10 @@ class Store:
         """The clocks as the latest event stamped from the system clock saw them."""
         return self._journal.last_reading()
 
+    def server_clock(self) -> Reading | None:
+        """The server's time at its last answer to the sync worker, on this kiosk's clocks."""
+        return self.sync.health().server_clock
+
     def trusted_reading(self) -> Reading | None:
         """The clocks as the latest event stamped from a synchronised system clock saw them."""
         return self._journal.trusted_reading()

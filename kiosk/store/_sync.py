@@ -13,11 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.core.journal import RecordedEvent
-from kiosk.store import _checkpoint, _outbox, _pulled, _retention
+from kiosk.core.moments import Reading
+from kiosk.store import _checkpoint, _outbox, _pulled, _retention, _sync_health
 from kiosk.store._db import guarded
 from kiosk.store._journal import Journal
 from kiosk.store._outbox import Answer, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledPage
+from kiosk.store._sync_health import SyncHealth, SyncProblem
 from kiosk.store._time import now_iso
 
 
@@ -94,3 +96,26 @@ class SyncTables:
     def checkpoint_wal(self) -> None:
         """Copy the WAL into the database file after a sync (waits for nobody)."""
         self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+    def record_attempt(
+        self,
+        at: datetime,
+        *,
+        succeeded: bool,
+        kind: SyncProblem | None = None,
+        problem: str | None = None,
+    ) -> None:
+        """How a sync went (for `kiosk doctor`, the admin screen and the next heartbeat)."""
+        with self._transaction():
+            _sync_health.record_attempt(
+                self._conn, at, succeeded=succeeded, kind=kind, problem=problem
+            )
+
+    def record_server_clock(self, server: datetime, local: Reading) -> None:
+        """The server's time at its answer, with this kiosk's clocks at that moment."""
+        with self._transaction():
+            _sync_health.record_server_clock(self._conn, server, local)
+
+    @guarded
+    def health(self) -> SyncHealth:
+        return _sync_health.health(self._conn)

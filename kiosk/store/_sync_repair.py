@@ -24,6 +24,7 @@ TABLES = (
     "retired_checkouts",
     "retention_permit",
     "reader_status",
+    "sync_health",
 )
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from kiosk import __version__
 from kiosk.clocks import Clock
 from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
-from kiosk.store import Answer, Arrival, Cursor, PulledLoan, PulledPage, Store
+from kiosk.store import Answer, Arrival, Cursor, PulledLoan, PulledPage, Store, SyncProblem
 from sync.protocol import (
     PROTOCOL_VERSION,
     ClockReading,
@@ -33,7 +33,13 @@ from sync.protocol import (
 )
 from sync.protocol import Cursor as WireCursor
 from sync.settings import Settings
-from sync.worker.client import ServerUnavailable, SyncClient
+from sync.worker.client import (
+    ServerRefused,
+    ServerUnavailable,
+    SyncClient,
+    SyncError,
+    UntrustedServer,
+)
 
 MAX_PULL_PAGES = 1000  # a pull that never completes is a server bug; stop and try next time
 
@@ -102,7 +108,7 @@ def pull(store: Store, client: SyncClient, report: Report) -> None:
 
 def heartbeat(store: Store, client: SyncClient, clock: Clock) -> None:
     status = store.sync.status()
-    client.heartbeat(
+    answer = client.heartbeat(
         Heartbeat(
             protocol=PROTOCOL_VERSION,
             kiosk_id=store.kiosk_id,
@@ -111,18 +117,44 @@ def heartbeat(store: Store, client: SyncClient, clock: Clock) -> None:
             last_sync=status.last_pull_at,
             clock=_reading(clock),
             readers=[ReaderState(name=n, state=s) for n, s in store.sync.reader_states()],
+            clock_problem=client.time_checks_skipped,
         )
     )
+    # The server's time, on this kiosk's monotonic clock: the door believes it for this boot.
+    # (Read as the answer arrives; the request's own round trip is well under a second.)
+    store.sync.record_server_clock(datetime.fromisoformat(answer.server_time), clock.read())
 
 
 def sync_once(store: Store, client: SyncClient, settings: Settings, clock: Clock) -> Report:
+    """One sync; what happened (or why it failed) is kept for the admin screen and doctor."""
     report = Report()
-    push(store, client, clock, settings.batch_events, report)
-    pull(store, client, report)
-    heartbeat(store, client, clock)
+    try:
+        push(store, client, clock, settings.batch_events, report)
+        pull(store, client, report)
+        heartbeat(store, client, clock)
+    except SyncError as exc:
+        store.sync.record_attempt(
+            clock.read().wall, succeeded=False, kind=_problem_kind(exc), problem=str(exc)
+        )
+        raise
+    skipped = client.time_checks_skipped
+    store.sync.record_attempt(
+        clock.read().wall,
+        succeeded=True,
+        kind=SyncProblem.CLOCK_BEHIND_CERTIFICATE if skipped else None,
+        problem=skipped,
+    )
     store.sync.checkpoint_wal()
     report.retired = store.sync.retire(clock.read().wall - timedelta(days=settings.retention_days))
     return report
+
+
+def _problem_kind(exc: SyncError) -> SyncProblem:
+    if isinstance(exc, UntrustedServer):
+        return SyncProblem.UNTRUSTED
+    if isinstance(exc, ServerRefused):
+        return SyncProblem.REFUSED
+    return SyncProblem.UNREACHABLE
 
 
 def page_of(answer: PullResponse) -> PulledPage:

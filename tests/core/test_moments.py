@@ -85,3 +85,21 @@ def test_with_no_synced_reading_ever_the_journal_holds() -> None:
     last = at(T0, 100.0, False)
     assert believed_wall(at(T0 - DAY, 3.0, False, "b2"), last, None) == T0
     assert believed_wall(at(T0 + 50 * 365 * DAY, 3.0, False, "b2"), last, None) > T0
+
+
+def test_the_servers_time_in_this_boot_is_believed() -> None:
+    # No NTP through the school's firewall, but the sync worker heard the server's time.
+    server = at(T0 + DAY, 500.0, True, "b2")
+    wrong = at(datetime(2024, 1, 1, tzinfo=UTC), 530.0, False, "b2")
+    assert believed_wall(wrong, SYNCED_LAST, SYNCED_LAST, server) == T0 + DAY + 30 * SECOND
+    bogus = at(datetime(2099, 1, 1, tzinfo=UTC), 560.0, False, "b2")
+    assert believed_wall(bogus, SYNCED_LAST, SYNCED_LAST, server) == T0 + DAY + 60 * SECOND
+
+
+def test_the_servers_time_from_an_earlier_boot_judges_readings() -> None:
+    server = at(T0 + 500 * DAY, 500.0, True, "b2")
+    # Beyond 400 days of the last synced event, but not of the server's word: believed.
+    later = at(T0 + 600 * DAY, 3.0, False, "b3")
+    assert believed_wall(later, SYNCED_LAST, SYNCED_LAST, server) == later.wall
+    behind = at(T0 - DAY, 3.0, False, "b3")
+    assert believed_wall(behind, SYNCED_LAST, SYNCED_LAST, server) == T0  # held to the journal

@@ -103,6 +103,9 @@ class Pi:
         return status, self.capsys.readouterr().out
 
 
+BOOT = "6f1b0a3e-boot-of-this-pi"
+
+
 def make_pi(root: Path) -> Pi:
     etc = root / "etc"
     (etc / "library-kiosk").mkdir(parents=True)
@@ -124,6 +127,10 @@ def make_pi(root: Path) -> Pi:
         store.save_policy((EXAMPLES / "policy.toml").read_text(encoding="utf-8"))
         store.import_readers(READERS)
         store.import_copies(COPIES)
+        # The sync worker's last attempt went well.
+        store.sync.record_attempt(datetime(2026, 11, 23, 4, 10, tzinfo=UTC), succeeded=True)
+    (root / "proc/sys/kernel/random").mkdir(parents=True)
+    (root / "proc/sys/kernel/random/boot_id").write_text(f"{BOOT}\n")
     # The readers' stable names, as udev makes them: links to nodes of the kiosk group.
     (root / "dev/input").mkdir(parents=True)
     (root / "dev/library").mkdir()

@@ -7,16 +7,18 @@ import argparse
 import json
 import sqlite3
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from kiosk.commands.doctor import doctor as file_doctor
+from kiosk.core.moments import Reading
 from kiosk.health.command import run_doctor
 from kiosk.health.machine import Answer, Completed, DiskUsage, Grab, GrabResult, ServerAnswer
 from kiosk.i18n import LANGUAGES, catalogue
-from kiosk.store import Store
+from kiosk.store import Store, SyncProblem
 from tests.conftest import example_policy, make_school
-from tests.health.conftest import Breakage, Pi
+from tests.health.conftest import BOOT, Breakage, Pi
 
 SCANNER = "book /dev/library/book-scanner"
 
@@ -43,6 +45,28 @@ def test_a_healthy_kiosk_passes_every_check(pi: Pi) -> None:
     url, token, ca = pi.asked[0]
     assert (url, token) == ("https://library.school.example:8443", "k1-token")
     assert ca == pi.file("/etc/library-kiosk/server-ca.pem")
+
+
+def _last_sync(pi: Pi, kind: SyncProblem, problem: str) -> None:
+    with Store(pi.file("/var/lib/library-kiosk/kiosk.db")) as store:
+        at = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+        succeeded = kind is SyncProblem.CLOCK_BEHIND_CERTIFICATE  # it syncs, with a warning
+        store.sync.record_attempt(at, succeeded=succeeded, kind=kind, problem=problem)
+
+
+def test_an_unsynchronised_clock_told_the_time_by_the_server_is_fine(pi: Pi) -> None:
+    pi.file("/run/systemd/timesync/synchronized").unlink()
+    heard = datetime(2026, 11, 23, 4, 15, tzinfo=UTC)
+    with Store(pi.file("/var/lib/library-kiosk/kiosk.db")) as store:
+        store.sync.record_server_clock(heard, Reading(heard, 12.0, False, BOOT))
+    status, results = pi.doctor("en")
+    clock = next(r for r in results if r["check"] == "clock")
+    assert status == 0 and clock["reason"] == "from_server", clock
+    assert "uses the time the school's server gave it" in str(clock["message"])
+    # Heard in an earlier boot: no longer this boot's time.
+    pi.file("/proc/sys/kernel/random/boot_id").write_text("another-boot\n")
+    status, results = pi.doctor("en")
+    assert ("clock", "not_synchronised") in failures(results)
 
 
 def unit_state(active: str, sub: str, restarts: int = 0, condition: str = "yes") -> str:
@@ -227,6 +251,27 @@ BREAKAGES: list[tuple[str, Breakage, str, str, str]] = [
         "timedatectl",
     ),
     (
+        "sync failing",
+        lambda pi: _last_sync(pi, SyncProblem.UNREACHABLE, "cannot reach the server"),
+        "sync",
+        "unreachable",
+        "tries again by itself",
+    ),
+    (
+        "sync refused",
+        lambda pi: _last_sync(pi, SyncProblem.REFUSED, "the server refused (401)"),
+        "sync",
+        "refused",
+        "kiosk-server add-kiosk",
+    ),
+    (
+        "clock behind the certificate",
+        lambda pi: _last_sync(pi, SyncProblem.CLOCK_BEHIND_CERTIFICATE, "not yet valid"),
+        "sync",
+        "clock_behind_certificate",
+        "UDP port 123",
+    ),
+    (
         "SD card full",
         lambda pi: setattr(pi, "disk", DiskUsage(8 * 2**30, 90 * 2**20)),
         "disk",
@@ -404,6 +449,8 @@ def test_every_failure_the_checks_can_give_has_a_sentence_and_a_fix(language: st
             "not_paired",
             "no_kernel_log",
             "no_systemctl",
+            "not_configured",
+            "from_server",
         )
         and f"{k}.fix" not in sentences
     ]

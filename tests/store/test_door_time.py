@@ -92,3 +92,26 @@ def test_the_journal_says_where_each_time_came_from(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["clock_source"] for line in lines] == ["system"] * 2 + ["operator"] * 2
     assert {line["format"] for line in lines} == {2}
+
+
+def test_the_servers_time_puts_a_wrong_unsynchronised_clock_right(school: School) -> None:
+    # No NTP through the school's firewall: the Pi's clock says last June, unsynchronised.
+    school.clock = _pi_clock("2026-06-01 09:00", "boot-2")
+    school.restart_with(school.clock)
+    # The sync worker, in this boot, heard the server's time over verified TLS.
+    school.store.sync.record_server_clock(local("2026-11-23 12:15"), school.clock.read())
+    school.clock.advance(60)
+    school.scan("S31")  # a Monday lunchtime for her class, by the server's time
+    decision = school.scan("B2")
+    assert decision.outcome is Outcome.BORROWED and decision.due == date(2026, 12, 7)
+    last = list(school.store.events())[-1]
+    # The server's time, moved on by the monotonic clock (a minute, then two scans).
+    assert last.stamp.wall == local("2026-11-23 12:16:02")
+    assert last.stamp.clock == local("2026-06-01 09:01:02")  # what the Pi's clock said, kept
+    # After a reboot the server's word is no longer this boot's: held as before, not believed.
+    school.clock = _pi_clock("2026-06-02 09:00", "boot-3")
+    school.restart_with(school.clock)
+    school.scan("S32")
+    ended, started = list(school.store.events())[-2:]
+    assert ended.event.reason is Reason.RESTART and ended.stamp.wall == last.stamp.wall
+    assert (started.stamp.wall - ended.stamp.wall).total_seconds() == 1
