@@ -36,7 +36,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "admin": ("pin_hash", "librarian_cards"),
     "helpers": ("cards",),
     "screens": ("summary_seconds", "return_seconds", "slow_answer_seconds", "fault_retry_seconds"),
-    "display": ("fullscreen", "size", "density"),
+    "display": ("fullscreen", "size", "density", "font", "font_bold"),
     "idle": ("new_arrivals", "arrival_seconds"),
     "sync": (),  # any key: the sync worker checks them
 }
@@ -66,6 +66,8 @@ class Display:
     fullscreen: bool = True
     size: tuple[int, int] = (800, 480)
     density: float = 0.0  # 0: from the window's height
+    font: Path | None = None  # None: look for Noto Sans CJK where Debian puts it
+    font_bold: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,8 @@ def _check(doc: Mapping[str, Any]) -> KioskConfig:
             fullscreen=c.flag(display, "fullscreen", "display.fullscreen", True),
             size=_size(c, display.get("size", "800x480")),
             density=_density(c, display.get("density", 0.0)),
+            font=_font(c, display, "font"),
+            font_bold=_font(c, display, "font_bold"),
         ),
         new_arrivals=tuple(_cards(c, idle, "new_arrivals", "idle.new_arrivals", ordered=True)),
         arrival_seconds=c.seconds(idle, "arrival_seconds", "idle.arrival_seconds", 6, above=True),
@@ -256,6 +260,14 @@ def _url_problem(url: str) -> str | None:
             "no debounce in the URL: the policy's loans.duplicate_scan_seconds decides double reads"
         )
     return None
+
+
+def _font(c: Checker, display: Mapping[str, Any], name: str) -> Path | None:
+    value = display.get(name, "")
+    if not isinstance(value, str):
+        c.bad(f"display.{name}", "a font file path in quotes, or empty", value)
+        return None
+    return Path(value).expanduser() if value.strip() else None
 
 
 def _size(c: Checker, value: object) -> tuple[int, int]:

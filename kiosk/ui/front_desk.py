@@ -450,6 +450,11 @@ class FrontDesk:
             self.language,
         )
         if kind is HelperView:
+            lines = presenters.reader_lines(
+                [(n, self.problems.get(n), None) for n in self.readers],
+                self.language,
+                with_codes=False,
+            )
             return presenters.helper_view(lines, self.mode, self.language)
         reading = self.clock.read()
         network, last_sync = self._machine()

@@ -80,7 +80,8 @@ def answer(decision: Decision, language: str) -> Answer:
         sentence = text("ui.return.late", language)
     if decision.outcome is Outcome.SESSION_ENDED:
         tone, sentence = Tone.INFO, text("ui.goodbye", language)  # no name once they have gone
-    due = due_text(decision.due, language) if decision.due else ""
+    lent = decision.outcome is Outcome.BORROWED and decision.due is not None
+    due = due_text(decision.due, language) if lent and decision.due else ""
     return Answer(tone, picture, sentence, decision.title or "", due)
 
 
@@ -134,21 +135,25 @@ def session_view(
         loans=loans or (LoanLine(text("ui.session.no_loans", language), ""),),
         visit_title=text("ui.session.this_visit", language),
         visit=answers,
-        answer=answers[0] if answers else None,
+        # Before the first book the biggest thing is what to do next.
+        answer=answers[0]
+        if answers
+        else Answer(Tone.INFO, "book", text("ui.session.scan_book", language)),
         prompt=text("ui.session.scan_book", language),
         done_button=text("ui.session.done", language),
         language_button=text("ui.language_button", language),
         idle_seconds=idle_seconds,
         last_activity=last_activity,
+        language=language,
     )
 
 
-def countdown(view: SessionView, now: float, language: str) -> tuple[str, float]:
+def countdown(view: SessionView, now: float) -> tuple[str, float]:
     """The countdown line and the share of time left (1.0 to 0.0) at monotonic ``now``."""
     left = max(0.0, view.idle_seconds - (now - view.last_activity))
     seconds = int(left + 0.999)
     share = left / view.idle_seconds if view.idle_seconds else 0.0
-    return text("ui.session.countdown", language, seconds=seconds), share
+    return text("ui.session.countdown", view.language, seconds=seconds), share
 
 
 def return_view(
@@ -211,16 +216,15 @@ def idle_view(
 
 
 def reader_lines(
-    readers: Iterable[tuple[str, str | None, str | None]], language: str
+    readers: Iterable[tuple[str, str | None, str | None]], language: str, *, with_codes: bool = True
 ) -> tuple[ReaderLine, ...]:
     """(name, problem reason or None, last code read or None) per reader."""
     lines = []
     for name, problem, last in readers:
         if problem is None:
             shown = last if last is not None else text("ui.admin.reader_nothing", language)
-            lines.append(
-                ReaderLine(name, True, text("ui.admin.reader_ok", language, name=name, last=shown))
-            )
+            key = "ui.admin.reader_ok" if with_codes else "ui.helper.reader_ok"
+            lines.append(ReaderLine(name, True, text(key, language, name=name, last=shown)))
         else:
             reason = reader_problem(problem, language)
             lines.append(

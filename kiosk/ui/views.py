@@ -70,6 +70,7 @@ class SessionView:
     language_button: str
     idle_seconds: float
     last_activity: float  # monotonic: the countdown is drawn from these two
+    language: str = "zh_CN"
 
 
 @dataclass(frozen=True)

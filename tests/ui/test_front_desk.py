@@ -123,7 +123,7 @@ def test_english_for_one_session_then_back_to_chinese(desk: Desk) -> None:
     desk.tap("language")
     view = desk.view
     assert isinstance(view, SessionView) and view.done_button == "Done"
-    assert view.progress == "0 books this term, 10 to go"
+    assert view.progress == "Books this term: 0, 10 to go"
     desk.tap("done")
     desk.wait(7)
     view = desk.view

@@ -1,0 +1,29 @@
+"""The screens that show one answer and close by themselves: a return, the receipt, a fault."""
+
+from __future__ import annotations
+
+from kivy.metrics import sp
+
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.widgets import LoanRow, TextLine, fill
+
+
+class ReturnScreen(KioskScreen):
+    pass
+
+
+class SummaryScreen(KioskScreen):
+    def refresh(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        rows = [LoanRow(loan=line, big=True) for line in view.borrowed[:6]]
+        fill(self.ids.borrowed, rows or [TextLine(text=view.nothing, font_size=sp(22))])
+
+
+class FaultScreen(KioskScreen):
+    def refresh(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        fill(self.ids.details, [TextLine(text=d, font_size=sp(18)) for d in view.details[:4]])

@@ -1,0 +1,86 @@
+"""Widgets every screen uses: the picture for an answer, the answer itself, buttons, panels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.ui.views import Answer, LoanLine, Tone
+
+# Friendly colours: green for yes, warm orange (never red) for "not now", blue for information.
+TONE_COLOURS = {
+    Tone.OK: (0.16, 0.60, 0.30, 1),
+    Tone.REFUSED: (0.95, 0.58, 0.12, 1),
+    Tone.INFO: (0.22, 0.50, 0.78, 1),
+}
+# One sign per kind of answer, drawn on a coloured disc; a tick is drawn as lines.
+GLYPHS = {
+    "tick": "",
+    "card": "卡",
+    "book": "书",
+    "barcode": "码",
+    "reading_room": "阅",
+    "yours": "你",
+    "clock": "时",
+    "return_first": "还",
+    "scan_again": "再",
+    "wave": "见",
+    "attention": "！",
+    "new": "新",
+}
+
+
+class Picture(Widget):
+    """A disc in the answer's colour with a tick, or one large sign a child learns quickly."""
+
+    kind = StringProperty("tick")
+    tone = StringProperty(Tone.OK.value)
+    colour = ListProperty(list(TONE_COLOURS[Tone.OK]))
+    glyph = StringProperty("")
+
+    def on_kind(self, *_: Any) -> None:
+        self.glyph = GLYPHS.get(self.kind, "？")
+
+    def on_tone(self, *_: Any) -> None:
+        self.colour = list(TONE_COLOURS.get(Tone(self.tone), TONE_COLOURS[Tone.INFO]))
+
+
+class AnswerPanel(BoxLayout):
+    answer = ObjectProperty(None, allownone=True)
+    big = BooleanProperty(True)
+
+    def on_answer(self, _instance: Any, answer: Answer | None) -> None:
+        self.opacity = 0 if answer is None else 1
+
+
+class KioskButton(Button):
+    """A button a small hand hits: at least 12 mm on the 7" display (64 dp there)."""
+
+    target = StringProperty("")
+    tone = StringProperty(Tone.INFO.value)
+
+
+class TextLine(Label):
+    """One wrapped line of text whose height follows its text."""
+
+
+class LoanRow(BoxLayout):
+    loan = ObjectProperty(LoanLine("", ""))
+    big = BooleanProperty(False)
+
+
+class VisitRow(BoxLayout):
+    """An earlier answer of this visit, small: its picture and the book's title."""
+
+    answer = ObjectProperty(None, allownone=True)
+
+
+def fill(box: Any, rows: list[Widget]) -> None:
+    box.clear_widgets()
+    for row in rows:
+        box.add_widget(row)
