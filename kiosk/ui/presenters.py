@@ -128,6 +128,7 @@ def session_view(
     last_activity: float,
 ) -> SessionView:
     answers = tuple(answer(d, language) for d in reversed(visit))
+    prompt = Answer(Tone.INFO, "book", "", title=text("ui.session.scan_book", language))
     return SessionView(
         greeting=text("ui.session.hello", language, name=greeting.given_name or ""),
         progress=progress_line(progress, language),
@@ -136,9 +137,7 @@ def session_view(
         visit_title=text("ui.session.this_visit", language),
         visit=answers,
         # Before the first book the biggest thing is what to do next.
-        answer=answers[0]
-        if answers
-        else Answer(Tone.INFO, "book", text("ui.session.scan_book", language)),
+        answer=answers[0] if answers else prompt,
         prompt=text("ui.session.scan_book", language),
         done_button=text("ui.session.done", language),
         language_button=text("ui.language_button", language),
@@ -194,15 +193,18 @@ def idle_view(
     language: str,
     notice: Answer | None = None,
 ) -> IdleView:
-    mode_line = {
-        Mode.NORMAL: "",
-        Mode.RETURNS_ONLY: text("ui.idle.returns_only", language),
+    mode_line = text("ui.idle.returns_only", language) if mode is Mode.RETURNS_ONLY else ""
+    # The biggest line says what can be done now: tap a card, only return, or nothing.
+    prompt = {
+        Mode.NORMAL: text("ui.idle.prompt", language),
+        Mode.RETURNS_ONLY: text("ui.idle.returns_prompt", language),
         Mode.CLOSED: text("ui.idle.closed", language),
     }[mode]
+    hint = text("ui.idle.return_hint", language) if mode is Mode.NORMAL else ""
     return IdleView(
         library=library,
-        prompt=text("ui.idle.prompt", language),
-        hint=text("ui.idle.return_hint", language),
+        prompt=prompt,
+        hint=hint,
         window_now=window_now,
         window_next=window_next,
         arrivals_title=text("ui.idle.new_arrivals", language),
@@ -212,6 +214,7 @@ def idle_view(
         mode=mode,
         mode_line=mode_line,
         notice=notice,
+        picture={Mode.NORMAL: "card", Mode.RETURNS_ONLY: "book", Mode.CLOSED: "clock"}[mode],
     )
 
 

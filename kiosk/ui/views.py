@@ -53,6 +53,7 @@ class IdleView:
     language_button: str
     mode: Mode = Mode.NORMAL
     mode_line: str = ""
+    picture: str = "card"
     notice: Answer | None = None  # the answer to a scan with no session (a refused card)
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -52,7 +58,7 @@ class Picture(Widget):
 
 class AnswerPanel(BoxLayout):
     answer = ObjectProperty(None, allownone=True)
-    big = BooleanProperty(True)
+    scale = NumericProperty(1.0)  # 1.3 for a notice that fills the screen
 
     def on_answer(self, _instance: Any, answer: Answer | None) -> None:
         self.opacity = 0 if answer is None else 1
