@@ -5,6 +5,9 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # evdev builds from source: it needs a compiler, the Python headers and the kernel's input.h.
 apt_need gcc python3-dev linux-libc-dev
+# The touchscreen app runs for real under Xvfb: Kivy's wheel needs GL (Mesa's llvmpipe), EGL and
+# libmtdev; Noto Sans CJK draws the Chinese (Kivy's own font shows boxes); xauth for xvfb-run.
+apt_need xvfb xauth fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libegl1
 ensure_venv dev
 cd "$ROOT"
 say "ruff";        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .

@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=LANGUAGES, help="the default screen language")
     p.add_argument("--size", metavar="WxH", help="a window of this size, e.g. 800x480")
     p.add_argument(
+        "--max-fps", type=int, default=60, metavar="N", help="frame limit; 0: none (default 60)"
+    )
+    p.add_argument(
         "--hash-pin", action="store_true", help="print admin.pin_hash for a PIN read from stdin"
     )
     p.set_defaults(run=run.run)

@@ -24,6 +24,12 @@ from tests.conftest import REPO
             ["--codes", "50"],
             ["floor: bare function call", "Enter -> ScanEvent, evdev reader thread"],
         ),
+        (
+            "bench_ui.py",
+            ["--readers", "60", "--copies", "400", "--events", "200", "--scans", "12"]
+            + ["--sessions", "10"],
+            ["scan -> frame showing its answer", "floor: engine only", "start -> first screen"],
+        ),
     ],
 )
 def test_benchmark_runs_and_prints_its_floor(
@@ -35,7 +41,7 @@ def test_benchmark_runs_and_prints_its_floor(
         text=True,
         check=False,
         cwd=REPO,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     for line in expected:

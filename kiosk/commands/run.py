@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from hardware import MissingExtra, ReaderUrlError
 from kiosk.clocks import Clock, ScriptedClock, SystemClock
@@ -40,6 +41,16 @@ DEMO_CODES = (
 )
 
 
+# The demo's own settings (docs/ui.md): new books to show, a librarian card, a helper card and
+# the PIN 2468, so every screen can be reached from the demo window.
+DEMO_SETTINGS: dict[str, Any] = {
+    "new_arrivals": ("0001016", "0001017", "0001019", "0001013"),
+    "librarian_cards": frozenset({"T0002"}),
+    "helper_cards": frozenset({"202430103"}),
+}
+DEMO_PIN = "2468"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.hash_pin:
         return _print_pin_hash()
@@ -49,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
         error(str(exc))
         return 1
     if args.demo and args.db is None and args.config is None:
-        config = replace(config, database=sample_school(demo_database()))
+        config = replace(
+            config,
+            database=sample_school(demo_database()),
+            pin_hash=hash_pin(DEMO_PIN),
+            **DEMO_SETTINGS,
+        )
     if args.db is not None:
         config = replace(config, database=args.db)
     if args.lang is not None:
@@ -74,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         clock = StartedClock(_start_time(args.at, config))
     else:
         clock = SystemClock()
+    # The script types into its own reader; in the demo, the on-screen buttons and keyboard do.
     typed = SCRIPT_READER if scripted else DEMO_READER if args.demo else None
     names = tuple(r.name for r in config.readers) + ((typed,) if typed else ())
     script = None
@@ -98,9 +115,11 @@ def run(args: argparse.Namespace) -> int:
     except kivy_setup.FontMissingError as exc:
         error(str(exc))
         return 1
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    level = logging.WARNING if scripted else logging.INFO  # a script's output: its problems
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    kiosk_mode = not (args.demo or scripted)
     window = kivy_setup.Window(
-        size, fullscreen, not (args.demo or scripted), config.display.density
+        size, fullscreen, kiosk_mode, config.display.density, max_fps=max(0, args.max_fps)
     )
     if scripted:
         import os

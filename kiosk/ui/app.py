@@ -16,7 +16,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.metrics import dp, sp
+from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
@@ -27,6 +27,7 @@ from kiosk.ui.door_thread import DoorThread
 from kiosk.ui.inputs import Exit, Tap, Update
 from kiosk.ui.machine import machine_facts
 from kiosk.ui.runtime import Runtime, fake
+from kiosk.ui.screens import typescale
 from kiosk.ui.screens.answer import FaultScreen, ReturnScreen, SummaryScreen
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.idle import IdleScreen
@@ -99,7 +100,7 @@ class KioskApp(App):
         idle.start_turning(self.runtime.config.arrival_seconds)
         self.slow = Label(
             text=text("ui.slow", self.runtime.config.language),
-            font_size=sp(28),
+            font_size=typescale.L,
             bold=True,
             color=(1, 1, 1, 1),
             size_hint=(None, None),
@@ -230,7 +231,7 @@ class KioskApp(App):
     def _demo_strip(self) -> BoxLayout:
         strip = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(6), padding=dp(4))
         for label, code in self.runtime.demo_codes:
-            button = KioskButton(text=label, height=dp(48), width=dp(92), font_size=sp(15))
+            button = KioskButton(text=label, height=dp(48), width=dp(92), font_size=typescale.XS)
             button.bind(on_release=lambda _b, c=code: self._demo_scan(c))
             strip.add_widget(button)
         return strip

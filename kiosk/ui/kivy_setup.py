@@ -31,6 +31,7 @@ class Window:
     fullscreen: bool
     kiosk: bool  # no cursor; keys and close requests do nothing
     density: float  # 0: from the size
+    max_fps: int = 60  # 0: draw as fast as possible (long scripted runs)
 
 
 def find_fonts(regular: Path | None, bold: Path | None) -> tuple[Path, Path]:
@@ -87,7 +88,7 @@ def prepare(data_dir: Path, window: Window, fonts: tuple[Path, Path], *, quiet: 
             "show_cursor": "0" if window.kiosk else "1",
             "allow_screensaver": "0",
             "multisamples": "0",  # llvmpipe and the Pi's GPU: no MSAA, faster frames
-            "maxfps": "60",
+            "maxfps": str(window.max_fps),
         },
     }
     for section, values in settings.items():

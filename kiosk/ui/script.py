@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.base import EventLoop
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.core.window import Window
 from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
@@ -75,6 +76,34 @@ def screen_texts(root: Widget) -> list[str]:
     ]
 
 
+def resident_kb() -> int:
+    """This process's resident memory (Linux), for the benchmark's memory figures."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * 4
+
+
+# Mesa's software renderer (llvmpipe) under Xvfb: not on a Pi, whose GPU has its own driver.
+SOFTWARE_GL = ("libLLVM", "swrast_dri", "libgallium", "kms_swrast")
+
+
+def software_gl_kb() -> int:
+    """Resident memory of the software renderer's libraries (read once, at the end)."""
+    total, counting = 0, False
+    try:
+        lines = Path("/proc/self/smaps").read_text().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        if "-" in line.split(" ", 1)[0] and not line.startswith(("Rss", "Pss")):
+            counting = any(name in line for name in SOFTWARE_GL)
+        elif counting and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
 def overflowing(root: Widget) -> list[str]:
     """Texts drawn bigger than their widget: cut off or spilling onto a neighbour."""
     found = []
@@ -85,7 +114,17 @@ def overflowing(root: Widget) -> list[str]:
         width, height = w.texture_size
         if width > w.width + 2 or height > w.height + 2:
             found.append(w.text)
+        elif isinstance(w, KioskButton) and _cut_short(w):
+            found.append(w.text)  # a button's words shortened to "Retu... only"
     return found
+
+
+def _cut_short(label: Label) -> bool:
+    """Whether ``shorten`` had to drop characters from a one-line label."""
+    whole = CoreLabel(text=label.text, font_size=label.font_size, bold=label.bold)
+    whole.refresh()
+    room = label.text_size[0] if label.text_size[0] else label.width
+    return bool(whole.texture.width > room + 1)
 
 
 class ScriptRunner:
@@ -124,6 +163,8 @@ class ScriptRunner:
             return
         self._event.cancel()
         if self.index < 0:
+            # The first screen is drawn: how long the kiosk took to be ready (bench_ui).
+            self.timings.append({"first_screen_mono": time.monotonic()})
             self._next()
         elif self.phase == "tick":
             # The tick's answer is on screen (a time-out, a screen that closed): now the line.
@@ -148,7 +189,12 @@ class ScriptRunner:
         screen = self.app.manager.current_screen
         action, _ = line.action
         self.timings.append(
-            {"line": line.number, "action": action, "frame_ms": (flipped_at - self.injected) * 1000}
+            {
+                "line": line.number,
+                "action": action,
+                "frame_ms": (flipped_at - self.injected) * 1000,
+                "rss_kb": resident_kb(),
+            }
         )
         if self.runtime.shots is not None:
             stem = self.runtime.shots / f"{number:03d}"
@@ -226,6 +272,7 @@ class ScriptRunner:
 
     def _finish(self, status: int) -> None:
         if self.runtime.timings is not None:
+            self.timings.append({"final_rss_kb": resident_kb(), "software_gl_kb": software_gl_kb()})
             self.runtime.timings.write_text(
                 "\n".join(json.dumps(t) for t in self.timings) + "\n", encoding="utf-8"
             )

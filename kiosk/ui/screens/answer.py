@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from kivy.metrics import sp
-
+from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.widgets import LoanRow, TextLine, fill
 
@@ -18,7 +17,7 @@ class SummaryScreen(KioskScreen):
         if view is None:
             return
         rows = [LoanRow(loan=line, big=True) for line in view.borrowed[:6]]
-        fill(self.ids.borrowed, rows or [TextLine(text=view.nothing, font_size=sp(22))])
+        fill(self.ids.borrowed, rows or [TextLine(text=view.nothing, font_size=typescale.M)])
 
 
 class FaultScreen(KioskScreen):
@@ -26,4 +25,4 @@ class FaultScreen(KioskScreen):
         view = self.view
         if view is None:
             return
-        fill(self.ids.details, [TextLine(text=d, font_size=sp(18)) for d in view.details[:4]])
+        fill(self.ids.details, [TextLine(text=d, font_size=typescale.S) for d in view.details[:4]])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kivy.metrics import dp, sp
+from kivy.metrics import dp
 
+from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.widgets import KioskButton, TextLine, fill
 from kiosk.ui.views import ReaderLine
@@ -14,7 +15,9 @@ INK = (0.16, 0.16, 0.18, 1)
 
 def reader_rows(readers: tuple[ReaderLine, ...]) -> list[TextLine]:
     return [
-        TextLine(text=r.line, font_size=sp(17), color=INK if r.working else ORANGE, shorten=True)
+        TextLine(
+            text=r.line, font_size=typescale.XS, color=INK if r.working else ORANGE, shorten=True
+        )
         for r in readers[:4]
     ]
 
@@ -38,6 +41,7 @@ class AdminScreen(KioskScreen):
                 target=f"mode:{mode.value}",
                 tone="ok" if mode is view.mode else "quiet",
                 width=dp(150),
+                font_size=typescale.S,
             )
             button.bind(on_release=lambda b: self.press(b.target))
             buttons.append(button)
