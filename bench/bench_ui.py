@@ -131,9 +131,8 @@ def main() -> None:
         first = next(line["first_screen_mono"] for line in lines if "first_screen_mono" in line)
         frames = [line["frame_ms"] / 1000 for line in lines[2:] if line.get("action") == "scan"]
 
-        sessions = [
-            c for i in range(args.sessions) for c in (teachers(args.readers)[i % 5], "@done")
-        ]
+        cards = teachers(args.readers)
+        sessions = [c for i in range(args.sessions) for c in (cards[i % len(cards)], "@done")]
         soak, _ = run_app(folder / "school.db", script(sessions), folder, max_fps=0)
         rss = [line["rss_kb"] / 1024 for line in soak if "rss_kb" in line]
         gl = next(line["software_gl_kb"] / 1024 for line in soak if "software_gl_kb" in line)

@@ -26,8 +26,18 @@ from tests.conftest import REPO
         ),
         (
             "bench_ui.py",
-            ["--readers", "60", "--copies", "400", "--events", "200", "--scans", "12"]
-            + ["--sessions", "10"],
+            [
+                "--readers",
+                "60",
+                "--copies",
+                "400",
+                "--events",
+                "200",
+                "--scans",
+                "12",
+                "--sessions",
+                "10",
+            ],
             ["scan -> frame showing its answer", "floor: engine only", "start -> first screen"],
         ),
     ],
