@@ -411,10 +411,12 @@ class FrontDesk:
         if self.tally.since != board.week_start(local):
             self._start_week(local)
         self._idle_minute = self._minute()
+        normal = self.mode is Mode.NORMAL
         return presenters.idle_view(
             library=self.policy.library_name,
-            window_now=board.window_now(self.policy, local, self.language),
-            window_next=board.window_next(self.policy, local, self.language),
+            # In returns-only or closed mode the timetable would promise what is not on offer.
+            window_now=board.window_now(self.policy, local, self.language) if normal else "",
+            window_next=board.window_next(self.policy, local, self.language) if normal else "",
             arrivals=self.arrivals.titles(),
             best_class=board.best_class_line(self.tally.best(), self.language),
             mode=self.mode,

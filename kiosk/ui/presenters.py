@@ -133,7 +133,8 @@ def session_view(
         greeting=text("ui.session.hello", language, name=greeting.given_name or ""),
         progress=progress_line(progress, language),
         loans_title=text("ui.session.on_loan", language),
-        loans=loans or (LoanLine(text("ui.session.no_loans", language), ""),),
+        loans=loans,
+        no_loans=text("ui.session.no_loans", language),
         visit_title=text("ui.session.this_visit", language),
         visit=answers,
         # Before the first book the biggest thing is what to do next.

@@ -114,14 +114,16 @@ def overflowing(root: Widget) -> list[str]:
         width, height = w.texture_size
         if width > w.width + 2 or height > w.height + 2:
             found.append(w.text)
-        elif isinstance(w, KioskButton) and _cut_short(w):
-            found.append(w.text)  # a button's words shortened to "Retu... only"
+        elif w.shorten and _cut_short(w):
+            found.append(w.text)  # words shortened to "Retu... only"
     return found
 
 
 def _cut_short(label: Label) -> bool:
     """Whether ``shorten`` had to drop characters from a one-line label."""
-    whole = CoreLabel(text=label.text, font_size=label.font_size, bold=label.bold)
+    whole = CoreLabel(
+        text=label.text, font_size=label.font_size, bold=label.bold, font_name=label.font_name
+    )
     whole.refresh()
     room = label.text_size[0] if label.text_size[0] else label.width
     return bool(whole.texture.width > room + 1)

@@ -63,6 +63,7 @@ class SessionView:
     progress: str
     loans_title: str
     loans: tuple[LoanLine, ...]
+    no_loans: str  # shown instead of an empty list
     visit_title: str
     visit: tuple[Answer, ...]  # this session's answers, newest first
     answer: Answer | None  # the last one, drawn biggest

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.ui import presenters
+from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.widgets import LoanRow, VisitRow, fill
+from kiosk.ui.screens.widgets import LoanRow, TextLine, VisitRow, fill
 
 MAX_LOANS = 4  # rows that fit beside the answer at 800x480
 MAX_VISIT = 3
@@ -24,7 +25,8 @@ class SessionScreen(KioskScreen):
         view = self.view
         if view is None:
             return
-        fill(self.ids.loans, [LoanRow(loan=line) for line in view.loans[:MAX_LOANS]])
+        rows = [LoanRow(loan=line) for line in view.loans[:MAX_LOANS]]
+        fill(self.ids.loans, rows or [TextLine(text=view.no_loans, font_size=typescale.S)])
         earlier = view.visit[1 : 1 + MAX_VISIT]
         fill(self.ids.visit, [VisitRow(answer=a) for a in earlier])
         self.tick_countdown()
