@@ -69,8 +69,9 @@ def visible(widget: Widget) -> bool:
 
 
 def screen_texts(root: Widget) -> list[str]:
+    """Every visible text, as given (without line breaks the layout added)."""
     return [
-        w.text
+        getattr(w, "source_text", "") or w.text
         for w in root.walk(restrict=True)
         if isinstance(w, Label) and w.text.strip() and visible(w)
     ]

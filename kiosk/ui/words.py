@@ -32,5 +32,25 @@ def grade_label(grade: int, language: str) -> str:
     return text("ui.grade", language, grade=grade_name(grade, language))
 
 
+# Chinese punctuation that must not begin a line (避头点): a line break before it carries the
+# character before it along.
+NO_LINE_START = frozenset("，。！？、；：）》」』”’…%")
+
+
+def keep_punctuation(lines: list[str]) -> str | None:
+    """The text broken so that no line starts with closing punctuation; None if none does.
+
+    ``lines`` are the lines as the label wrapped them. Kivy breaks Chinese text anywhere, so
+    "请找老师帮忙" + "。" can end up with the full stop alone on the last line.
+    """
+    fixed = list(lines)
+    changed = False
+    for i in range(1, len(fixed)):
+        if fixed[i][:1] in NO_LINE_START and len(fixed[i - 1]) > 1:
+            fixed[i - 1], fixed[i] = fixed[i - 1][:-1], fixed[i - 1][-1] + fixed[i]
+            changed = True
+    return "\n".join(fixed) if changed else None
+
+
 def joined(items: list[str], language: str) -> str:
     return text("ui.list_separator", language).join(items)

@@ -11,7 +11,7 @@ from kiosk.core.decisions import Decision, Flag, Outcome, Reason
 from kiosk.i18n import LANGUAGES, catalogue
 from kiosk.ui import board, presenters
 from kiosk.ui.views import Tone
-from kiosk.ui.words import class_name
+from kiosk.ui.words import class_name, keep_punctuation
 from tests.conftest import example_policy, local
 
 SESSION_ENDS = {Reason.FINISHED, Reason.IDLE_TIMEOUT, Reason.PREEMPTED, Reason.RESTART}
@@ -105,3 +105,11 @@ def test_every_screen_sentence_exists_in_both_languages() -> None:
     ui_keys = {k for k in zh if k.startswith("ui.")}
     assert ui_keys == {k for k in en if k.startswith("ui.")}
     assert len(ui_keys) > 80
+
+
+def test_chinese_punctuation_never_starts_a_line() -> None:
+    assert keep_punctuation(["这张卡或这本书没有登记，请找老师帮忙", "。"]) == (
+        "这张卡或这本书没有登记，请找老师帮\n忙。"
+    )
+    assert keep_punctuation(["借好了！《小王子》请在1", "2月7日前还回来。"]) is None
+    assert keep_punctuation(["Borrowed! Please bring", "back by 7 Dec."]) is None

@@ -17,6 +17,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.ui.views import Answer, LoanLine, Tone
+from kiosk.ui.words import keep_punctuation
 
 # Friendly colours: green for yes, warm orange (never red) for "not now", blue for information.
 TONE_COLOURS = {
@@ -72,7 +73,34 @@ class KioskButton(Button):
 
 
 class TextLine(Label):
-    """One wrapped line of text whose height follows its text."""
+    """Wrapped text whose height follows its text, with Chinese punctuation kept off the
+    start of a line (see :func:`kiosk.ui.words.keep_punctuation`)."""
+
+    source_text = StringProperty("")  # the text as given, before any line break was added
+    text: str  # Label's StringProperty, named for the type checker
+    _fixing = False
+
+    def on_text(self, _instance: Any, text: str) -> None:
+        if not self._fixing:
+            self.source_text = text
+
+    def on_width(self, *_: Any) -> None:
+        if self.source_text and self.text != self.source_text:
+            self.text = self.source_text  # lay it out again for the new width
+
+    def on_texture_size(self, *_: Any) -> None:
+        if self._fixing or self._label is None:
+            return
+        lines = ["".join(w.text for w in line.words) for line in self._label._cached_lines]
+        fixed = keep_punctuation(lines)
+        if fixed is None:
+            return
+        self._fixing = True
+        try:
+            self.text = fixed
+            self.texture_update()  # now, so the frame about to be drawn is the fixed one
+        finally:
+            self._fixing = False
 
 
 class LoanRow(BoxLayout):
