@@ -97,7 +97,8 @@ class KioskApp(App):
         session.now = lambda: self.runtime.clock.read().mono
         idle = self.screens["idle"]
         assert isinstance(idle, IdleScreen)
-        idle.start_turning(self.runtime.config.arrival_seconds)
+        idle.now = session.now
+        idle.arrival_seconds = self.runtime.config.arrival_seconds
         self.slow = Label(
             text=text("ui.slow", self.runtime.config.language),
             font_size=typescale.L,
@@ -188,6 +189,9 @@ class KioskApp(App):
         session = self.screens["session"]
         if self.manager.current == "session" and isinstance(session, SessionScreen):
             session.tick_countdown()
+        idle = self.screens["idle"]
+        if self.manager.current == "idle" and isinstance(idle, IdleScreen):
+            idle.turn()
         since = self.door.waiting_since
         slow = self.runtime.config.screens.slow_answer_seconds
         late = since is not None and self.runtime.clock.read().mono - since >= slow

@@ -183,6 +183,7 @@ class ScriptRunner:
         session = self.app.screens["session"]
         if self.app.manager.current == "session":
             session.tick_countdown()
+        self.app.screens["idle"].refresh()
         self.app.frame_waiters.append(self._drawn)
         Window.canvas.ask_update()
 

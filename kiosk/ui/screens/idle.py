@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from kiosk.ui.screens.base import KioskScreen
@@ -12,20 +11,18 @@ from kiosk.ui.screens.base import KioskScreen
 
 class IdleScreen(KioskScreen):
     arrival = StringProperty("")
-    _index = 0
-    _event: Any = None
+    now: Callable[[], float] = staticmethod(lambda: 0.0)
+    arrival_seconds = 6.0
 
     def refresh(self) -> None:
-        self._index = 0
-        self._show_arrival()
-
-    def start_turning(self, seconds: float) -> None:
-        self._event = Clock.schedule_interval(lambda _dt: self.turn(), seconds)
+        self.turn()
 
     def turn(self) -> None:
-        self._index += 1
-        self._show_arrival()
-
-    def _show_arrival(self) -> None:
+        """Show the new arrival whose turn it is on the kiosk's clock (so a script's shots are
+        the same on every run)."""
         arrivals = self.view.arrivals if self.view is not None else ()
-        self.arrival = f"《{arrivals[self._index % len(arrivals)]}》" if arrivals else ""
+        if not arrivals:
+            self.arrival = ""
+            return
+        index = int(self.now() // self.arrival_seconds) % len(arrivals)
+        self.arrival = f"《{arrivals[index]}》"
