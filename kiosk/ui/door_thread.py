@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -53,7 +54,9 @@ class DoorThread:
         self._lock = threading.Lock()
         self.submitted = 0
         self.answered = 0
-        self.waiting_since: float | None = None  # clock mono of the oldest unanswered input
+        # time.monotonic() when the oldest unanswered input came: how long a child has been
+        # waiting, in real time whatever the kiosk's clock says (the scripted mode's is not).
+        self.waiting_since: float | None = None
         self.desk: FrontDesk | None = None  # touch only from the door thread (or after join)
         self._retry_at = float("-inf")
 
@@ -66,7 +69,7 @@ class DoorThread:
         with self._lock:
             self.submitted += 1
             if self.waiting_since is None:
-                self.waiting_since = self.clock.read().mono
+                self.waiting_since = time.monotonic()
         self._queue.put(item)
 
     def stop(self, timeout: float = 10.0) -> bool:
@@ -106,7 +109,7 @@ class DoorThread:
         with self._lock:
             self.answered += 1
             more = self.submitted != self.answered
-            self.waiting_since = self.clock.read().mono if more else None
+            self.waiting_since = time.monotonic() if more else None
 
     def _handle(self, item: Item) -> None:
         if self.desk is None:

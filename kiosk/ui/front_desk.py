@@ -164,7 +164,9 @@ class FrontDesk:
 
     def _problem(self, problem: ReaderProblem) -> Update | None:
         reason = problem.reason.value
-        logger.warning("reader %s: %s (%s)", problem.source, reason, problem.message)
+        # The message may quote what was read (a card number): only at debug level.
+        logger.warning("reader %s: %s", problem.source, reason)
+        logger.debug("reader %s: %s", problem.source, problem.message)
         if reason in LOST:
             self.problems[problem.source] = reason
             if isinstance(self.view, AdminView | HelperView):

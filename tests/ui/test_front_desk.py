@@ -221,3 +221,24 @@ def test_unknown_card_with_no_session_is_a_friendly_notice(desk: Desk) -> None:
     view = desk.view
     assert isinstance(view, IdleView) and view.notice is None
     assert events(desk)[-1] == ("refusal", Reason.UNKNOWN_CODE.value)
+
+
+def test_a_book_scanned_during_the_receipt_is_a_return(desk: Desk) -> None:
+    desk.scan("S31")
+    desk.scan("B1")
+    desk.tap("done")
+    assert isinstance(desk.view, SummaryView)
+    desk.scan("B1", later=4)  # "press Done, then scan it"
+    view = desk.view
+    assert isinstance(view, ReturnView) and view.answer.title == "小王子"
+    assert events(desk)[-1] == ("return", "ok")
+
+
+def test_two_cards_in_a_row_from_the_same_child_keep_one_session(desk: Desk) -> None:
+    desk.scan("S31")
+    desk.scan("B1")
+    desk.scan("S31", later=5)  # tapped again, past the double-read window
+    view = desk.view
+    assert isinstance(view, SessionView)
+    assert [line.title for line in view.loans] == ["小王子"]
+    assert events(desk).count(("session_started", "ok")) == 1
