@@ -49,6 +49,7 @@ DEMO_SETTINGS: dict[str, Any] = {
     "helper_cards": frozenset({"202430103"}),
 }
 DEMO_PIN = "2468"
+DEMO_STRIP_PX = 56  # the row of sample cards and books under the demo's kiosk screen
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(str(exc))
         return 2
+    if args.demo and not args.size:
+        size = (
+            size[0],
+            size[1] + DEMO_STRIP_PX,
+        )  # the kiosk screen, and the demo's buttons under it
     fullscreen = config.display.fullscreen and not (args.demo or scripted or args.size)
     clock: Clock
     advance = None

@@ -241,6 +241,9 @@ class KioskApp(App):
         return strip
 
     def _demo_scan(self, code: str) -> None:
+        if code.startswith("@"):  # a button of the kiosk screen, e.g. @done
+            self.tap(code.removeprefix("@"))
+            return
         reader = fake(self.runtime.readers, self.runtime.typed_reader or "")
         if reader is not None:
             reader.scan(code)
