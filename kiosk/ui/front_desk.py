@@ -280,7 +280,7 @@ class FrontDesk:
 
     def _leave_staff(self) -> Update:
         self.until = None
-        return self._show(self._fault() if self.problems else self._idle())
+        return self._show(self._rest())
 
     # -- time ------------------------------------------------------------------------------
 
@@ -294,7 +294,7 @@ class FrontDesk:
             self._notice = None
             if isinstance(self.view, AdminView | HelperView | PinView):
                 return self._leave_staff()
-            return self._show(self._idle())
+            return self._show(self._rest())
         if isinstance(self.view, IdleView) and self._minute() != self._idle_minute:
             return self._show(self._idle())  # the timetable lines move with the clock
         return None
@@ -307,7 +307,7 @@ class FrontDesk:
         if handled.ended is not None:
             self._ended()
         if decision is None:
-            return self._show(self._idle()) if handled.ended is not None else None
+            return self._show(self._rest()) if handled.ended is not None else None
         session_open = self.door.state.session is not None
         outcome = decision.outcome
         if outcome is Outcome.SESSION_STARTED:
@@ -347,22 +347,20 @@ class FrontDesk:
         self.until = None
 
     def _session_ended(self, decision: Decision) -> Update:
-        visit = self.visit
+        visit, language = self.visit, self.language  # the receipt in the child's language
         self._ended()
         if decision.reason is not Reason.FINISHED or visit is None:
-            return self._show(self._idle())
+            return self._show(self._rest())
         borrowed = tuple(
             presenters.loan_lines(
                 [(d.title or "", d.due) for d in visit.answers if d.due is not None],
                 self._local().date(),
-                self.language,
+                language,
             )
         )
         self.until = self._now() + self.config.screens.summary_seconds
         name = visit.greeting.given_name or ""
-        view = presenters.summary_view(name, borrowed, self.language, self.until)
-        self.language = self.default_language
-        return self._show(view)
+        return self._show(presenters.summary_view(name, borrowed, language, self.until))
 
     def _ended(self) -> None:
         self.visit = None
@@ -379,6 +377,10 @@ class FrontDesk:
     def _show(self, view: View, sound: str | None = None) -> Update:
         self.view = view
         return Update(view, sound)
+
+    def _rest(self) -> View:
+        """The screen when nobody is at the door: idle, or the fault while a reader is out."""
+        return self._fault() if self.problems else self._idle()
 
     def _current(self) -> View:
         if self.problems:

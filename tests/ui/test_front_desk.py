@@ -242,3 +242,20 @@ def test_two_cards_in_a_row_from_the_same_child_keep_one_session(desk: Desk) -> 
     assert isinstance(view, SessionView)
     assert [line.title for line in view.loans] == ["小王子"]
     assert events(desk).count(("session_started", "ok")) == 1
+
+
+def test_the_fault_screen_stays_when_an_open_session_runs_out(desk: Desk) -> None:
+    desk.scan("S31")
+    desk.unplug()
+    desk.wait(25)  # the session times out while the scanner is gone
+    assert isinstance(desk.view, FaultView)
+    assert events(desk)[-1] == ("session_ended", "idle_timeout")
+
+
+def test_the_receipt_is_in_the_language_the_child_chose(desk: Desk) -> None:
+    desk.scan("S31")
+    desk.tap("language")
+    desk.scan("B1")
+    desk.tap("done")
+    view = desk.view
+    assert isinstance(view, SummaryView) and view.title == "Your receipt"
