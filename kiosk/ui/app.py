@@ -64,6 +64,7 @@ class KioskApp(App):
         self.received = 0  # reader outputs put into the door's queue (the script counts them)
         self.pending = 0  # updates scheduled on the Kivy clock and not yet shown
         self.shown: Update | None = None
+        self.shown_on_screen = 0.0  # perf_counter() of the first frame drawn after an update
         self.frame_waiters: list[Any] = []
         self.notifier = Notifier()
         self._ready_sent = False
@@ -176,6 +177,7 @@ class KioskApp(App):
         screen.show(update.view)
         self.manager.current = name
         self.shown = update
+        self.frame_waiters.append(self._drawn)
         if self._sounds is not None:
             self._sounds.play(update.sound)
         if not self._ready_sent:
@@ -204,6 +206,9 @@ class KioskApp(App):
         period = self.notifier.watchdog_seconds or 0
         if since is None or time.monotonic() - since < period:
             self.notifier.watchdog()
+
+    def _drawn(self, flipped_at: float) -> None:
+        self.shown_on_screen = flipped_at
 
     def _on_flip(self, *_: Any) -> None:
         # Bound handlers run before the window's own flip: the back buffer holds this frame.

@@ -196,7 +196,8 @@ class ScriptRunner:
             {
                 "line": line.number,
                 "action": action,
-                "frame_ms": (flipped_at - self.injected) * 1000,
+                # The first frame drawn after the answer reached the widgets.
+                "frame_ms": (self.app.shown_on_screen - self.injected) * 1000,
                 "rss_kb": resident_kb(),
             }
         )
