@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hardware import DeviceRole as ReaderRole
 from hardware import ReaderProblem, ReaderReady, ScanEvent
 from kiosk.clocks import Clock
-from kiosk.config import KioskConfig, pin_matches
+from kiosk.config import KioskConfig
 from kiosk.core.decisions import Decision, Outcome, Reason
 from kiosk.core.models import ClassName
 from kiosk.core.models import ReaderRole as PersonRole
@@ -26,6 +26,8 @@ from kiosk.door import Door, Handled
 from kiosk.store import Store
 from kiosk.ui import board, presenters
 from kiosk.ui.inputs import RESTART, Exit, Item, Tap, Update
+from kiosk.ui.journal_facts import first_seq_since, last_seq
+from kiosk.ui.pin_pad import PinOutcome, PinPad
 from kiosk.ui.views import (
     AdminView,
     Answer,
@@ -59,8 +61,6 @@ LOST = {
 UNREAD = {"too_long", "garbled", "incomplete", "events_dropped", "wrong_layout", "unexpected_code"}
 NOTICE_SECONDS = 6.0  # a refusal with no session stays on the idle screen this long
 STAFF_SECONDS = 120.0  # admin and helper screens close by themselves after this long untouched
-PIN_TRIES = 5
-PIN_LOCK_SECONDS = 60.0
 ROLES = {ReaderRole.CARD: DeviceRole.CARD, ReaderRole.BOOK: DeviceRole.BOOK}
 SOUND_OF = {Outcome.REFUSED: "refusal", Outcome.IGNORED: None}
 
@@ -104,12 +104,10 @@ class FrontDesk:
         self.last_read: dict[str, str] = {}
         self.visit: _Visit | None = None
         self.until: float | None = None  # when the screen on show closes by itself
-        self._pin = ""
-        self._pin_failures = 0
-        self._pin_locked_until = float("-inf")
+        self.pin = PinPad(config.pin_hash)
         self._notice: Answer | None = None
         self._idle_minute = ""
-        self.last_seq = _last_seq(store)
+        self.last_seq = last_seq(store)
         self.tally = board.WeeklyTally(self._class_of)
         self._start_week(self._local())
         self.arrivals = board.ListedArrivals(config.new_arrivals, self._title_of)
@@ -203,7 +201,7 @@ class FrontDesk:
             self.language = "en" if self.language == "zh_CN" else "zh_CN"
             return self._show(self._current())
         if target == "admin" and isinstance(view, IdleView | FaultView):
-            self._pin = ""
+            self.pin.clear()
             self.until = self._now() + STAFF_SECONDS
             return self._show(self._pin_view())
         if target == "touch":
@@ -239,35 +237,17 @@ class FrontDesk:
         return self._show(self._staff_view(kind))
 
     def _pin_tap(self, target: str) -> Update | None:
-        now = self._now()
-        message = ""
-        if target.startswith("key:") and len(self._pin) < 12:
-            self._pin += target.removeprefix("key:")[:1]
-        elif target == "clear":
-            self._pin = ""
-        elif target == "ok":
-            pin, self._pin = self._pin, ""
-            if not self.config.pin_hash:
-                message = text("ui.admin.pin_none", self.language)
-            elif now < self._pin_locked_until:
-                left = int(self._pin_locked_until - now + 0.999)
-                message = text("ui.admin.pin_locked", self.language, seconds=left)
-            elif pin_matches(pin, self.config.pin_hash):
-                self._pin_failures = 0
-                logger.info("admin screen opened with the PIN")
-                return self._open_staff(AdminView)
-            else:
-                self._pin_failures += 1
-                logger.warning("a wrong admin PIN was entered")
-                left = PIN_TRIES - self._pin_failures
-                if left <= 0:
-                    self._pin_failures = 0
-                    self._pin_locked_until = now + PIN_LOCK_SECONDS
-                    message = text(
-                        "ui.admin.pin_locked", self.language, seconds=int(PIN_LOCK_SECONDS)
-                    )
-                else:
-                    message = text("ui.admin.pin_wrong", self.language, left=left)
+        answer = self.pin.press(target, self._now())
+        if answer.outcome is PinOutcome.OPEN:
+            return self._open_staff(AdminView)
+        message = {
+            PinOutcome.TYPING: "",
+            PinOutcome.NO_PIN: text("ui.admin.pin_none", self.language),
+            PinOutcome.WRONG: text("ui.admin.pin_wrong", self.language, left=answer.tries_left),
+            PinOutcome.LOCKED: text(
+                "ui.admin.pin_locked", self.language, seconds=answer.locked_seconds
+            ),
+        }[answer.outcome]
         return self._show(self._pin_view(message))
 
     def _open_staff(self, kind: type[AdminView] | type[HelperView]) -> Update:
@@ -448,7 +428,7 @@ class FrontDesk:
         return presenters.fault_view(details, self.language)
 
     def _pin_view(self, message: str = "") -> PinView:
-        return presenters.pin_view(len(self._pin), message, self.language)
+        return presenters.pin_view(len(self.pin.digits), message, self.language)
 
     def _staff_view(self, kind: type[AdminView] | type[HelperView]) -> AdminView | HelperView:
         lines = presenters.reader_lines(
@@ -495,42 +475,8 @@ class FrontDesk:
     def _start_week(self, local: datetime) -> None:
         since = board.week_start(local)
         self.tally.reset(since)
-        self.tally.add(self.store.events(after_seq=_first_seq_since(self.store, since) - 1))
+        self.tally.add(self.store.events(after_seq=first_seq_since(self.store, since) - 1))
 
 
 class KioskMismatchError(Exception):
     """The configured kiosk id is not the database's: the wrong file is mounted."""
-
-
-def _event_at(store: Store, seq: int) -> datetime | None:
-    """The wall time of event ``seq`` (None past the end); one indexed query."""
-    found = next(store.events(after_seq=seq - 1), None)
-    return found.stamp.wall if found is not None else None
-
-
-def _last_seq(store: Store) -> int:
-    """The journal's last sequence number, by doubling then halving (sequences have no gaps)."""
-    high = 1
-    while _event_at(store, high) is not None:
-        high *= 2
-    low = high // 2  # event `low` exists (or low is 0)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _event_at(store, middle) is not None:
-            low = middle
-        else:
-            high = middle
-    return low
-
-
-def _first_seq_since(store: Store, since: datetime) -> int:
-    """The first event recorded at or after ``since`` (wall times only grow along the journal)."""
-    low, high = 1, _last_seq(store) + 1
-    while low < high:
-        middle = (low + high) // 2
-        wall = _event_at(store, middle)
-        if wall is not None and wall < since:
-            low = middle + 1
-        else:
-            high = middle
-    return low
