@@ -49,20 +49,23 @@ def teachers(readers: int) -> list[str]:
 
 
 def visits(readers: int, copies: int, count: int, seed: int) -> list[str]:
-    """Codes of ``count`` scans: a teacher's card, a book, Done; and returns in between."""
+    """``count`` scans (and the Done presses between them): a teacher's card, a book, Done;
+    and returns in between."""
     rng = random.Random(seed)
     shelf = [f"{n:07d}" for n in range(copies // 2, copies)]
     rng.shuffle(shelf)
     cards = teachers(readers)
     lent: list[str] = []
     codes: list[str] = []
-    while len(codes) < count:
+    while sum(code != "@done" for code in codes) < count:
         codes.append(rng.choice(cards))
         lent.append(shelf.pop())
         codes += [lent[-1], "@done"]
         if len(lent) > 3:
             codes.append(lent.pop(0))  # a return, no card
-    return codes[:count]
+    while codes[-1] == "@done" or sum(code != "@done" for code in codes) > count:
+        codes.pop()
+    return codes
 
 
 def engine_only(db: Path, codes: list[str]) -> list[float]:

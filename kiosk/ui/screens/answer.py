@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.widgets import LoanRow, TextLine, fill
+from kiosk.ui.screens.widgets import LoanRow, Rows, TextLine
+from kiosk.ui.views import LoanLine
 
 
 class ReturnScreen(KioskScreen):
@@ -12,17 +13,30 @@ class ReturnScreen(KioskScreen):
 
 
 class SummaryScreen(KioskScreen):
+    _rows: Rows[LoanLine] | None = None
+
     def refresh(self) -> None:
-        view = self.view
-        if view is None:
+        if self.view is None:
             return
-        rows = [LoanRow(loan=line, big=True) for line in view.borrowed[:6]]
-        fill(self.ids.borrowed, rows or [TextLine(text=view.nothing, font_size=typescale.M)])
+        if self._rows is None:
+            self._rows = Rows(
+                self.ids.borrowed,
+                lambda: LoanRow(big=True),
+                lambda row, loan: setattr(row, "loan", loan),
+            )
+        self._rows.show(self.view.borrowed[:6])
 
 
 class FaultScreen(KioskScreen):
+    _rows: Rows[str] | None = None
+
     def refresh(self) -> None:
-        view = self.view
-        if view is None:
+        if self.view is None:
             return
-        fill(self.ids.details, [TextLine(text=d, font_size=typescale.S) for d in view.details[:4]])
+        if self._rows is None:
+            self._rows = Rows(
+                self.ids.details,
+                lambda: TextLine(font_size=typescale.S),
+                lambda row, detail: setattr(row, "text", detail),
+            )
+        self._rows.show(self.view.details[:4])

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.ui import presenters
-from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.widgets import LoanRow, TextLine, VisitRow, fill
+from kiosk.ui.screens.widgets import LoanRow, Rows, VisitRow
+from kiosk.ui.views import Answer, LoanLine
 
 MAX_LOANS = 4  # rows that fit beside the answer at 800x480
 MAX_VISIT = 3
@@ -21,14 +21,20 @@ class SessionScreen(KioskScreen):
     left = NumericProperty(1.0)
     now: Callable[[], float] = staticmethod(lambda: 0.0)
 
+    _loans: Rows[LoanLine] | None = None
+    _visit: Rows[Answer] | None = None
+
     def refresh(self) -> None:
         view = self.view
         if view is None:
             return
-        rows = [LoanRow(loan=line) for line in view.loans[:MAX_LOANS]]
-        fill(self.ids.loans, rows or [TextLine(text=view.no_loans, font_size=typescale.S)])
-        earlier = view.visit[1 : 1 + MAX_VISIT]
-        fill(self.ids.visit, [VisitRow(answer=a) for a in earlier])
+        if self._loans is None or self._visit is None:
+            self._loans = Rows(
+                self.ids.loans, LoanRow, lambda row, loan: setattr(row, "loan", loan)
+            )
+            self._visit = Rows(self.ids.visit, VisitRow, lambda row, a: setattr(row, "answer", a))
+        self._loans.show(view.loans[:MAX_LOANS])
+        self._visit.show(view.visit[1 : 1 + MAX_VISIT])
         self.tick_countdown()
 
     def tick_countdown(self) -> None:

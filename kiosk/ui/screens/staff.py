@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.metrics import dp
 
 from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.widgets import KioskButton, TextLine, fill
-from kiosk.ui.views import ReaderLine
+from kiosk.ui.screens.widgets import KioskButton, Rows, TextLine
+from kiosk.ui.views import Mode, ReaderLine
 
 ORANGE = (0.95, 0.58, 0.12, 1)
 INK = (0.16, 0.16, 0.18, 1)
 
 
-def reader_rows(readers: tuple[ReaderLine, ...]) -> list[TextLine]:
-    return [
-        TextLine(
-            text=r.line, font_size=typescale.XS, color=INK if r.working else ORANGE, shorten=True
-        )
-        for r in readers[:4]
-    ]
+def reader_rows(box: Any) -> Rows[ReaderLine]:
+    def put(row: TextLine, reader: ReaderLine) -> None:
+        row.text = reader.line
+        row.color = INK if reader.working else ORANGE
+
+    return Rows(box, lambda: TextLine(font_size=typescale.XS, shorten=True), put)
 
 
 class PinScreen(KioskScreen):
@@ -29,26 +30,36 @@ class PinScreen(KioskScreen):
 
 
 class AdminScreen(KioskScreen):
+    _readers: Rows[ReaderLine] | None = None
+    _modes: Rows[tuple[Mode, str]] | None = None
+
     def refresh(self) -> None:
         view = self.view
         if view is None:
             return
-        fill(self.ids.readers, reader_rows(view.readers))
-        buttons = []
-        for mode, label in view.mode_buttons:
-            button = KioskButton(
-                text=label,
-                target=f"mode:{mode.value}",
-                tone="ok" if mode is view.mode else "quiet",
-                width=dp(150),
-                font_size=typescale.S,
-            )
-            button.bind(on_release=lambda b: self.press(b.target))
-            buttons.append(button)
-        fill(self.ids.modes, buttons)
+        if self._readers is None or self._modes is None:
+            self._readers = reader_rows(self.ids.readers)
+            self._modes = Rows(self.ids.modes, self._mode_button, self._put_mode)
+        self._readers.show(view.readers[:4])
+        self._modes.show(view.mode_buttons)
+
+    def _mode_button(self) -> KioskButton:
+        button = KioskButton(width=dp(150), font_size=typescale.S)
+        button.bind(on_release=lambda b: self.press(b.target))
+        return button
+
+    def _put_mode(self, button: KioskButton, mode_and_label: tuple[Mode, str]) -> None:
+        mode, label = mode_and_label
+        button.text, button.target = label, f"mode:{mode.value}"
+        button.tone = "ok" if mode is self.view.mode else "quiet"
 
 
 class HelperScreen(KioskScreen):
+    _readers: Rows[ReaderLine] | None = None
+
     def refresh(self) -> None:
-        if self.view is not None:
-            fill(self.ids.readers, reader_rows(self.view.readers))
+        if self.view is None:
+            return
+        if self._readers is None:
+            self._readers = reader_rows(self.ids.readers)
+        self._readers.show(self.view.readers[:4])

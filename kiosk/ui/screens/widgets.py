@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from kivy.properties import (
     BooleanProperty,
@@ -16,8 +17,10 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui.views import Answer, LoanLine, Tone
+from kiosk.ui.views import Answer, Tone
 from kiosk.ui.words import keep_punctuation
+
+T = TypeVar("T")
 
 # Friendly colours: green for yes, warm orange (never red) for "not now", blue for information.
 TONE_COLOURS = {
@@ -104,7 +107,8 @@ class TextLine(Label):
 
 
 class LoanRow(BoxLayout):
-    loan = ObjectProperty(LoanLine("", ""))
+    # None first: kv rebinds `root.loan.title` when a row is refilled only from a None start.
+    loan = ObjectProperty(None, allownone=True)
     big = BooleanProperty(False)
 
 
@@ -114,7 +118,26 @@ class VisitRow(BoxLayout):
     answer = ObjectProperty(None, allownone=True)
 
 
-def fill(box: Any, rows: list[Widget]) -> None:
-    box.clear_widgets()
-    for row in rows:
-        box.add_widget(row)
+class Rows(Generic[T]):
+    """The rows of a list on screen, kept and refilled instead of made anew at every answer.
+
+    A Kivy widget is a web of objects with reference cycles: thrown away after each scan, they
+    pile up until Python's full collection, which then stops the kiosk for a tenth of a second.
+    """
+
+    def __init__(self, box: Any, make: Callable[[], Widget], put: Callable[[Any, T], None]):
+        self.box, self._make, self._put = box, make, put
+        self._spare: list[Widget] = []
+
+    def show(self, values: Sequence[T]) -> None:
+        rows = list(reversed(self.box.children))  # Kivy keeps children last-added first
+        while len(rows) > len(values):
+            row = rows.pop()
+            self.box.remove_widget(row)
+            self._spare.append(row)
+        while len(rows) < len(values):
+            row = self._spare.pop() if self._spare else self._make()
+            self.box.add_widget(row)
+            rows.append(row)
+        for row, value in zip(rows, values, strict=True):
+            self._put(row, value)
