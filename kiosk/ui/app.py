@@ -196,7 +196,8 @@ class KioskApp(App):
         if self._sounds is not None:
             self._sounds.play(update.sound)
         if not self._ready_sent:
-            settle_memory()
+            # After the first frame is drawn, not before it: a collection takes a moment.
+            Clock.schedule_once(lambda _dt: settle_memory(), 0)
             self._ready_sent = True
             self.notifier.ready(f"showing the {name} screen")
 
