@@ -5,9 +5,9 @@
 
 ROOT=""          # --root DIR: everything lands under DIR and nothing needing a booted system runs
 PYTHON=/usr/bin/python3   # Debian's own Python: the one every release's virtualenv is made from
-# The project's extras each machine installs (deploy/wheelhouse.sh builds wheels for both). The
-# touchscreen's Kivy (issue 7) and the server's libraries (issue 8) join these when they land.
-KIOSK_EXTRAS=readers
+# The project's extras each machine installs (deploy/wheelhouse.sh builds wheels for both): the
+# Pi runs the readers, the touchscreen (Kivy) and the sync worker; the server its own stack.
+KIOSK_EXTRAS=readers,ui,sync
 SERVER_EXTRAS=server
 PIP_SOURCE=()    # --wheelhouse DIR: install offline from the wheels there
 STEP="starting"

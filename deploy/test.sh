@@ -15,6 +15,9 @@ apt_need shellcheck systemd python3-venv openssl
 # The server's tests start their own PostgreSQL (as the postgres user, in a temporary folder, on
 # loopback): Debian's server binaries and that user come with the postgresql package.
 apt_need postgresql
+# The touchscreen app runs for real under Xvfb: Kivy's wheel needs GL (Mesa's llvmpipe), EGL and
+# libmtdev; Noto Sans CJK draws the Chinese (Kivy's own font shows boxes); xauth for xvfb-run.
+apt_need xvfb xauth fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libegl1
 ensure_venv dev
 # The install scripts' tests lay releases down offline from these wheels: no test needs the
 # network. Rebuilt when the dependencies change.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.commands import demo, doctor, export, records, scan, setup, sync
+from kiosk.commands import demo, doctor, export, records, run, scan, setup, sync
 from kiosk.commands._output import BadTimeError
 from kiosk.commands.scan import BadCodeError
 from kiosk.core.policy_file import PolicyError
@@ -198,6 +198,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_arguments(p)
     p.set_defaults(run=sync.sync)
+
+    p = command(
+        "run",
+        "the touchscreen app: fullscreen with the configured readers, or a demo, or a script",
+        "kiosk run --config /etc/school-library-kiosk/kiosk.toml",
+    )
+    p.add_argument("--config", type=Path, metavar="FILE", help="kiosk.toml (default: built-in)")
+    p.add_argument("--db", type=Path, metavar="PATH", help="the SQLite file (overrides the config)")
+    p.add_argument("--demo", action="store_true", help="a window with on-screen cards and books")
+    p.add_argument("--script", type=Path, metavar="FILE", help="play SECONDS CODE lines, then exit")
+    p.add_argument(
+        "--shots", type=Path, metavar="DIR", help="save DIR/NNN.png and NNN.json per line"
+    )
+    p.add_argument("--timings", type=Path, metavar="FILE", help="per-line frame times (benchmarks)")
+    p.add_argument("--at", metavar="TIME", help="start the app's clock here (--script, --demo)")
+    p.add_argument("--lang", choices=LANGUAGES, help="the default screen language")
+    p.add_argument("--size", metavar="WxH", help="a window of this size, e.g. 800x480")
+    p.add_argument(
+        "--max-fps", type=int, default=60, metavar="N", help="frame limit; 0: none (default 60)"
+    )
+    p.add_argument(
+        "--hash-pin", action="store_true", help="print admin.pin_hash for a PIN read from stdin"
+    )
+    p.set_defaults(run=run.run)
 
     p = command(
         "scanners",

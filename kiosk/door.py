@@ -27,6 +27,7 @@ from kiosk.core.session import (
     SessionState,
     Step,
     Tick,
+    Touch,
     dangling_session_end,
     end_session,
     session_expired,
@@ -67,11 +68,24 @@ class Door:
         self._last_checkpoint = float("-inf")
         self._close_dangling_session()
 
-    def scan(self, text: str, role: DeviceRole = DeviceRole.ANY) -> Handled:
-        return self._handle(lambda at: Scan(text, at, role))
+    # ``mono`` is when the input happened on the clock's monotonic scale (a ScanEvent's time, a
+    # touch's time). Timers (double reads, idle, damage) count from it, not from the moment the
+    # door got round to it: a scan made at 19.9 s of an idle session and dequeued at 20.1 s is
+    # still in that session. None means "now".
 
-    def press(self, button: Button) -> Handled:
-        return self._handle(lambda at: Press(button, at))
+    def scan(
+        self, text: str, role: DeviceRole = DeviceRole.ANY, *, mono: float | None = None
+    ) -> Handled:
+        return self._handle(lambda at: Scan(text, at, role), mono)
+
+    def press(self, button: Button, *, mono: float | None = None) -> Handled:
+        return self._handle(lambda at: Press(button, at), mono)
+
+    def touch(self, *, mono: float | None = None) -> Handled:
+        """A touch on the screen: the child is still there (restarts the idle countdown)."""
+        if self.state.session is None:
+            return Handled(None, None, ())
+        return self._handle(lambda at: Touch(at), mono)
 
     def tick(self) -> Handled:
         """Let time pass: ends an idle session; with nobody at the door, tidies the WAL.
@@ -106,10 +120,10 @@ class Door:
         self._ctx = replace(self._ctx, policy=self.policy)
         self._policy_source = source
 
-    def _handle(self, make: Callable[[Instant], Input]) -> Handled:
-        return self._commit(lambda at: step(self.state, make(at), self._ctx))
+    def _handle(self, make: Callable[[Instant], Input], mono: float | None = None) -> Handled:
+        return self._commit(lambda at: step(self.state, make(at), self._ctx), mono)
 
-    def _commit(self, decide: Callable[[Instant], Step]) -> Handled:
+    def _commit(self, decide: Callable[[Instant], Step], mono: float | None = None) -> Handled:
         reading = self.clock.read()
         with self.store.transaction():
             # Read inside the transaction: nothing can be recorded between this and our write.
@@ -117,7 +131,8 @@ class Door:
             wall = believed_wall(
                 reading, store.last_reading(), store.trusted_reading(), store.server_clock()
             )
-            at = Instant(wall, reading.mono)
+            # The journal keeps the commit's own reading; only the engine's timers use ``mono``.
+            at = Instant(wall, reading.mono if mono is None else min(mono, reading.mono))
             result = decide(at)
             stamp = Stamp(
                 wall, reading.wall, reading.mono, reading.boot_id, reading.synced, reading.source

@@ -42,6 +42,22 @@ from tests.conftest import REPO
             ],
             ["server ingest, PostgreSQL", "floor: bare batched insert", "write lock"],
         ),
+        (
+            "bench_ui.py",
+            [
+                "--readers",
+                "60",
+                "--copies",
+                "400",
+                "--events",
+                "200",
+                "--scans",
+                "12",
+                "--sessions",
+                "10",
+            ],
+            ["scan -> frame showing its answer", "floor: engine only", "start -> first screen"],
+        ),
     ],
 )
 def test_benchmark_runs_and_prints_its_floor(
@@ -53,7 +69,7 @@ def test_benchmark_runs_and_prints_its_floor(
         text=True,
         check=False,
         cwd=REPO,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     for line in expected:

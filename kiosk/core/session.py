@@ -63,7 +63,14 @@ class Tick:
     at: Instant
 
 
-Input = Scan | Press | Tick
+@dataclass(frozen=True)
+class Touch:
+    """A touch on the screen during a session: the child is still there. Not journaled."""
+
+    at: Instant
+
+
+Input = Scan | Press | Tick | Touch
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,10 @@ def step(state: SessionState, inp: Input, ctx: Context) -> Step:
     else:
         ended, end_events = None, ()
     if isinstance(inp, Tick):
+        result = Step(state, None)
+    elif isinstance(inp, Touch):
+        if state.session is not None:
+            state = replace(state, session=replace(state.session, last_activity=inp.at.mono))
         result = Step(state, None)
     elif isinstance(inp, Press):
         result = _press(state, inp, ctx)

@@ -1,0 +1,188 @@
+"""The touchscreen app's speed and memory, driven through the running app under Xvfb.
+
+Three figures, each beside the floor it is compared with, measured in the same run:
+
+- scan -> the frame that shows its answer (median, p99), beside the engine alone (scan ->
+  committed decision, the loop of bench_scan.py on the same school). Target: p99 <= 50 ms.
+- start -> the first screen drawn (the idle screen). Target: <= 3 s.
+- resident memory after many sessions with the 20,000-copy school, and its growth over the
+  last half. Target: <= 150 MB, growth <= 10 MB.
+
+    .venv/bin/python bench/bench_ui.py                        # 1,000 scans, 10,000 sessions
+    .venv/bin/python bench/bench_ui.py --scans 200 --sessions 500
+
+The app runs as `kiosk run --script` (one subprocess per part, as in the tests): the scan part
+at the product's 60 frames a second, the memory part with no frame limit so that 10,000
+sessions take minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scan import build_school, pct
+
+from kiosk.clocks import ScriptedClock
+from kiosk.core.session import Button
+from kiosk.door import Door
+
+KIOSK = Path(sys.executable).with_name("kiosk")
+ZONE = ZoneInfo("Asia/Shanghai")
+AT = "2026-11-23T12:15"
+
+
+def teachers(readers: int) -> list[str]:
+    return [f"T{n:04d}" for n in range(max(1, readers // 20))]
+
+
+def visits(readers: int, copies: int, count: int, seed: int) -> list[str]:
+    """``count`` scans (and the Done presses between them): a teacher's card, a book, Done;
+    and returns in between."""
+    rng = random.Random(seed)
+    shelf = [f"{n:07d}" for n in range(copies // 2, copies)]
+    rng.shuffle(shelf)
+    cards = teachers(readers)
+    lent: list[str] = []
+    codes: list[str] = []
+    while sum(code != "@done" for code in codes) < count:
+        codes.append(rng.choice(cards))
+        lent.append(shelf.pop())
+        codes += [lent[-1], "@done"]
+        if len(lent) > 3:
+            codes.append(lent.pop(0))  # a return, no card
+    while codes[-1] == "@done" or sum(code != "@done" for code in codes) > count:
+        codes.pop()
+    return codes
+
+
+def engine_only(db: Path, codes: list[str]) -> list[float]:
+    """The floor: the same scans straight into a Door in this process (bench_scan's figure)."""
+    from kiosk.store import Store
+
+    store = Store(db)
+    clock = ScriptedClock(datetime.fromisoformat(AT).replace(tzinfo=ZONE))
+    door = Door(store, clock)
+    times = []
+    for code in codes:
+        clock.advance(2)
+        t0 = time.perf_counter()
+        if code == "@done":
+            door.press(Button.DONE)
+        else:
+            door.scan(code)
+        times.append(time.perf_counter() - t0)
+    store.close()  # ends the door's lock: the app opens the copy next
+    return times
+
+
+def script(codes: list[str]) -> str:
+    return "".join(f"{2 * (i + 1)} {code}\n" for i, code in enumerate(codes))
+
+
+def run_app(db: Path, text: str, folder: Path, *, max_fps: int) -> tuple[list[dict], float]:
+    path = folder / "bench.script"
+    path.write_text("0 @wait\n" + text, encoding="utf-8")
+    timings = folder / "timings.jsonl"
+    command = [
+        "xvfb-run", "-a", "-s", "-screen 0 800x480x24",
+        str(KIOSK), "run", "--db", str(db), "--script", str(path), "--timings", str(timings),
+        "--at", AT, "--size", "800x480", "--max-fps", str(max_fps),
+    ]  # fmt: skip
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"the app failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    lines = [json.loads(line) for line in timings.read_text().splitlines() if line.strip()]
+    return lines, started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--readers", type=int, default=2000)
+    parser.add_argument("--copies", type=int, default=20000)
+    parser.add_argument("--events", type=int, default=20000, help="past journal events")
+    parser.add_argument("--scans", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=10000)
+    args = parser.parse_args()
+    if shutil.which("xvfb-run") is None:
+        sys.exit("bench_ui needs xvfb-run (Debian's xvfb package; deploy/test.sh installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        build_school(folder / "school.db", args.readers, args.copies, args.events).close()
+        built = time.perf_counter() - t0
+        codes = visits(args.readers, args.copies, args.scans, seed=3)
+        shutil.copy(folder / "school.db", folder / "engine.db")
+        engine = engine_only(folder / "engine.db", codes)
+
+        lines, started = run_app(folder / "school.db", script(codes), folder, max_fps=60)
+        first = next(line["first_screen_mono"] for line in lines if "first_screen_mono" in line)
+        frames = [line["frame_ms"] / 1000 for line in lines[2:] if line.get("action") == "scan"]
+
+        cards = teachers(args.readers)
+        sessions = [c for i in range(args.sessions) for c in (cards[i % len(cards)], "@done")]
+        soak, _ = run_app(folder / "school.db", script(sessions), folder, max_fps=0)
+        rss = [line["rss_kb"] / 1024 for line in soak if "rss_kb" in line]
+        gl = next(line["software_gl_kb"] / 1024 for line in soak if "software_gl_kb" in line)
+    report(args, built, engine, frames, first - started, rss, gl)
+
+
+def report(
+    args: argparse.Namespace,
+    built: float,
+    engine: list[float],
+    frames: list[float],
+    start: float,
+    rss: list[float],
+    gl: float,
+) -> None:
+    ms = 1000.0
+    f_med, f_p99 = statistics.median(frames) * ms, pct(frames, 99) * ms
+    e_med, e_p99 = statistics.median(engine) * ms, pct(engine, 99) * ms
+    half = rss[len(rss) // 2] if rss else 0.0
+    final = rss[-1] if rss else 0.0
+    print(
+        f"school: {args.readers} readers, {args.copies} copies, {args.events} past events "
+        f"(built in {built:.1f} s); window 800x480 under Xvfb"
+    )
+    print(f"scans through the app: {len(frames)}; sessions for memory: {args.sessions}")
+    print(f"{'':36} {'median':>9} {'p99':>9}")
+    print(f"{'scan -> frame showing its answer':36} {f_med:8.2f}ms {f_p99:8.2f}ms")
+    print(f"{'floor: engine only (bench_scan loop)':36} {e_med:8.2f}ms {e_p99:8.2f}ms")
+    print(f"{'ratio app / engine':36} {f_med / e_med:8.1f}x  {f_p99 / e_p99:8.1f}x")
+    print(f"{'start -> first screen drawn':36} {start:8.2f}s")
+    print(
+        f"{'resident memory after the sessions':36} {final:8.1f}MB  "
+        f"(growth over the last half: {final - half:+.1f} MB)"
+    )
+    print(
+        f"{'  of it Mesa llvmpipe (not on a Pi)':36} {gl:8.1f}MB  -> without it {final - gl:.1f} MB"
+    )
+    ok_frame, ok_start = f_p99 <= 50, start <= 3
+    ok_memory = final <= 150 and final - half <= 10
+    ok_memory_pi = final - gl <= 150 and final - half <= 10
+    print(
+        f"target: p99 <= 50 ms -> {'met' if ok_frame else 'NOT met'}; "
+        f"start <= 3 s -> {'met' if ok_start else 'NOT met'}; "
+        f"memory <= 150 MB, growth <= 10 MB -> {'met' if ok_memory else 'NOT met'} "
+        f"({'met' if ok_memory_pi else 'NOT met'} without llvmpipe)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The screens: one ``.kv`` (layout) and one ``.py`` (showing a view) for each."""

@@ -1,0 +1,65 @@
+"""The grown-ups' screens: the PIN keypad, the librarian's admin screen, the helper's screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.metrics import dp
+
+from kiosk.ui.screens import typescale
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.widgets import KioskButton, Rows, TextLine
+from kiosk.ui.views import Mode, ReaderLine
+
+ORANGE = (0.95, 0.58, 0.12, 1)
+INK = (0.16, 0.16, 0.18, 1)
+
+
+def reader_rows(box: Any) -> Rows[ReaderLine]:
+    def put(row: TextLine, reader: ReaderLine) -> None:
+        row.text = reader.line
+        row.color = INK if reader.working else ORANGE
+
+    return Rows(box, lambda: TextLine(font_size=typescale.XS, shorten=True), put)
+
+
+class PinScreen(KioskScreen):
+    def refresh(self) -> None:
+        if self.view is not None:
+            self.ids.dots.text = "●" * self.view.entered + "○" * max(0, 4 - self.view.entered)
+
+
+class AdminScreen(KioskScreen):
+    _readers: Rows[ReaderLine] | None = None
+    _modes: Rows[tuple[Mode, str]] | None = None
+
+    def refresh(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        if self._readers is None or self._modes is None:
+            self._readers = reader_rows(self.ids.readers)
+            self._modes = Rows(self.ids.modes, self._mode_button, self._put_mode)
+        self._readers.show(view.readers[:4])
+        self._modes.show(view.mode_buttons)
+
+    def _mode_button(self) -> KioskButton:
+        button = KioskButton(width=dp(150), font_size=typescale.S)
+        button.bind(on_release=lambda b: self.press(b.target))
+        return button
+
+    def _put_mode(self, button: KioskButton, mode_and_label: tuple[Mode, str]) -> None:
+        mode, label = mode_and_label
+        button.text, button.target = label, f"mode:{mode.value}"
+        button.tone = "ok" if mode is self.view.mode else "quiet"
+
+
+class HelperScreen(KioskScreen):
+    _readers: Rows[ReaderLine] | None = None
+
+    def refresh(self) -> None:
+        if self.view is None:
+            return
+        if self._readers is None:
+            self._readers = reader_rows(self.ids.readers)
+        self._readers.show(self.view.readers[:4])

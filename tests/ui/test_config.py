@@ -1,0 +1,116 @@
+"""kiosk.toml: the shipped defaults, every key documented, and bad files answered key by key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import (
+    DEFAULTS,
+    SECTIONS,
+    ConfigError,
+    hash_pin,
+    load,
+    parse_size,
+    pin_matches,
+)
+from tests.conftest import REPO
+
+DOC = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+
+
+def test_every_key_is_documented_and_shipped() -> None:
+    shipped = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
+    for section, keys in SECTIONS.items():
+        for key in keys:
+            assert f"`{section}.{key}`" in DOC, f"{section}.{key}"
+            if section != "readers[]":
+                assert key in shipped[section], f"{section}.{key} has no shipped default"
+    assert "`sync`" in DOC
+
+
+def test_the_shipped_defaults_load() -> None:
+    config = load(None)
+    assert config.language == "zh_CN"
+    assert [r.name for r in config.readers] == ["card-reader", "book-scanner"]
+    assert config.display.fullscreen
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, text))
+    return str(caught.value)
+
+
+def test_a_file_changes_only_what_it_names(tmp_path: Path) -> None:
+    config = load(write(tmp_path, '[kiosk]\ndatabase = "/srv/k.db"\n[sounds]\nvolume = 0.2\n'))
+    assert config.database == Path("/srv/k.db")
+    assert config.volume == 0.2
+    assert config.sounds_enabled  # kept from the defaults
+    assert len(config.readers) == 2
+
+
+def test_readers_replace_the_default_list(tmp_path: Path) -> None:
+    config = load(write(tmp_path, '[[readers]]\nname = "front"\nurl = "stdin:"\nrole = "any"\n'))
+    assert [(r.name, r.url, r.role) for r in config.readers] == [("front", "stdin:", "any")]
+
+
+def test_every_bad_key_is_named_at_once(tmp_path: Path) -> None:
+    message = problems(
+        tmp_path,
+        '[kiosk]\nlanguage = "fr"\n[sounds]\nvolum = 1\n[display]\nsize = "big"\n'
+        '[[readers]]\nname = "a"\nurl = "fake:?debounce=1"\nrole = "card"\n'
+        '[[readers]]\nname = "b"\nurl = "fake:"\nrole = "printer"\n[colour]\nx = 1\n',
+    )
+    assert 'kiosk.language: expected one of zh_CN, en, found "fr"' in message
+    assert "sounds.volum: unknown key" in message
+    assert 'display.size: expected WIDTHxHEIGHT such as "800x480", found "big"' in message
+    assert "readers[1].url: no debounce in the URL" in message
+    assert 'readers[2].role: expected one of card, book, any, found "printer"' in message
+    assert "colour: unknown key" in message
+
+
+def test_the_sync_table_is_passed_on_unchecked(tmp_path: Path) -> None:
+    config = load(write(tmp_path, '[sync]\nserver = "https://lib.example"\nanything = 3\n'))
+    assert config.sync == {"server": "https://lib.example", "anything": 3}
+
+
+def test_not_toml_and_not_there(tmp_path: Path) -> None:
+    assert "not valid TOML" in problems(tmp_path, "[kiosk\n")
+    with pytest.raises(ConfigError, match="cannot read the settings file"):
+        load(tmp_path / "missing.toml")
+
+
+def test_a_librarian_card_cannot_also_be_a_helper_card(tmp_path: Path) -> None:
+    message = problems(tmp_path, '[admin]\nlibrarian_cards = ["T1"]\n[helpers]\ncards = ["T1"]\n')
+    assert 'helpers.cards: "T1" is also a librarian card' in message
+
+
+def test_the_pin_is_kept_only_as_a_salted_hash() -> None:
+    stored = hash_pin("2468")
+    assert "2468" not in stored
+    assert re.fullmatch(r"pbkdf2_sha256\$200000\$[0-9a-f]{32}\$[0-9a-f]{64}", stored)
+    assert pin_matches("2468", stored)
+    assert not pin_matches("2469", stored)
+    assert hash_pin("2468") != stored  # a new salt each time
+    with pytest.raises(ValueError):
+        hash_pin("12")
+
+
+def test_a_pin_hash_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    assert "admin.pin_hash" in problems(tmp_path, '[admin]\npin_hash = "2468"\n')
+
+
+def test_window_sizes() -> None:
+    assert parse_size("1024x600") == (1024, 600)
+    with pytest.raises(ValueError, match="--size"):
+        parse_size("1024*600")
