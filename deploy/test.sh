@@ -20,9 +20,9 @@ apt_need postgresql
 apt_need xvfb xauth fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libegl1
 ensure_venv dev
 # The install scripts' tests lay releases down offline from these wheels: no test needs the
-# network. Rebuilt when the dependencies change.
+# network. Rebuilt when the dependencies or the extras each machine installs change.
 wheelhouse_stamp="$VENV/wheelhouse/.built-for"
-wheelhouse_want=$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)
+wheelhouse_want=$(cat "$ROOT/pyproject.toml" "$ROOT/deploy/_install.sh" | sha256sum | cut -d' ' -f1)
 if ! grep -qxF "$wheelhouse_want" "$wheelhouse_stamp" 2>/dev/null; then
   say "wheelhouse for the install tests"
   if ! PIP="$VENV/bin/pip" bash "$ROOT/deploy/wheelhouse.sh" "$VENV/wheelhouse" >"$VENV/wheelhouse.log" 2>&1; then
