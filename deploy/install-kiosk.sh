@@ -27,7 +27,7 @@ RELEASE_FILES=(
   systemd/logind.conf.d/library-kiosk.conf:share/systemd/logind.conf.d/library-kiosk.conf
   systemd/system.conf.d/library-kiosk.conf:share/systemd/system.conf.d/library-kiosk.conf
   deploy/udev/70-library-readers.rules:share/udev/70-library-readers.rules
-  deploy/kiosk.example.toml:share/kiosk.example.toml
+  kiosk/kiosk.toml:share/kiosk.example.toml
   deploy/README.md:share/doc/README.md
 )
 # The kernel command line: no console blanking, no blinking cursor on the kiosk's screen.
@@ -94,18 +94,21 @@ check_arguments() {
   fi
 }
 
-# --- the configuration file: the one place that knows kiosk.example.toml's keys -----------------
-make_config() {  # make_config EXAMPLE OUT: the example with this kiosk's id and server
+# --- the configuration file: the one place that knows kiosk.toml's keys --------------------------
+# The example is the kiosk's own shipped defaults (kiosk/kiosk.toml, every key explained), with
+# this kiosk's id, its server and the school's CA file set.
+make_config() {  # make_config EXAMPLE OUT
   local id=$KIOSK_ID
   if [ -z "$id" ]; then
     id=$(tr -d '[:space:]' <"$(at /etc/hostname)" 2>/dev/null || true)
     [[ $id =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ ]] ||
       fail "no usable host name for the kiosk id: give one with --kiosk-id, e.g. --kiosk-id door-1"
   fi
-  sed -e "s|^kiosk_id = .*|kiosk_id = \"$id\"|" -e "s|^server = .*|server = \"$SERVER\"|" "$1" >"$2"
+  sed -e "s|^id = \"[^\"]*\"|id = \"$id\"|" -e "s|^server = \"[^\"]*\"|server = \"$SERVER\"|" \
+    -e "s|^ca_file = \"[^\"]*\"|ca_file = \"$ETC/server-ca.pem\"|" "$1" >"$2"
 }
-config_value() {  # config_value KEY: a top-level string of the installed kiosk.toml
-  "$PYTHON" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))[sys.argv[2]])' \
+config_value() {  # config_value KEY: a string of the installed kiosk.toml's [kiosk] table
+  "$PYTHON" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["kiosk"][sys.argv[2]])' \
     "$(at "$ETC/kiosk.toml")" "$1"
 }
 
@@ -228,7 +231,7 @@ configuration() {
     make_config "$(current_release "$APP")/share/kiosk.example.toml" "$WORK/kiosk.toml"
     ensure_file 640 root "$USER_NAME" "$WORK/kiosk.toml" "$ETC/kiosk.toml"
   elif [ -n "$KIOSK_ID$SERVER" ]; then
-    did "kept $ETC/kiosk.toml as it is (it is never overwritten): set kiosk_id or [sync] server there"
+    did "kept $ETC/kiosk.toml as it is (it is never overwritten): set [kiosk] id or [sync] server there"
   fi
   if [ -n "$DISPLAY_MODE" ] || [ ! -f "$(at "$ETC/display.env")" ]; then
     printf '# kms: the app on the console (KMS/DRM); cage: inside the cage compositor.\nKIOSK_DISPLAY=%s\n# KIOSK_DRM_CONNECTOR=HDMI-A-1\n' \
@@ -248,7 +251,7 @@ data() {
     # As root, then handed over: this works under --root, where the kiosk user exists only in
     # DIR/etc/passwd. A new file in a new directory: nothing the kiosk user planted is followed.
     (umask 027 && "$(current_release "$APP")/venv/bin/kiosk" init --db "$(at "$db")" \
-      --kiosk-id "$(config_value kiosk_id)") | sed 's/^/    /'
+      --kiosk-id "$(config_value id)") | sed 's/^/    /'
   fi
   # After --uninstall and a new install the user's id can differ: the data follows the user.
   if [ -n "$(find "$(at "$DATA")" ! -user "$(uid_of "$USER_NAME")" -print -quit)" ]; then

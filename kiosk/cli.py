@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "run",
         "the touchscreen app: fullscreen with the configured readers, or a demo, or a script",
-        "kiosk run --config /etc/school-library-kiosk/kiosk.toml",
+        "kiosk run --config /etc/library-kiosk/kiosk.toml",
     )
     p.add_argument("--config", type=Path, metavar="FILE", help="kiosk.toml (default: built-in)")
     p.add_argument("--db", type=Path, metavar="PATH", help="the SQLite file (overrides the config)")

@@ -3,7 +3,8 @@
 The defaults are ``kiosk/kiosk.toml`` beside this module; a school's file names only what it
 changes. Every problem names its key, and all of them are reported at once, so a typo in
 ``/etc`` is one clear message at start-up instead of a traceback or a key silently ignored. The
-``[sync]`` table belongs to the sync worker, which checks it; here it is passed on as it is.
+``[sync]`` table is the sync worker's: sync/settings.py checks it, for `kiosk run` as for
+`kiosk sync`, so both read the same file the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hardware.errors import ReaderUrlError
+from hardware.spec import parse_reader_url
 from kiosk.core.toml_checks import Checker, show
+from sync import settings as sync_settings
 
 DEFAULTS = Path(__file__).with_name("kiosk.toml")
 LANGUAGES = ("zh_CN", "en")
@@ -38,7 +42,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "screens": ("summary_seconds", "return_seconds", "slow_answer_seconds", "fault_retry_seconds"),
     "display": ("fullscreen", "size", "density", "font", "font_bold"),
     "idle": ("new_arrivals", "arrival_seconds"),
-    "sync": (),  # any key: the sync worker checks them
+    "sync": (),  # checked by sync/settings.py (SYNC_KEYS)
 }
 
 
@@ -86,7 +90,8 @@ class KioskConfig:
     display: Display = field(default_factory=Display)
     new_arrivals: tuple[str, ...] = ()
     arrival_seconds: float = 6.0
-    sync: Mapping[str, Any] = field(default_factory=dict)
+    # The sync worker's settings (sync/settings.py), with the database and id from [kiosk].
+    sync: sync_settings.Settings = field(default_factory=sync_settings.Settings)
 
 
 def load(path: Path | None) -> KioskConfig:
@@ -100,7 +105,7 @@ def load(path: Path | None) -> KioskConfig:
             else:
                 merged[section] = value  # [[readers]] replace the default list whole
     try:
-        return _check(merged)
+        return _check(merged, path.resolve().parent if path is not None else DEFAULTS.parent)
     except ConfigError as exc:
         where = path if path is not None else DEFAULTS
         raise ConfigError(f"{where}: {exc}") from None
@@ -120,12 +125,12 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
 
 
-def _check(doc: Mapping[str, Any]) -> KioskConfig:
+def _check(doc: Mapping[str, Any], base: Path) -> KioskConfig:
     c = Checker()
     c.unknown_keys(doc, "", [s.removesuffix("[]") for s in SECTIONS])
     kiosk = c.table(doc, "kiosk", "kiosk", SECTIONS["kiosk"]) or {}
-    database = _path(c, kiosk, "database", "kiosk.database")
-    data_dir = _path(c, kiosk, "data_dir", "kiosk.data_dir")
+    database = _path(c, kiosk, "database", "kiosk.database", base)
+    data_dir = _path(c, kiosk, "data_dir", "kiosk.data_dir", base)
     kiosk_id = kiosk.get("id", "")
     if not isinstance(kiosk_id, str):
         c.bad("kiosk.id", "a text in quotes", kiosk_id)
@@ -149,10 +154,17 @@ def _check(doc: Mapping[str, Any]) -> KioskConfig:
     screens = c.table(doc, "screens", "screens", SECTIONS["screens"]) or {}
     display = c.table(doc, "display", "display", SECTIONS["display"]) or {}
     idle = c.table(doc, "idle", "idle", SECTIONS["idle"]) or {}
-    sync = doc.get("sync", {})
-    if not isinstance(sync, dict):
-        c.bad("sync", "a table", sync)
-        sync = {}
+    sync_table = doc.get("sync", {})
+    if not isinstance(sync_table, dict):
+        c.bad("sync", "a table", sync_table)
+        sync_table = {}
+    try:
+        sync = sync_settings.from_table(
+            sync_table, base, db=database, kiosk_id=kiosk_id.strip() or None
+        )
+    except sync_settings.SettingsError as exc:
+        c.problems.append(str(exc).replace("[sync] ", "sync.", 1))  # named like the others
+        sync = sync_settings.Settings()
     librarians = _cards(c, admin, "librarian_cards", "admin.librarian_cards")
     helper_cards = _cards(c, helpers, "cards", "helpers.cards")
     for card in sorted(librarians & helper_cards):
@@ -191,19 +203,22 @@ def _check(doc: Mapping[str, Any]) -> KioskConfig:
         ),
         new_arrivals=tuple(_cards(c, idle, "new_arrivals", "idle.new_arrivals", ordered=True)),
         arrival_seconds=c.seconds(idle, "arrival_seconds", "idle.arrival_seconds", 6, above=True),
-        sync=dict(sync),
+        sync=sync,
     )
     if c.problems:
         raise ConfigError("; ".join(c.problems))
     return config
 
 
-def _path(c: Checker, table: Mapping[str, Any], name: str, key: str) -> Path:
+def _path(c: Checker, table: Mapping[str, Any], name: str, key: str, base: Path) -> Path:
+    """A path of the file; a relative one is relative to the file's own folder, as for the sync
+    worker's paths (a service's working directory says nothing)."""
     value = table.get(name)
     if not isinstance(value, str) or not value.strip() or "\x00" in value:
         c.bad(key, "a file or folder path in quotes", value)
         return Path()
-    return Path(value).expanduser()
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
 
 
 def _cards(
@@ -250,7 +265,7 @@ def _readers(c: Checker, value: object) -> tuple[ReaderConfig, ...]:
 
 
 def _url_problem(url: str) -> str | None:
-    """What is wrong with a reader URL for the kiosk (the reader registry checks the rest)."""
+    """What is wrong with a reader URL for the kiosk, said at start-up, naming the key."""
     query = url.partition("?")[2]
     options = {part.partition("=")[0] for part in query.split("&") if part}
     if "role" in options or "name" in options:
@@ -259,6 +274,10 @@ def _url_problem(url: str) -> str | None:
         return (
             "no debounce in the URL: the policy's loans.duplicate_scan_seconds decides double reads"
         )
+    try:
+        parse_reader_url(url)
+    except ReaderUrlError as exc:
+        return str(exc).removeprefix(f"{url!r}: ")
     return None
 
 

@@ -19,10 +19,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from kiosk.core.decisions import EventType, Flag, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
 from kiosk.core.moments import ClockSource
+from sync.limits import MAX_PUSH_EVENTS
 
 PROTOCOL_VERSION: Final = 1
-# A push carries at most this many events, and no request or answer is larger than this.
-MAX_PUSH_EVENTS = 500
+# A push carries at most MAX_PUSH_EVENTS events (sync/limits.py, which the kiosk's settings check
+# reads without pydantic), and no request or answer is larger than this.
 MAX_BODY_BYTES = 1_000_000
 # Reference rows (readers, copies) per pull page; loans always come complete.
 MAX_PULL_ROWS = 500
@@ -33,6 +34,8 @@ PUSH_PATH = "/v1/push"
 PULL_PATH = "/v1/pull"
 HEARTBEAT_PATH = "/v1/heartbeat"
 HEALTH_PATH = "/v1/health"
+# A kiosk's token checked and nothing else (`kiosk doctor`): 200 with the kiosk's name, or 401.
+WHOAMI_PATH = "/v1/whoami"
 
 Model = TypeVar("Model", bound=BaseModel)
 

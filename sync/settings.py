@@ -1,20 +1,19 @@
 """The sync worker's settings: the ``[sync]`` table of kiosk.toml, then the command line.
 
-kiosk.toml (``--config FILE``) is shared with the touchscreen app; kiosk/config.py reads the rest
-of it and leaves ``[sync]`` to this module, which checks every key and names the one that is
-wrong. Read here, besides ``[sync]``: the kiosk's database (``[kiosk] db``, or a top-level
-``db``) and its id (``[kiosk] id``, or a top-level ``kiosk_id``), which must match the id the
-database was created with. ``--db``, ``--server``, ``--token-file`` and ``--ca-file`` override
-the file.
+kiosk.toml is shared with the touchscreen app: kiosk/config.py reads the whole file (its shipped
+defaults under it) and hands the ``[sync]`` table to :func:`from_table`, which checks every key
+and names the one that is wrong; the kiosk's database and id come from ``[kiosk]``. So `kiosk run`
+and `kiosk sync` read the same file the same way. ``--db``, ``--server``, ``--token-file`` and
+``--ca-file`` override the file.
 
     [kiosk]
-    db = "/var/lib/kiosk/kiosk.db"
+    database = "/var/lib/library-kiosk/kiosk.db"
     id = "door-1"
 
     [sync]
-    server = "https://library.school.example:8443"
-    token_file = "/etc/kiosk/sync.token"
-    ca_file = "/etc/kiosk/school-ca.pem"     # the school's own CA; omit for the system's CAs
+    server = "https://library.school.example:8443"   # empty: not paired with a server yet
+    token_file = "/etc/library-kiosk/sync-token"
+    ca_file = "/etc/library-kiosk/server-ca.pem"     # the school's own CA; empty: the system's
     connect_timeout = 5                      # seconds
     read_timeout = 30
     interval = 60                            # seconds between syncs when all is well
@@ -26,13 +25,13 @@ the file.
 from __future__ import annotations
 
 import ipaddress
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sync.protocol import MAX_PUSH_EVENTS
+from sync.limits import MAX_PUSH_EVENTS
 
 SYNC_KEYS = (
     "server",
@@ -85,9 +84,12 @@ class Settings:
     def complete(self) -> Settings:
         """Check that what a sync needs is there; SettingsError naming what is missing."""
         if self.db is None:
-            raise SettingsError("db: not set (in [kiosk] of kiosk.toml, or --db)")
+            raise SettingsError("database: not set (in [kiosk] of kiosk.toml, or --db)")
         if self.server is None:
-            raise SettingsError("server: not set (in [sync] of kiosk.toml, or --server)")
+            raise SettingsError(
+                "server: not set: this kiosk is not paired with a server yet "
+                "(set [sync] server in kiosk.toml, or --server)"
+            )
         if self.ca_file is not None and not self.ca_file.is_file():
             raise SettingsError(f"ca_file: {self.ca_file} does not exist")
         self.token()
@@ -132,33 +134,21 @@ def _path(key: str, value: Any, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def from_toml(path: Path) -> Settings:
-    """The settings in kiosk.toml; relative paths are relative to the file's folder."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(f"--config: cannot read {path} ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"--config: {path} is not valid TOML ({exc})") from None
-    base = path.resolve().parent
-    found: dict[str, Any] = {}
-    kiosk = data.get("kiosk", {})
-    if not isinstance(kiosk, dict):
-        raise SettingsError("[kiosk]: expected a table")
-    db = kiosk.get("db", data.get("db"))
-    if db is not None:
-        found["db"] = _path("db", db, base)
-    kiosk_id = kiosk.get("id", data.get("kiosk_id"))
-    if kiosk_id is not None:
-        if not isinstance(kiosk_id, str):
-            raise SettingsError(f"[kiosk] id: expected the kiosk's id, found {kiosk_id!r}")
-        found["kiosk_id"] = kiosk_id
-    table = data.get("sync", {})
-    if not isinstance(table, dict):
-        raise SettingsError("[sync]: expected a table")
+def from_table(
+    table: Mapping[str, Any],
+    base: Path,
+    *,
+    db: Path | None = None,
+    kiosk_id: str | None = None,
+) -> Settings:
+    """The ``[sync]`` table's settings; relative paths are relative to ``base`` (the file's
+    folder). An empty ``server``, ``token_file`` or ``ca_file`` is the same as leaving it out."""
+    found: dict[str, Any] = {"db": db, "kiosk_id": kiosk_id or None}
     for key, value in table.items():
         if key not in SYNC_KEYS:
             raise SettingsError(f"[sync] {key}: not a sync setting (known: {', '.join(SYNC_KEYS)})")
+        if value == "" and key in ("server", "token_file", "ca_file"):
+            continue
         if key == "server":
             found[key] = server_url(value, "[sync] server")
         elif key in ("token_file", "ca_file"):
@@ -187,15 +177,14 @@ def from_toml(path: Path) -> Settings:
 
 
 def resolve(
-    config: Path | None,
+    settings: Settings,
     *,
     db: Path | None = None,
     server: str | None = None,
     token_file: Path | None = None,
     ca_file: Path | None = None,
 ) -> Settings:
-    """kiosk.toml if given, overridden by whichever command-line options were given."""
-    settings = from_toml(config) if config is not None else Settings()
+    """``settings`` (from kiosk.toml, or the defaults) with the command line's options over them."""
     overrides: dict[str, Any] = {}
     if db is not None:
         overrides["db"] = db

@@ -49,16 +49,23 @@ def sync(args: argparse.Namespace) -> int:
         )
         return 1
     from kiosk.clocks import SystemClock
+    from kiosk.config import ConfigError, load
     from kiosk.store import Store
 
     try:
+        # The same file, read the same way, as `kiosk run --config` (with the shipped defaults
+        # under it); without --config the command line says everything.
+        base = load(args.config).sync if args.config is not None else sync_settings.Settings()
         settings = sync_settings.resolve(
-            args.config,
+            base,
             db=args.db,
             server=args.server,
             token_file=args.token_file,
             ca_file=args.ca_file,
         ).complete()
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
     except sync_settings.SettingsError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2 if args.config is None else 1

@@ -1,21 +1,18 @@
-"""The keys of kiosk.toml the appliance checks need: kiosk id, database, readers and [sync].
+"""kiosk.toml as the appliance checks need it: kiosk id, database, readers and [sync].
 
-Provisional: the touchscreen's configuration module (issue 7) owns kiosk.toml and checks all of
-it; at merge this reader gives way to it. Keys it does not know are left alone here.
+The file is read by the kiosk's own settings module (kiosk/config.py, with the shipped defaults
+under it), the same way `kiosk run` and `kiosk sync` read it; a problem it finds becomes the
+config check's result, naming the key.
 """
 
 from __future__ import annotations
 
-import tomllib
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import NoReturn
 
-from hardware.errors import ReaderUrlError
-from hardware.spec import parse_reader_url
+from kiosk.config import ConfigError, load
 from kiosk.health.results import Result, fail
-
-ROLES = ("card", "book", "any")
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class ReaderEntry:
 class SyncEntry:
     server: str  # "" before the kiosk is paired with a server
     token_file: PurePosixPath
-    ca_file: PurePosixPath
+    ca_file: PurePosixPath | None  # None: the system's trusted CAs
 
 
 @dataclass(frozen=True)
@@ -45,69 +42,50 @@ class ConfigProblem(Exception):  # noqa: N818 - carries a check result, not a tr
         self.result = result
 
 
+# "PATH: key: what is wrong; key: ..." as kiosk/config.py words it; the first key is named.
+_PROBLEM = re.compile(r"(?P<key>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?): (?P<problem>.*)")
+
+
 def load_config(path: Path) -> KioskConfig:
     """Parse ``path``; ConfigProblem says which key (or line) is wrong."""
+    if not path.exists():
+        raise ConfigProblem(fail("config", "missing", path=path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigProblem(fail("config", "missing", path=path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigProblem(fail("config", "unreadable", path=path, error=exc)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigProblem(fail("config", "syntax", path=path, error=exc)) from None
-    kiosk_id = _string(path, data, "kiosk_id")
-    database = _absolute(path, data, "database")
-    readers = data.get("readers", [])
-    if not isinstance(readers, list) or not readers:
+        config = load(path)
+    except ConfigError as exc:
+        raise ConfigProblem(_problem(path, str(exc))) from None
+    if not config.kiosk_id:
+        _bad(path, "kiosk.id", 'needs this kiosk\'s id, e.g. id = "door-1"')
+    if not config.readers:
         _bad(path, "readers", "needs at least one [[readers]] table with url and role")
-    entries = tuple(_reader(path, i, r) for i, r in enumerate(readers, start=1))
-    sync = data.get("sync")
-    if sync is not None and not isinstance(sync, dict):
-        _bad(path, "sync", "must be a table: [sync]")
-    return KioskConfig(kiosk_id, database, entries, _sync(path, sync) if sync else None)
-
-
-def _reader(path: Path, number: int, entry: object) -> ReaderEntry:
-    key = f"readers[{number}]"
-    if not isinstance(entry, dict):
-        _bad(path, key, "must be a table with url and role")
-    url = _string(path, entry, "url", prefix=f"{key}.")
-    role = _string(path, entry, "role", prefix=f"{key}.")
-    if role not in ROLES:
-        _bad(path, f"{key}.role", f"must be one of {', '.join(ROLES)}, not {role!r}")
-    try:
-        parse_reader_url(url)
-    except ReaderUrlError as exc:
-        _bad(path, f"{key}.url", str(exc))
-    return ReaderEntry(url, role)
-
-
-def _sync(path: Path, table: dict[str, object]) -> SyncEntry:
-    server = table.get("server", "")
-    if not isinstance(server, str):
-        _bad(path, "sync.server", 'must be a string such as "https://library.school:8443"')
-    if server and not server.startswith("https://"):
-        _bad(path, "sync.server", f"must start with https:// (the kiosk only talks TLS): {server}")
-    return SyncEntry(
-        server,
-        _absolute(path, table, "token_file", prefix="sync."),
-        _absolute(path, table, "ca_file", prefix="sync."),
+    settings = config.sync
+    sync = None
+    if settings.token_file is not None:
+        sync = SyncEntry(
+            settings.server or "",
+            PurePosixPath(settings.token_file),
+            PurePosixPath(settings.ca_file) if settings.ca_file else None,
+        )
+    return KioskConfig(
+        config.kiosk_id or "",
+        PurePosixPath(config.database),
+        tuple(ReaderEntry(r.url, r.role) for r in config.readers),
+        sync,
     )
 
 
-def _string(path: Path, table: dict[str, object], key: str, prefix: str = "") -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        _bad(path, prefix + key, "needs a text value")
-    return value
+def _problem(path: Path, message: str) -> Result:
+    text = message.removeprefix(f"{path}: ")
+    if text.startswith("cannot read") or text.startswith("not UTF-8"):
+        return fail("config", "unreadable", path=path, error=text)
+    if text.startswith("not valid TOML"):
+        return fail("config", "syntax", path=path, error=text.removeprefix("not valid TOML: "))
+    first = text.split("; ")[0]
+    found = _PROBLEM.match(first)
+    if found is None:
+        return fail("config", "bad_key", path=path, key="", problem=text)
+    return fail("config", "bad_key", path=path, key=found["key"], problem=found["problem"])
 
 
-def _absolute(path: Path, table: dict[str, object], key: str, prefix: str = "") -> PurePosixPath:
-    value = PurePosixPath(_string(path, table, key, prefix))
-    if not value.is_absolute():
-        _bad(path, prefix + key, f"must be an absolute path, not {str(value)!r}")
-    return value
-
-
-def _bad(path: Path, key: str, problem: str) -> NoReturn:
+def _bad(path: Path, key: str, problem: str) -> None:
     raise ConfigProblem(fail("config", "bad_key", path=path, key=key, problem=problem))

@@ -145,7 +145,8 @@ def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
     if sync is None or not sync.server:
         return [fail("server", "not_paired"), skipped("tls", "waits"), skipped("token", "waits")]
     token_path = machine.path(sync.token_file)
-    ca_path = machine.path(sync.ca_file)
+    # No ca_file: the server's certificate is checked against the system's trusted CAs.
+    ca_path = machine.path(sync.ca_file) if sync.ca_file is not None else None
     token, missing = "", []
     try:
         token = token_path.read_text(encoding="utf-8").strip()
@@ -155,12 +156,12 @@ def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
         pass  # reported as missing below
     if not token and not missing:
         missing.append(fail("token", "missing", path=sync.token_file))
-    if not ca_path.is_file():
+    if ca_path is not None and not ca_path.is_file():
         missing.append(fail("tls", "no_ca_file", path=sync.ca_file))
     if missing:
         return [skipped("server", "waits", server=sync.server), *missing]
     answer = machine.ask_server(sync.server, token, ca_path)
-    where: dict[str, object] = {"server": sync.server, "ca_file": sync.ca_file}
+    where: dict[str, object] = {"server": sync.server, "ca_file": sync.ca_file or "—"}
     reached = ok("server", server=sync.server, ms=answer.milliseconds)
     if answer.answer is Answer.OK:
         return [reached, ok("tls", **where), ok("token", path=sync.token_file)]

@@ -74,7 +74,7 @@ class Machine:
     # grab(device, scheme): open and grab (evdev) or lock (serial) the device, then let go.
     grab: Callable[[Path, str], GrabResult]
     # ask_server(url, token, ca_file): one authenticated request, with TLS verified.
-    ask_server: Callable[[str, str, Path], ServerAnswer]
+    ask_server: Callable[[str, str, Path | None], ServerAnswer]
     disk_usage: Callable[[Path], DiskUsage]
     # as_owner(path): act as the owner of path meanwhile (root must not create files in the
     # kiosk's data that the kiosk then cannot open, such as SQLite's -wal file).

@@ -28,10 +28,11 @@ from kiosk.health.machine import (
     Machine,
     ServerAnswer,
 )
+from sync.protocol import WHOAMI_PATH
 
 # An authenticated request that changes nothing on the server. PROVISIONAL: the sync
 # protocol (issue 8) names the real one; reconcile at merge.
-TOKEN_CHECK_PATH = "/api/v1/whoami"  # noqa: S105 - a URL path, not a secret
+TOKEN_CHECK_PATH = WHOAMI_PATH  # the server's token check: 200 for this kiosk's token, else 401
 TIMEOUT_SECONDS = 5.0
 # OpenSSL's verify codes the kiosk can tell a person something useful about.
 _NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH, _IP_MISMATCH = 9, 10, 62, 64
@@ -89,11 +90,12 @@ def grab_device(device: Path, scheme: str) -> GrabResult:
     return GrabResult(Grab.OK)
 
 
-def ask_server(url: str, token: str, ca_file: Path) -> ServerAnswer:
-    """One GET with the kiosk's token, the certificate verified against ``ca_file`` only."""
+def ask_server(url: str, token: str, ca_file: Path | None) -> ServerAnswer:
+    """One GET with the kiosk's token, the certificate verified against ``ca_file`` only (or the
+    system's trusted CAs when there is none)."""
     parts = urlsplit(url)
     try:
-        context = ssl.create_default_context(cafile=str(ca_file))
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     except (OSError, ssl.SSLError) as exc:
         return ServerAnswer(Answer.UNTRUSTED, f"{ca_file}: {exc}")
     started = time.monotonic()

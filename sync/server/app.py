@@ -29,6 +29,7 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     PULL_PATH,
     PUSH_PATH,
+    WHOAMI_PATH,
     ErrorBody,
     Heartbeat,
     HeartbeatResponse,
@@ -150,6 +151,13 @@ def create_app(
     async def health() -> Response:
         return Response(
             json.dumps({"protocol": PROTOCOL_VERSION, "ok": True}), media_type=CONTENT_TYPE
+        )
+
+    @app.get(WHOAMI_PATH)
+    async def whoami(request: Request) -> Response:
+        kiosk = await _authorised(request)
+        return Response(
+            json.dumps({"protocol": PROTOCOL_VERSION, "kiosk_id": kiosk}), media_type=CONTENT_TYPE
         )
 
     @app.post(PUSH_PATH)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import load as load_config
 from kiosk.store import Store
 from tests.appliance.conftest import (
     SHADOW_BACKUPS,
@@ -171,14 +173,22 @@ def test_first_run_lays_down_users_files_links_and_permissions(life: Life) -> No
     assert tree["usr/local/bin/kiosk"][3] == "-> /opt/library-kiosk/current/venv/bin/kiosk"
     assert "etc/systemd/system/getty.target.wants/getty@tty1.service" in tree
     assert (REPO / "deploy/udev/70-library-readers.rules").read_text() == life.texts["first"][RULES]
-    # The config is the documented example with this kiosk's id and server.
+    # The config is the documented example (the shipped defaults) with this kiosk's id, its
+    # server and the school's CA file; and the kiosk's own settings module reads it.
     config = tomllib.loads(life.texts["first"]["etc/library-kiosk/kiosk.toml"])
-    example = tomllib.loads((REPO / "deploy/kiosk.example.toml").read_text())
+    example = tomllib.loads((REPO / "kiosk/kiosk.toml").read_text())
+    ca = "/etc/library-kiosk/server-ca.pem"
     assert config == {
         **example,
-        "kiosk_id": "door-1",
-        "sync": {**example["sync"], "server": SERVER},
+        "kiosk": {**example["kiosk"], "id": "door-1"},
+        "sync": {**example["sync"], "server": SERVER, "ca_file": ca},
     }
+    with tempfile.TemporaryDirectory() as folder:
+        written = Path(folder) / "kiosk.toml"
+        written.write_text(life.texts["first"]["etc/library-kiosk/kiosk.toml"], encoding="utf-8")
+        settings = load_config(written)
+    assert (settings.kiosk_id, settings.sync.server) == ("door-1", SERVER)
+    assert str(settings.sync.ca_file) == ca
     assert "KIOSK_DISPLAY=kms" in life.texts["first"]["etc/library-kiosk/display.env"]
     cmdline = life.texts["first"]["boot/firmware/cmdline.txt"]
     assert cmdline.count("consoleblank=0") == 1 and cmdline.count("vt.global_cursor_default=0") == 1

@@ -104,6 +104,28 @@ class Pi:
 
 
 BOOT = "6f1b0a3e-boot-of-this-pi"
+READERS_TOML = """[[readers]]
+name = "book-scanner"
+url = "evdev:///dev/library/book-scanner"
+role = "book"
+
+[[readers]]
+name = "card-reader"
+url = "evdev:///dev/library/card-reader"
+role = "card"
+
+"""
+
+
+def installed_config() -> str:
+    """kiosk.toml as deploy/install-kiosk.sh makes it from the shipped defaults (its
+    make_config), for a Pi whose two readers are USB keyboards, paired with a server."""
+    text = (REPO / "kiosk/kiosk.toml").read_text(encoding="utf-8")
+    text = text.replace('id = ""', 'id = "door-1"', 1)
+    text = text.replace('server = ""', 'server = "https://library.school.example:8443"', 1)
+    text = text.replace('ca_file = ""', 'ca_file = "/etc/library-kiosk/server-ca.pem"', 1)
+    start, end = text.index("[[readers]]"), text.index("[sounds]")
+    return text[:start] + READERS_TOML + text[end:]
 
 
 def make_pi(root: Path) -> Pi:
@@ -115,10 +137,7 @@ def make_pi(root: Path) -> Pi:
     (etc / "group").write_text(
         f"root:x:0:\ndialout:x:20:kiosk\ninput:x:101:kiosk\nkiosk:x:{KIOSK_GID}:\n"
     )
-    example = (REPO / "deploy/kiosk.example.toml").read_text()
-    (etc / "library-kiosk/kiosk.toml").write_text(
-        example.replace('server = ""', 'server = "https://library.school.example:8443"')
-    )
+    (etc / "library-kiosk/kiosk.toml").write_text(installed_config())
     (etc / "library-kiosk/sync-token").write_text("k1-token\n")
     (etc / "library-kiosk/server-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     data = root / "var/lib/library-kiosk"

@@ -393,7 +393,7 @@ def test_the_database_file_checks_run_on_the_configured_database(pi: Pi) -> None
     school.scan("S31")
     school.scan("B1")
     school.store.close()
-    pi.set_config('kiosk_id = "door-1"', 'kiosk_id = "test-door"')
+    pi.set_config('id = "door-1"', 'id = "test-door"')
     # Someone edits the journal with an SQLite tool, around its no-update trigger.
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TRIGGER events_no_update")

@@ -28,7 +28,7 @@ def test_every_server_command_and_option_is_documented() -> None:
 
 def test_every_sync_setting_is_documented() -> None:
     text = (DOCS / "protocol.md").read_text(encoding="utf-8")
-    for key in (*SYNC_KEYS, "[kiosk] db", "[kiosk] id"):
+    for key in (*SYNC_KEYS, "[kiosk] database", "[kiosk] id"):
         assert f"`{key}`" in text, key
 
 

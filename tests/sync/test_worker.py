@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import ConfigError, load
 from kiosk.core.journal import record
 from sync import protocol
 from sync.protocol import ProtocolError, PushRequest, WireEvent, hash_matches, wire_event
-from sync.settings import Settings, SettingsError, from_toml, resolve
+from sync.settings import Settings, SettingsError, from_table, resolve
 from sync.worker.backoff import Backoff
 from sync.worker.client import ServerRefused, ServerUnavailable, SyncClient
 from sync.worker.loop import run
@@ -64,26 +65,30 @@ def test_kiosk_toml_sync_keys_are_checked_one_by_one(tmp_path: Path) -> None:
     token = tmp_path / "door.token"
     token.write_text("kst_abc\n")
     config.write_text(
-        '[kiosk]\ndb = "kiosk.db"\nid = "door-1"\n\n[sync]\nserver = "https://lib.school:8443/"\n'
+        '[kiosk]\ndatabase = "kiosk.db"\nid = "door-1"\n\n[sync]\n'
+        'server = "https://lib.school:8443/"\n'
         'token_file = "door.token"\ninterval = 30\nretention_days = 60\nbatch_events = 100\n'
     )
-    settings = from_toml(config)
+    # Read as `kiosk run` reads it (kiosk/config.py, over the shipped defaults).
+    settings = load(config).sync
     assert settings.db == tmp_path / "kiosk.db" and settings.kiosk_id == "door-1"
     assert settings.server == "https://lib.school:8443" and settings.token() == "kst_abc"
     assert (settings.interval, settings.retention_days, settings.batch_events) == (30, 60, 100)
-    overridden = resolve(config, db=Path("/x.db"), server="http://127.0.0.1:9")
+    overridden = resolve(settings, db=Path("/x.db"), server="http://127.0.0.1:9")
     assert overridden.db == Path("/x.db") and overridden.server == "http://127.0.0.1:9"
     for bad, named in (
-        ('[sync]\ninterval = "often"\n', "[sync] interval"),
-        ("[sync]\nbatch_events = 5000\n", "[sync] batch_events"),
-        ("[sync]\nverify = false\n", "[sync] verify: not a sync setting"),
-        ('[sync]\nserver = "http://library.school:80"\n', "not encrypted"),
-        ('[sync]\nserver = "ftp://x"\n', "[sync] server"),
-        ("[sync\n", "not valid TOML"),
+        ({"interval": "often"}, "[sync] interval"),
+        ({"batch_events": 5000}, "[sync] batch_events"),
+        ({"verify": False}, "[sync] verify: not a sync setting"),
+        ({"server": "http://library.school:80"}, "not encrypted"),
+        ({"server": "ftp://x"}, "[sync] server"),
     ):
-        config.write_text(bad)
         with pytest.raises(SettingsError, match=named.replace("[", r"\[").replace("]", r"\]")):
-            from_toml(config)
+            from_table(bad, tmp_path)
+    config.write_text("[sync\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load(config)
+    assert from_table({"server": ""}, tmp_path).server is None  # not paired yet
     with pytest.raises(SettingsError, match="token_file"):
         Settings(db=Path("k.db"), server="https://x", token_file=tmp_path / "none").complete()
 

@@ -17,6 +17,7 @@ from kiosk.config import (
     parse_size,
     pin_matches,
 )
+from sync.settings import SYNC_KEYS
 from tests.conftest import REPO
 
 DOC = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
@@ -29,7 +30,9 @@ def test_every_key_is_documented_and_shipped() -> None:
             assert f"`{section}.{key}`" in DOC, f"{section}.{key}"
             if section != "readers[]":
                 assert key in shipped[section], f"{section}.{key} has no shipped default"
-    assert "`sync`" in DOC
+    # [sync] is documented with the sync worker, every key of it shipped here too.
+    assert "`sync.*`" in DOC and "protocol.md" in DOC
+    assert set(shipped["sync"]) == set(SYNC_KEYS)
 
 
 def test_the_shipped_defaults_load() -> None:
@@ -79,9 +82,15 @@ def test_every_bad_key_is_named_at_once(tmp_path: Path) -> None:
     assert "colour: unknown key" in message
 
 
-def test_the_sync_table_is_passed_on_unchecked(tmp_path: Path) -> None:
-    config = load(write(tmp_path, '[sync]\nserver = "https://lib.example"\nanything = 3\n'))
-    assert config.sync == {"server": "https://lib.example", "anything": 3}
+def test_the_sync_table_is_checked_as_the_sync_worker_reads_it(tmp_path: Path) -> None:
+    text = '[kiosk]\nid = "door-1"\ndatabase = "k.db"\n[sync]\nserver = "https://lib.example"\n'
+    config = load(write(tmp_path, text))
+    # The same settings `kiosk sync --config` uses: the database and id from [kiosk].
+    assert config.sync.server == "https://lib.example"
+    assert (config.sync.db, config.sync.kiosk_id) == (tmp_path / "k.db", "door-1")
+    assert config.sync.retention_days == 30  # the shipped default
+    assert "sync.anything: not a sync setting" in problems(tmp_path, "[sync]\nanything = 3\n")
+    assert "sync.interval: expected a number from 1" in problems(tmp_path, "[sync]\ninterval = 0\n")
 
 
 def test_not_toml_and_not_there(tmp_path: Path) -> None:
