@@ -38,7 +38,7 @@ from sync.protocol import (
     encode,
     parse,
 )
-from sync.server import accounts, feed, ingest
+from sync.server import accounts, feed, ingest, web
 from sync.server.ratelimit import RateLimit
 from sync.server.tables import kiosks
 
@@ -180,6 +180,8 @@ def create_app(
         await run_in_threadpool(_store_heartbeat, engine, kiosk, message, now)
         return _json(HeartbeatResponse(protocol=PROTOCOL_VERSION, server_time=now.isoformat()))
 
+    # The librarian's pages (issue 9), on the same app: see sync/server/web.
+    web.install(app, engine, clock)
     return app
 
 
