@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from kiosk.clocks import ScriptedClock, SystemClock
+from kiosk.clocks import Clock, ScriptedClock, SystemClock
 from kiosk.core.calendar import is_open_day
 from kiosk.core.decisions import Outcome
 from kiosk.core.models import Copy, Reader, ReaderRole
@@ -107,7 +107,9 @@ def school_days(policy: Policy, first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def simulate(kiosk: Door1, policy: Policy, until: datetime, seed: int = 2026) -> int:
+def simulate(
+    kiosk: Door1, policy: Policy, until: datetime, seed: int = 2026, since: date | None = None
+) -> int:
     """Borrowing windows from the term's start up to ``until``: pupils of the classes each
     window lists return last week's book and borrow another; now and then one forgets to bring
     a book back, presses "damaged", scans a dictionary or a card nobody has. Returns the scans."""
@@ -119,7 +121,7 @@ def simulate(kiosk: Door1, policy: Policy, until: datetime, seed: int = 2026) ->
     forgetful = {p.card for p in rng.sample(pupils, k=max(1, len(pupils) // 8))}
     scans = 0
     last = until.astimezone(zone).date()
-    for day in school_days(policy, policy.term.start, last):
+    for day in school_days(policy, since or policy.term.start, last):
         for window in sorted(policy.windows, key=lambda w: w.start):
             if day.weekday() not in window.weekdays:
                 continue
@@ -187,10 +189,10 @@ def prepare_server(url: str, now: datetime) -> dict[str, str]:
     return tokens
 
 
-def sync_kiosk(kiosk: Door1, server: str, token: str) -> str:
+def sync_kiosk(kiosk: Door1, server: str, token: str, clock: Clock | None = None) -> str:
     """One run of the real sync worker: push the journal, pull, heartbeat."""
     client = SyncClient(server, token)
-    report = sync_once(kiosk.store, client, Settings(), SystemClock())
+    report = sync_once(kiosk.store, client, Settings(), clock or SystemClock())
     return str(report)
 
 

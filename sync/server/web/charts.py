@@ -3,10 +3,16 @@ outside the server, the same picture on screen, on a phone and on paper."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import pygal
 from pygal.style import Style
+
+# pygal puts a finder for its map plugins on sys.meta_path that only has the old find_module(),
+# so Python warns (ImportWarning) at every later import that fails, e.g. openpyxl looking for
+# numpy. The pages draw no maps: take it off again.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 _STYLE = Style(

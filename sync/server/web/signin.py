@@ -115,8 +115,13 @@ def form_nonce(session: Session, token: str | None, now: datetime) -> str | None
 def use_form(conn: Connection, nonce: str, now: datetime) -> bool:
     """Record that this form was posted; False if it was already (its work is done)."""
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(used_forms)
-    done = conn.execute(insert.values(nonce=nonce, used_at=now).on_conflict_do_nothing())
-    return done.rowcount == 1
+    # RETURNING says whether the row went in (psycopg reports no rowcount for this insert).
+    done = conn.execute(
+        insert.values(nonce=nonce, used_at=now)
+        .on_conflict_do_nothing()
+        .returning(used_forms.c.nonce)
+    )
+    return done.first() is not None
 
 
 # --- failed sign-ins -----------------------------------------------------------------------
