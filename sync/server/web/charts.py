@@ -23,12 +23,18 @@ _STYLE = Style(
     foreground_strong="#111",
     foreground_subtle="#ccc",
     colors=("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#c62828", "#00838f"),
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=13,
-    value_font_size=12,
-    title_font_size=16,
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=15,
+    value_font_size=15,
+    title_font_size=17,
 )
+
+
+def _whole_numbers(top: int) -> list[int]:
+    """Axis labels for counts of books: whole numbers, about five of them."""
+    step = max(1, -(-top // 5))
+    return list(range(0, top + step + 1, step)) if top else [0, 1]
 
 
 def _svg(chart: pygal.graph.graph.Graph) -> str:
@@ -37,38 +43,46 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
 
 
 def bars(title: str, labels: Sequence[str], series: str, values: Sequence[int]) -> str:
-    """One bar per label (a class), its value printed on it."""
-    chart = pygal.Bar(
+    """One horizontal bar per label (a class), its value printed at its end. Drawn narrow, so
+    that once scaled to a phone's width (or to the A4 poster) the letters are still readable."""
+    chart = pygal.HorizontalBar(
         js=[],
         disable_xml_declaration=True,
         style=_STYLE,
-        width=900,
-        height=380,
+        width=520,
+        height=70 + 30 * max(1, len(labels)),
         show_legend=False,
         print_values=True,
+        print_values_position="top",
+        print_zeroes=False,
+        y_labels=_whole_numbers(max(values, default=0)),
         title=title,
-        x_label_rotation=0,
-        margin=16,
+        margin=12,
+        spacing=6,
         explicit_size=False,
         truncate_label=-1,
     )
-    chart.x_labels = list(labels)
-    chart.add(series, list(values))
+    # pygal draws the first label at the bottom; a list reads from the top.
+    chart.x_labels = list(reversed(labels))
+    chart.add(series, list(reversed(values)))
     return _svg(chart)
 
 
 def lines(title: str, labels: Sequence[str], series: dict[str, Sequence[int]]) -> str:
     """One line per series (a grade) over the labels (the weeks)."""
+    top = max((max(v, default=0) for v in series.values()), default=0)
     chart = pygal.Line(
+        y_labels=_whole_numbers(top),
         js=[],
         disable_xml_declaration=True,
         style=_STYLE,
-        width=900,
-        height=380,
+        width=600,
+        height=340,
         title=title,
         legend_at_bottom=True,
-        legend_at_bottom_columns=6,
+        legend_at_bottom_columns=3,
         margin=16,
+        margin_right=44,  # room for the last week's label, centred on the last point
         explicit_size=False,
         show_minor_x_labels=len(labels) <= 12,
         dots_size=3,

@@ -80,6 +80,10 @@ def formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
             return f"{local.month}月{local.day}日 {local:%H:%M}"
         return f"{local.day} {local:%b %H:%M}"
 
+    def moment_day(value: datetime) -> str:
+        local = value.astimezone(zone)
+        return f"{local.month}月{local.day}日" if language == "zh_CN" else f"{local.day} {local:%b}"
+
     def day(value: date | str | None) -> str:
         if value is None or value == "":
             return "—"
@@ -91,4 +95,4 @@ def formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
     def short_day(value: date) -> str:
         return f"{value.month}月{value.day}日" if language == "zh_CN" else f"{value.day} {value:%b}"
 
-    return {"moment": moment, "day": day, "short_day": short_day}
+    return {"moment": moment, "moment_day": moment_day, "day": day, "short_day": short_day}

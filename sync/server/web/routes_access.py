@@ -45,7 +45,12 @@ def router(pages: Pages) -> APIRouter:
     r = APIRouter(route_class=WebRoute)
 
     def form_page(
-        request: Request, *, status: int = 200, error: str | None = None, name: str = ""
+        request: Request,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        name: str = "",
+        back_to: str | None = None,
     ) -> Response:
         visit = pages.anonymous(request)
         token = secrets.token_urlsafe(24)
@@ -56,7 +61,7 @@ def router(pages: Pages) -> APIRouter:
             signin_token=token,
             error=error,
             name=name,
-            next=local_path(request.query_params.get("next")),
+            next=local_path(back_to or request.query_params.get("next")),
         )
         response.set_cookie(
             SIGNIN_COOKIE,
@@ -102,7 +107,11 @@ def router(pages: Pages) -> APIRouter:
             message = t("Too many failed sign-ins. Wait {seconds} seconds, then try again.")
             return await run_in_threadpool(
                 lambda: form_page(
-                    request, status=429, error=message.format(seconds=seconds), name=name
+                    request,
+                    status=429,
+                    error=message.format(seconds=seconds),
+                    name=name,
+                    back_to=form.get("next"),
                 )
             )
         who = await run_in_threadpool(staff.verify, pages.engine, name, password, visit.now)
@@ -119,7 +128,11 @@ def router(pages: Pages) -> APIRouter:
         if token is None or who is None:
             return await run_in_threadpool(
                 lambda: form_page(
-                    request, status=401, error=t("The name or the password is wrong."), name=name
+                    request,
+                    status=401,
+                    error=t("The name or the password is wrong."),
+                    name=name,
+                    back_to=form.get("next"),
                 )
             )
         target = local_path(form.get("next"), home_of(who))

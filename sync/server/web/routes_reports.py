@@ -193,17 +193,12 @@ def router(pages: Pages) -> APIRouter:
             week = numbers.week
             ranking = numbers.ranking()
             if shown is None:
+                by_class = sorted(ranking, key=lambda c: overdue.class_key(c.class_name))
                 context["chart"] = charts.bars(
                     t("Books borrowed this week, per class"),
-                    [
-                        class_label(c.class_name, lang)
-                        for c in sorted(ranking, key=lambda c: overdue.class_key(c.class_name))
-                    ],
+                    [class_label(c.class_name, lang) for c in by_class],
                     t("Books"),
-                    [
-                        c.loans
-                        for c in sorted(ranking, key=lambda c: overdue.class_key(c.class_name))
-                    ],
+                    [c.loans for c in by_class],
                 )
             grades: dict[str, list[int]] = {}
             for c in numbers.classes():
