@@ -7,6 +7,9 @@ set -euo pipefail
 # The server's tests start their own PostgreSQL (as the postgres user, in a temporary folder, on
 # loopback): Debian's server binaries and that user come with the postgresql package.
 apt_need gcc python3-dev linux-libc-dev postgresql
+# The librarian's pages are tested in Debian's Chromium (driven by Playwright, which downloads no
+# browser), with the CJK font that Chinese needs to render.
+apt_need chromium fonts-noto-cjk
 ensure_venv dev
 cd "$ROOT"
 say "ruff";        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .

@@ -367,3 +367,19 @@ def test_under_tls_the_session_cookie_is_secure(sqlite_site: Site) -> None:
         s.close()
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_form_larger_than_any_of_ours_is_refused_unread(site: Site) -> None:
+    s = site.sign_in()
+    item = _open_items(site)[0]
+    token = site.form_token(s, "/review")
+    data = {"form_token": token, "resolution": "accepted", "note": "x" * (2 * 1024 * 1024)}
+    answer = site.post(s, f"/review/{item}", data=data)
+    assert answer.status_code == 403
+    assert item in _open_items(site)
+    # The rules take a file: one too large is answered with a reason, and nothing is saved.
+    token = site.form_token(s, "/rules")
+    big = b"# " + b"x" * (21 * 1024 * 1024)
+    answer = site.post(s, "/rules", data={"form_token": token},
+                       files={"file": ("policy.toml", big, "text/plain")})  # fmt: skip
+    assert answer.status_code == 413 and "文件太大" in answer.text

@@ -145,9 +145,13 @@ class Pages:
         self._same_origin(request)
         form = await read_form(request, upload=upload)
         assert visit.session is not None
+        if form.too_large and not upload:
+            raise FormRefusedError  # no form of the pages is this large: not one of ours
         nonce = signin.form_nonce(visit.session, form.get("form_token"), visit.now)
         if nonce is None and not form.too_large:
             raise FormRefusedError
+        # An upload too large to read carries no token we could check: its page says so and
+        # does nothing (``once`` refuses it).
         return Posted(visit, form, nonce or "")
 
     def _same_origin(self, request: Request) -> None:
@@ -158,8 +162,9 @@ class Pages:
                 raise FormRefusedError
 
     def once(self, conn: Connection, posted: Posted) -> bool:
-        """Record the form as used, in the caller's transaction; False if it was already."""
-        return signin.use_form(conn, posted.nonce, posted.visit.now)
+        """Record the form as used, in the caller's transaction; False if it was already (or
+        if it had no token: an upload too large to read)."""
+        return bool(posted.nonce) and signin.use_form(conn, posted.nonce, posted.visit.now)
 
     # --- the school ---------------------------------------------------------------------
 
