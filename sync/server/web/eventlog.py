@@ -108,30 +108,20 @@ def parse_filters(params: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
 
 
 def _select(filters: Filters, zone: ZoneInfo) -> Select[Any]:
+    """The events and what the pages show beside them (class, given name, title)."""
+    c = events.c
+    query = select(
+        c.number, c.kiosk, c.seq, c.type, c.reason, c.card, c.barcode, c.code, c.due, c.flags,
+        c.effective_time, c.timing, c.wall_time, c.session_id, readers.c.class_name,
+        readers.c.given_name, copies.c.title, copies.c.isbn, copies.c.isbn_only,
+    )  # fmt: skip
+    return _filtered(query, filters, zone)
+
+
+def _filtered(query: Select[Any], filters: Filters, zone: ZoneInfo) -> Select[Any]:
     c = events.c
     query = (
-        select(
-            c.number,
-            c.kiosk,
-            c.seq,
-            c.type,
-            c.reason,
-            c.card,
-            c.barcode,
-            c.code,
-            c.due,
-            c.flags,
-            c.effective_time,
-            c.timing,
-            c.wall_time,
-            c.session_id,
-            readers.c.class_name,
-            readers.c.given_name,
-            copies.c.title,
-            copies.c.isbn,
-            copies.c.isbn_only,
-        )
-        .select_from(events)
+        query.select_from(events)
         .outerjoin(readers, readers.c.card == c.card)
         .outerjoin(copies, copies.c.barcode == c.barcode)
     )
@@ -222,36 +212,60 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+_RISKY = frozenset("=+-@\t\r")
+
+
 def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str]:
-    """The CSV export, a few hundred rows per chunk. UTF-8 with a byte-order mark, so that
-    Excel (what schools open CSV with) reads the Chinese titles."""
+    """The CSV export, 2,000 rows per chunk. UTF-8 with a byte-order mark, so that Excel (what
+    schools open CSV with) reads the Chinese titles. Rows are read in batches from a query of
+    just these columns: the loop below is what a million events cost."""
+    c = events.c
+    query = _filtered(
+        select(
+            c.number, c.effective_time, c.kiosk, c.seq, c.type, c.reason, c.card,
+            readers.c.class_name, c.barcode, copies.c.title, c.due, c.flags, c.code, c.timing,
+        ),
+        filters,
+        zone,
+    ).order_by(c.number)  # fmt: skip
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
-    for i, r in enumerate(stream(engine, filters, zone), 1):
-        writer.writerow(
-            (
-                r.number,
-                r.effective_time.astimezone(zone).isoformat(timespec="seconds"),
-                r.kiosk,
-                r.seq,
-                r.type,
-                r.reason,
-                spreadsheet_safe(r.card or ""),
-                r.class_name or "",
-                spreadsheet_safe(r.barcode or ""),
-                spreadsheet_safe(r.title or ""),
-                r.due or "",
-                r.flags,
-                spreadsheet_safe(r.code or ""),
-                r.timing,
-            )
-        )
-        if i % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    rows: list[tuple[Any, ...]] = []
+    with reading(engine) as conn:
+        result = conn.execution_options(yield_per=2000).execute(query)
+        for (
+            number,
+            at,
+            kiosk,
+            seq,
+            kind,
+            reason,
+            card,
+            cls,
+            barcode,
+            title,
+            due,
+            flags,
+            code,
+            timing,
+        ) in result:
+            cells: tuple[str, ...] = (card or "", barcode or "", title or "", code or "")
+            if any(cell[:1] in _RISKY for cell in cells if cell):
+                cells = tuple(spreadsheet_safe(cell) for cell in cells)
+            rows.append(
+                (number, at.astimezone(zone).isoformat(timespec="seconds"), kiosk, seq, kind,
+                 reason, cells[0], cls or "", cells[1], cells[2], due or "", flags, cells[3],
+                 timing)
+            )  # fmt: skip
+            if len(rows) == 2000:
+                writer.writerows(rows)
+                rows.clear()
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    writer.writerows(rows)
     yield buffer.getvalue()
 
 

@@ -2,10 +2,9 @@
 term, the best-borrowing class of a week (借阅先进班级), each pupil's books this term against
 the target, and the reading stars (读书之星).
 
-One query does it all: the term's checkouts counted per card and per week, where the week is a
-CASE over the local Mondays turned into UTC (bound parameters, the same on SQLite and
-PostgreSQL, right across a DST change), read through the index on (type, effective_time, card).
-Pupils are counted in the class the roster gives them now.
+The database counts the term's checkouts per reader and week, one grouped count per week over
+the index on (type, effective_time, card); the weeks start at local Monday midnight turned into
+UTC (right across a DST change). Pupils are counted in the class the roster gives them now.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, func, select
 
 from kiosk.core.policy import Term
 from sync.server.tables import events, readers
@@ -62,6 +61,7 @@ class Weekly:
     target: int | None
     by_class_week: dict[str, list[int]] = field(default_factory=dict)  # class -> loans per week
     pupils: list[Pupil] = field(default_factory=list)  # every pupil on the roster
+    _met: dict[str, int] | None = field(default=None, repr=False)
 
     def classes(self) -> list[str]:
         return sorted(self.by_class_week, key=class_key)
@@ -103,9 +103,15 @@ class Weekly:
         ]
 
     def met_target(self, class_name: str) -> int:
-        return sum(
-            1 for p in self.class_pupils(class_name) if self.target and p.books >= self.target
-        )
+        """Pupils of the class who borrowed the target's number of books this term."""
+        if not self.target:
+            return 0
+        if self._met is None:
+            met: dict[str, int] = defaultdict(int)
+            for p in self.pupils:
+                met[p.class_name] += p.books >= self.target
+            self._met = dict(met)
+        return self._met.get(class_name, 0)
 
 
 def term_weeks(term: Term) -> list[Week]:
@@ -128,10 +134,6 @@ def week_of(weeks: list[Week], day: date) -> Week:
     return weeks[0] if day < weeks[0].start else weeks[-1]
 
 
-def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
-
-
 def weekly(
     conn: Connection,
     term: Term,
@@ -143,24 +145,6 @@ def weekly(
     """The term's numbers, with the week holding ``day`` as the week shown; with
     ``class_name`` only that class is read (a teacher's page)."""
     weeks = term_weeks(term)
-    c = events.c
-    bounds = [_utc_midnight(w.start, zone) for w in weeks]
-    end = _utc_midnight(term.end + timedelta(days=1), zone)
-    # The week's number: the last Monday at or before the event. Bound values, typed as the
-    # column so that they are written as the column's UTC text.
-    whens = [(c.effective_time >= b, literal(i + 1)) for i, b in reversed(list(enumerate(bounds)))]
-    week = case(*whens, else_=literal(0)).label("week")
-    checkouts = select(c.card, week).where(
-        c.type == "checkout", c.effective_time >= bounds[0], c.effective_time < end
-    )
-    if class_name is not None:
-        in_class = select(readers.c.card).where(readers.c.class_name == class_name)
-        checkouts = checkouts.where(c.card.in_(in_class))
-    # Grouped outside: PostgreSQL does not see two renderings of the CASE as one expression.
-    inner = checkouts.subquery()
-    query = select(inner.c.card, inner.c.week, func.count().label("n")).group_by(
-        inner.c.card, inner.c.week
-    )
     roster = select(readers.c.card, readers.c.given_name, readers.c.class_name).where(
         readers.c.role == "student",
         readers.c.deleted.is_(False),
@@ -172,11 +156,43 @@ def weekly(
     pupils_of = {r.card: (r.given_name, r.class_name) for r in conn.execute(roster)}
     by_class: dict[str, list[int]] = {cls: [0] * len(weeks) for _, cls in pupils_of.values()}
     books: dict[str, int] = defaultdict(int)
-    for r in conn.execute(query):
-        who = pupils_of.get(r.card)
-        if who is None or not 1 <= r.week <= len(weeks):
+    for (card, week), n in _checkouts(conn, weeks, term, zone, class_name).items():
+        who = pupils_of.get(card)
+        if who is None:
             continue  # a teacher, a card no longer on the roster
-        by_class[who[1]][r.week - 1] += int(r.n)
-        books[r.card] += int(r.n)
+        by_class[who[1]][week] += n
+        books[card] += n
     pupils = [Pupil(card, name, cls, books.get(card, 0)) for card, (name, cls) in pupils_of.items()]
     return Weekly(term, weeks, week_of(weeks, day), target, by_class, pupils)
+
+
+def _checkouts(
+    conn: Connection, weeks: list[Week], term: Term, zone: ZoneInfo, class_name: str | None
+) -> dict[tuple[str, int], int]:
+    """Checkouts of the term counted per (card, week index).
+
+    One grouped count per week, each a range of the index on (type, effective_time, card), so
+    the database counts (in C, without a row reaching Python) and returns one row per reader
+    who borrowed that week. The weeks run from local Monday midnight, turned into UTC.
+    """
+    c = events.c
+    starts = [_local_midnight(w.start, zone) for w in weeks]
+    ends = [*starts[1:], _local_midnight(term.end + timedelta(days=1), zone)]
+    in_class = select(readers.c.card).where(readers.c.class_name == class_name)
+    counts: dict[tuple[str, int], int] = {}
+    for week, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        query = (
+            select(c.card, func.count())
+            .where(c.type == "checkout", c.effective_time >= start, c.effective_time < end)
+            .group_by(c.card)
+        )
+        if class_name is not None:
+            query = query.where(c.card.in_(in_class))
+        for card, n in conn.execute(query):
+            if card is not None:
+                counts[card, week] = int(n)
+    return counts
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
