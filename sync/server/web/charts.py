@@ -79,6 +79,7 @@ def lines(title: str, labels: Sequence[str], series: dict[str, Sequence[int]]) -
         width=600,
         height=340,
         title=title,
+        show_legend=len(series) > 1,  # one line needs no key (and pygal would cut it off)
         legend_at_bottom=True,
         legend_at_bottom_columns=3,
         margin=16,

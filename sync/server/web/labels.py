@@ -63,6 +63,7 @@ RESOLUTIONS = {
     Resolution.SENT_FOR_REPAIR: N_("Send for repair"),
 }
 NO_REPAIR = N_("No repair needed")
+UNDO_WITHDRAWAL = N_("Withdrawn by mistake: back on the shelf")
 MARKS = {
     Mark.DAMAGED: N_("Damaged: send for repair"),
     Mark.REPAIRED: N_("Repaired: back on the shelf"),
@@ -97,4 +98,5 @@ LABELS = {
     "shelves": {k.value: v for k, v in SHELVES.items()},
     "timings": TIMINGS,
     "no_repair": NO_REPAIR,
+    "undo_withdrawal": UNDO_WITHDRAWAL,
 }
