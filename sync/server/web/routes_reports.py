@@ -32,6 +32,7 @@ from sync.server.web.site import (
     WebRoute,
 )
 
+POSTER_CLASSES = 12  # as many as the poster's ranking lists
 GRADE_NAMES = {
     1: N_("Grade 1"),
     2: N_("Grade 2"),
@@ -193,7 +194,9 @@ def router(pages: Pages) -> APIRouter:
             week = numbers.week
             ranking = numbers.ranking()
             if shown is None:
-                by_class = sorted(ranking, key=lambda c: overdue.class_key(c.class_name))
+                # The A4 poster has room for the twelve best classes; the page shows them all.
+                shown_classes = ranking[:POSTER_CLASSES] if template == "poster.html" else ranking
+                by_class = sorted(shown_classes, key=lambda c: overdue.class_key(c.class_name))
                 context["chart"] = charts.bars(
                     t("Books borrowed this week, per class"),
                     [class_label(c.class_name, lang) for c in by_class],
@@ -218,6 +221,7 @@ def router(pages: Pages) -> APIRouter:
                 {name: counts[: week.number] for name, counts in grades.items()},
             )
             context["ranking"] = ranking
+            context["poster_classes"] = POSTER_CLASSES
             context["week"] = week
         return pages.page(visit, template, library, **context)
 
