@@ -60,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return 1
-    if args.demo and args.db is None and args.config is None:
+    if args.demo and args.config is None:
+        # The demo's librarian card, helper card and PIN, on the given database or a new copy
+        # of the sample school.
         config = replace(
             config,
-            database=sample_school(demo_database()),
+            database=args.db or sample_school(demo_database()),
             pin_hash=hash_pin(DEMO_PIN),
             **DEMO_SETTINGS,
         )

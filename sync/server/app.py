@@ -39,7 +39,7 @@ from sync.protocol import (
     encode,
     parse,
 )
-from sync.server import accounts, feed, ingest
+from sync.server import accounts, feed, ingest, web
 from sync.server.db import writing
 from sync.server.queue import PushQueue
 from sync.server.ratelimit import RateLimit, RateLimited
@@ -185,6 +185,8 @@ def create_app(
         await _limited(_store_heartbeat, engine, kiosk, message, now, limit)
         return _json(HeartbeatResponse(protocol=PROTOCOL_VERSION, server_time=now.isoformat()))
 
+    # The librarian's pages (issue 9), on the same app: see sync/server/web.
+    web.install(app, engine, clock)
     return app
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(run=_review)
+    _web_commands(command)
     return parser
 
 
@@ -256,7 +257,12 @@ def _import(args: argparse.Namespace) -> int:
     result = read_roster(path) if args.kind == "roster" else read_catalog(path)
     with db.writing(engine) as conn:
         importer = reference.import_readers if args.kind == "roster" else reference.import_copies
-        counts = importer(conn, result.items, _now(), deactivate_missing=not result.errors)  # type: ignore[arg-type]
+        items = result.items
+        if args.kind == "catalog":  # copies the librarian marked lost or withdrawn stay so
+            from sync.server.web.registers import held_back
+
+            items = tuple(held_back(conn, result.items))  # type: ignore[arg-type]
+        counts = importer(conn, items, _now(), deactivate_missing=not result.errors)  # type: ignore[arg-type]
     for problem in result.errors[:MAX_PRINTED_ERRORS]:
         print(str(problem), file=sys.stderr)
     if len(result.errors) > MAX_PRINTED_ERRORS:
@@ -295,6 +301,40 @@ def _review(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"— {len(items)} open item(s)")
     return 0
+
+
+# --- The librarian's pages (issue 9): staff accounts, made by sync.server.web.commands -------
+
+
+def _web_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) -> None:
+    p = command(
+        "add-librarian",
+        "create a librarian's account for the web pages (the password is asked twice)",
+        "kiosk-server add-librarian wang --db sqlite:///server.db",
+    )
+    p.add_argument("name", metavar="NAME", help="the name she signs in with")
+    p.add_argument("--replace", action="store_true", help="set a new password for NAME")
+    p.set_defaults(run=_add_staff, role="librarian", class_name=None)
+    p = command(
+        "add-teacher",
+        "create a class teacher's read-only account that sees only one class",
+        "kiosk-server add-teacher li --class 3-1 --db sqlite:///server.db",
+    )
+    p.add_argument("name", metavar="NAME", help="the name the teacher signs in with")
+    p.add_argument("--class", dest="class_name", required=True, metavar="CLASS",
+                   help="the teacher's class, e.g. 3-1 or 三年级(1)班")  # fmt: skip
+    p.add_argument("--replace", action="store_true", help="set a new password for NAME")
+    p.set_defaults(run=_add_staff, role="teacher")
+
+
+def _add_staff(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sync.server.web.commands import add_account
+    from sync.server.web.staff import Role
+
+    return add_account(_engine(args), args.name, Role(args.role), _now(), getpass.getpass,
+                       class_name=args.class_name, replace=args.replace)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from sync.protocol import (
 )
 from sync.server import revisions
 from sync.server.db import reading
-from sync.server.tables import copies, counters, kiosks, loans, policy, readers
+from sync.server.tables import copies, counters, kiosks, loans, new_arrivals, policy, readers
 
 HORIZON = "horizon"  # the counter row: revisions at or below it may have lost their tombstones
 
@@ -143,13 +143,29 @@ def _loan(r: Row[Any]) -> WireLoan:
 
 
 def _new_arrivals(conn: Connection) -> list[NewArrival]:
-    """The copies added last that can be lent: the kiosk's idle screen shows them."""
-    rows = conn.execute(
-        select(copies.c.barcode, copies.c.title, copies.c.author)
-        .where(copies.c.active.is_(True), copies.c.deleted.is_(False), copies.c.loan_type == "loan")
-        .order_by(copies.c.added_at.desc(), copies.c.barcode)
-        .limit(MAX_NEW_ARRIVALS)
+    """The copies the librarian chose (the pages' new-arrivals list), in her order; without a
+    choice, the copies added last. Only copies that can be lent: the kiosk's idle screen shows
+    them."""
+    lendable = (
+        copies.c.active.is_(True),
+        copies.c.deleted.is_(False),
+        copies.c.loan_type == "loan",
     )
+    columns = (copies.c.barcode, copies.c.title, copies.c.author)
+    rows = conn.execute(
+        select(*columns)
+        .join(new_arrivals, new_arrivals.c.barcode == copies.c.barcode)
+        .where(*lendable)
+        .order_by(new_arrivals.c.position)
+        .limit(MAX_NEW_ARRIVALS)
+    ).all()
+    if not rows and conn.execute(select(new_arrivals.c.barcode).limit(1)).first() is None:
+        rows = conn.execute(
+            select(*columns)
+            .where(*lendable)
+            .order_by(copies.c.added_at.desc(), copies.c.barcode)
+            .limit(MAX_NEW_ARRIVALS)
+        ).all()
     return [NewArrival(barcode=r.barcode, title=r.title, author=r.author) for r in rows]
 
 

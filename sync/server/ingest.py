@@ -143,6 +143,7 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
         for e in new
         if e.type.value == "damage_report"
     ]
+    items += _unknown_codes(kiosk, new)
     report(conn, items, now)
     clear(
         conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
@@ -384,3 +385,26 @@ def _unknown_cards(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[I
         for e in new
         if e.type.value == "checkout" and e.card and e.card not in known
     ]
+
+
+_UNKNOWN = ("unknown_code", "unknown_copy", "unknown_reader")
+
+
+def _unknown_codes(kiosk: str, new: list[WireEvent]) -> list[Item]:
+    """Refusals of a code nobody knows: one item per code, however often it was scanned."""
+    found: dict[str, Item] = {}
+    for e in new:
+        if e.type.value == "refusal" and e.reason.value in _UNKNOWN and e.code:
+            key = f"{e.reason.value}:{e.code[:150]}"  # review_items.key holds 200
+            found.setdefault(
+                key,
+                Item(
+                    Kind.UNKNOWN_CODE,
+                    key,
+                    kiosk,
+                    e.seq,
+                    e.id,
+                    detail={"reason": e.reason.value, "code": e.code},
+                ),
+            )
+    return list(found.values())

@@ -30,12 +30,14 @@ class Kind(enum.StrEnum):
     SEQUENCE_GAP = "sequence_gap"  # events of a kiosk the server never received
     SEQUENCE_REUSED = "sequence_reused"  # a different event with a sequence number already used
     DAMAGE_REPORTED = "damage_reported"  # a child pressed "this book is damaged"
+    UNKNOWN_CODE = "unknown_code"  # a card or book the kiosk did not know (one item per code)
 
 
 class Resolution(enum.StrEnum):
     CLEARED = "cleared"  # later events showed there was nothing wrong
     FIXED = "fixed"  # the librarian put it right
     ACCEPTED = "accepted"  # the librarian looked and left it as it is
+    SENT_FOR_REPAIR = "sent_for_repair"  # a damage report: the copy went to the repair register
 
 
 @dataclass(frozen=True)

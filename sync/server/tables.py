@@ -212,3 +212,82 @@ rate_windows = Table(
     Column("window", BigInteger, primary_key=True),
     Column("requests", Integer, nullable=False),
 )
+
+
+# --- The librarian's pages (issue 9; migration 0100_librarian_pages) ---------------------------
+# Staff accounts, their sign-in sessions and the state that guards them live here, not in a
+# server process's memory, so that several processes on one PostgreSQL agree.
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # "librarian" or "teacher"
+    Column("class_name", String(16)),  # a teacher's one class, e.g. "3-1"
+    Column("password_hash", String(200), nullable=False),  # Argon2id, argon2-cffi's encoding
+    Column("created_at", UtcTime, nullable=False),
+    Column("password_set_at", UtcTime, nullable=False),
+)
+
+# A signed-in browser: the cookie holds a random token, the table only its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account", String(64), ForeignKey("staff.name", ondelete="CASCADE"), nullable=False),
+    Column("form_key", String(64), nullable=False),  # signs this session's form tokens (CSRF)
+    Column("created_at", UtcTime, nullable=False),
+    Column("expires_at", UtcTime, nullable=False, index=True),
+)
+
+# Form tokens already used: a form posted twice does its work once.
+used_forms = Table(
+    "used_forms",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("used_at", UtcTime, nullable=False, index=True),
+)
+
+# Failed sign-ins per account ("account:NAME") and per address ("address:IP").
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcTime, nullable=False),
+    Column("wait_until", UtcTime, nullable=False),
+)
+
+# The registers (修补 repairs, 注销 withdrawals, lost books): every mark the librarian put on a
+# copy, newest last; a copy's state is its latest mark. The list price is copied in for the
+# school's own records and never sent to a kiosk.
+copy_marks = Table(
+    "copy_marks",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("barcode", CODE, nullable=False),
+    Column("mark", String(16), nullable=False),
+    Column("at", UtcTime, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("note", Text),
+    Column("price", String(16)),
+    Column("review_item", BigInteger),  # the damage report it resolved, if any
+    Index(None, "barcode", "id"),
+    Index(None, "mark", "at"),
+)
+
+# The new arrivals the librarian chose for the kiosks' idle screen, in her order.
+new_arrivals = Table(
+    "new_arrivals",
+    metadata,
+    Column("barcode", CODE, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("chosen_at", UtcTime, nullable=False),
+    Column("chosen_by", String(64), nullable=False),
+)
+
+# The pages read events by time: today's per kiosk, the term's checkouts per reader.
+Index("ix_events_effective_time", events.c.effective_time)
+Index("ix_events_type_effective_time_card", events.c.type, events.c.effective_time, events.c.card)

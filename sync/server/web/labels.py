@@ -1,0 +1,102 @@
+"""What the pages call the server's codes (reasons, event types, inbox kinds...), in English
+marked for the catalogue; templates translate them with ``_(labels.reasons[code])``."""
+
+from __future__ import annotations
+
+from kiosk.core.decisions import EventType, Flag, Reason
+from sync.server.review import Kind, Resolution
+from sync.server.web.i18n import N_
+from sync.server.web.registers import Mark, Shelf
+
+REASONS = {
+    Reason.OK: N_("done"),
+    Reason.UNKNOWN_READER: N_("card not on the roster"),
+    Reason.INACTIVE_READER: N_("card no longer active"),
+    Reason.UNKNOWN_COPY: N_("book not in the catalogue"),
+    Reason.WITHDRAWN_COPY: N_("copy withdrawn or off the shelf"),
+    Reason.USE_LIBRARY_BARCODE: N_("cover ISBN scanned, not the library barcode"),
+    Reason.NOT_FOR_LOAN: N_("reference book, not for loan"),
+    Reason.ALREADY_ON_LOAN_TO_YOU: N_("already on loan to this reader"),
+    Reason.OUTSIDE_WINDOW: N_("not this class's borrowing time"),
+    Reason.OUTSIDE_TERM: N_("outside the term"),
+    Reason.OVERDUE_BLOCK: N_("reader holds an overdue book"),
+    Reason.LIMIT_REACHED: N_("loan limit reached"),
+    Reason.UNKNOWN_CODE: N_("unknown code"),
+    Reason.UNREADABLE_CODE: N_("unreadable code"),
+    Reason.NO_RECENT_RETURN: N_("damage button without a return"),
+    Reason.DUPLICATE_SCAN: N_("same code read twice"),
+    Reason.NO_SESSION: N_("no session open"),
+    Reason.FINISHED: N_("pressed Done"),
+    Reason.IDLE_TIMEOUT: N_("walked away (timed out)"),
+    Reason.PREEMPTED: N_("next card tapped"),
+    Reason.RESTART: N_("kiosk restarted"),
+    Reason.SHUTDOWN: N_("kiosk stopped"),
+}
+TYPES = {
+    EventType.CHECKOUT: N_("loan"),
+    EventType.RETURN: N_("return"),
+    EventType.REFUSAL: N_("refusal"),
+    EventType.DAMAGE_REPORT: N_("damage report"),
+    EventType.SESSION_STARTED: N_("card tapped"),
+    EventType.SESSION_ENDED: N_("session ended"),
+}
+FLAGS = {
+    Flag.TAKEN_FROM_OTHER: N_("was on loan to someone else"),
+    Flag.NOT_ON_LOAN: N_("was not on loan"),
+    Flag.LATE: N_("late"),
+    Flag.WITHDRAWN: N_("withdrawn copy"),
+}
+KINDS = {
+    Kind.LENT_TWICE: N_("Lent twice while offline"),
+    Kind.RETURN_NOT_ON_LOAN: N_("Return of a copy not on loan"),
+    Kind.UNKNOWN_CARD: N_("Loan to a card not on the roster"),
+    Kind.CHAIN_BREAK: N_("A kiosk's journal does not link up"),
+    Kind.SEQUENCE_GAP: N_("Events missing from a kiosk"),
+    Kind.SEQUENCE_REUSED: N_("A kiosk sent two events with one number"),
+    Kind.DAMAGE_REPORTED: N_("Damage reported by a child"),
+    Kind.UNKNOWN_CODE: N_("Unknown code scanned"),
+}
+RESOLUTIONS = {
+    Resolution.CLEARED: N_("cleared by later events"),
+    Resolution.FIXED: N_("Put right"),
+    Resolution.ACCEPTED: N_("Nothing to do"),
+    Resolution.SENT_FOR_REPAIR: N_("Send for repair"),
+}
+NO_REPAIR = N_("No repair needed")
+UNDO_WITHDRAWAL = N_("Withdrawn by mistake: back on the shelf")
+MARKS = {
+    Mark.DAMAGED: N_("Damaged: send for repair"),
+    Mark.REPAIRED: N_("Repaired: back on the shelf"),
+    Mark.LOST: N_("Lost"),
+    Mark.FOUND: N_("Found: back on the shelf"),
+    Mark.WITHDRAWN: N_("Withdraw (注销)"),
+    Mark.REFERENCE: N_("Reference only: read in the room"),
+    Mark.LENDABLE: N_("May be lent"),
+}
+SHELVES = {
+    Shelf.ON_SHELF: N_("on the shelf"),
+    Shelf.LOST: N_("lost"),
+    Shelf.IN_REPAIR: N_("in repair"),
+    Shelf.WITHDRAWN: N_("withdrawn"),
+}
+TIMINGS = {
+    "clock": N_("kiosk clock (synchronised)"),
+    "anchor": N_("placed by a later synchronised event"),
+    "received": N_("placed by the time it reached the server"),
+    "held": N_("kiosk clock not synchronised"),
+}
+
+
+# The dictionaries above as templates reach them: ``labels.reasons[code]``.
+LABELS = {
+    "reasons": {k.value: v for k, v in REASONS.items()},
+    "types": {k.value: v for k, v in TYPES.items()},
+    "flags": {k.value: v for k, v in FLAGS.items()},
+    "kinds": {k.value: v for k, v in KINDS.items()},
+    "resolutions": {k.value: v for k, v in RESOLUTIONS.items()},
+    "marks": {k.value: v for k, v in MARKS.items()},
+    "shelves": {k.value: v for k, v in SHELVES.items()},
+    "timings": TIMINGS,
+    "no_repair": NO_REPAIR,
+    "undo_withdrawal": UNDO_WITHDRAWAL,
+}

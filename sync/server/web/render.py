@@ -1,0 +1,98 @@
+"""Jinja2, the only importer of it: one environment per language, autoescaped, strict.
+
+Each environment has its language's gettext installed (``{{ _("Today") }}``, new-style, so a
+translated sentence is escaped and formatted like any other value). Times are shown in the
+library's timezone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from sync.server.web.i18n import LANGUAGES, catalogue
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_CN_GRADES = "一二三四五六七八九"
+
+
+def class_label(class_name: str | None, language: str) -> str:
+    """How a class is written on a page: 三(1)班 / 3-1."""
+    if not class_name:
+        return "教师" if language == "zh_CN" else "Teachers"
+    grade, _, number = class_name.partition("-")
+    if language == "zh_CN" and grade.isdigit() and 1 <= int(grade) <= len(_CN_GRADES):
+        return f"{_CN_GRADES[int(grade) - 1]}({number})班"
+    return class_name
+
+
+def _ngettext(language: str) -> Any:
+    """The pages avoid plural forms (Chinese has none); English picks by ``n``."""
+    words = catalogue(language)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        chosen = singular if n == 1 else plural
+        return words.get(chosen, chosen)
+
+    return ngettext
+
+
+@cache
+def environment(language: str) -> Environment:
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "svg"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    words = catalogue(language)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: words.get(message, message), _ngettext(language), newstyle=True
+    )
+    env.filters["class_label"] = lambda c: class_label(c, language)
+    return env
+
+
+def render(language: str, name: str, context: Mapping[str, Any]) -> str:
+    return environment(language).get_template(name).render(**context)
+
+
+def formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
+    """Functions templates call to show times and days the library's way."""
+
+    def moment(value: datetime | None, with_day: bool = True) -> str:
+        if value is None:
+            return "—"
+        local = value.astimezone(zone)
+        if not with_day:
+            return f"{local:%H:%M}"
+        if language == "zh_CN":
+            return f"{local.month}月{local.day}日 {local:%H:%M}"
+        return f"{local.day} {local:%b %H:%M}"
+
+    def moment_day(value: datetime) -> str:
+        local = value.astimezone(zone)
+        return f"{local.month}月{local.day}日" if language == "zh_CN" else f"{local.day} {local:%b}"
+
+    def day(value: date | str | None) -> str:
+        if value is None or value == "":
+            return "—"
+        d = date.fromisoformat(value) if isinstance(value, str) else value
+        if language == "zh_CN":
+            return f"{d.year}年{d.month}月{d.day}日"
+        return f"{d.day} {d:%b %Y}"
+
+    def short_day(value: date) -> str:
+        return f"{value.month}月{value.day}日" if language == "zh_CN" else f"{value.day} {value:%b}"
+
+    return {"moment": moment, "moment_day": moment_day, "day": day, "short_day": short_day}

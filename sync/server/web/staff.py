@@ -1,0 +1,133 @@
+"""Staff accounts for the pages: librarians, and teachers who see one class read-only.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile);
+this is the only module that imports argon2. An unknown name costs the same time as a wrong
+password, so a sign-in does not tell which names exist.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, select, update
+
+from kiosk.core.classes import ClassNameError, parse_class_name
+from sync.server.db import reading
+from sync.server.tables import staff
+
+NAME = re.compile(r"[\w][\w.@-]{0,63}")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 200  # Argon2 takes any length; a bound keeps a huge form field cheap to refuse
+
+_hasher = PasswordHasher()
+# Verified when the name is unknown, so that both answers take as long.
+_NOBODY = _hasher.hash("no such account: this hash only spends the same time")
+
+
+class Role(enum.StrEnum):
+    LIBRARIAN = "librarian"
+    TEACHER = "teacher"  # read-only, one class
+
+
+@dataclass(frozen=True)
+class Staff:
+    name: str
+    role: Role
+    class_name: str | None = None  # a teacher's class, canonical ("3-1")
+
+    @property
+    def librarian(self) -> bool:
+        return self.role is Role.LIBRARIAN
+
+    def may_see_class(self, class_name: str) -> bool:
+        return self.librarian or self.class_name == class_name
+
+
+class StaffError(ValueError):
+    """An account that cannot be made as asked; the message says why."""
+
+
+def check_password(password: str) -> str | None:
+    """What is wrong with a new password, or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"a password needs at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"a password has at most {MAX_PASSWORD} characters"
+    return None
+
+
+def add(
+    conn: Connection,
+    name: str,
+    role: Role,
+    password: str,
+    now: datetime,
+    *,
+    class_name: str | None = None,
+    replace: bool = False,
+) -> Staff:
+    """Create the account (or, with ``replace``, give an existing one this role and password)."""
+    if not NAME.fullmatch(name):
+        raise StaffError(
+            f"NAME: expected letters, digits, '.', '_', '@' or '-' (at most 64), found {name!r}"
+        )
+    problem = check_password(password)
+    if problem:
+        raise StaffError(problem)
+    if role is Role.TEACHER:
+        if not class_name:
+            raise StaffError("a teacher's account needs --class, e.g. --class 3-1")
+        try:
+            class_name = str(parse_class_name(class_name))
+        except ClassNameError as exc:
+            raise StaffError(f"--class: expected {exc.expected}, found {class_name!r}") from None
+    else:
+        class_name = None
+    values = {
+        "role": role.value,
+        "class_name": class_name,
+        "password_hash": _hasher.hash(password),
+        "password_set_at": now,
+    }
+    exists = conn.execute(select(staff.c.name).where(staff.c.name == name)).first() is not None
+    if exists and not replace:
+        raise StaffError(f"an account named {name!r} exists; add --replace to set a new password")
+    if exists:
+        conn.execute(update(staff).where(staff.c.name == name).values(**values))
+    else:
+        conn.execute(staff.insert().values(name=name, created_at=now, **values))
+    return Staff(name, role, class_name)
+
+
+def find(conn: Connection, name: str) -> Staff | None:
+    row = conn.execute(
+        select(staff.c.name, staff.c.role, staff.c.class_name).where(staff.c.name == name)
+    ).first()
+    return None if row is None else Staff(row.name, Role(row.role), row.class_name)
+
+
+def verify(engine: Engine, name: str, password: str, now: datetime) -> Staff | None:
+    """The account if ``password`` is its password; None otherwise (in the same time)."""
+    with reading(engine) as conn:
+        row = conn.execute(select(staff).where(staff.c.name == name)).first()
+    known = row is not None and len(password) <= MAX_PASSWORD
+    encoded = row.password_hash if row is not None and known else _NOBODY
+    try:
+        _hasher.verify(encoded, password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or not known:
+        return None
+    if _hasher.check_needs_rehash(encoded):  # the parameters were raised since it was set
+        with engine.begin() as conn:
+            conn.execute(
+                update(staff)
+                .where(staff.c.name == name)
+                .values(password_hash=_hasher.hash(password), password_set_at=now)
+            )
+    return Staff(row.name, Role(row.role), row.class_name)
