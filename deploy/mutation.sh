@@ -39,8 +39,10 @@ if [ "$report_only" -eq 0 ]; then
   if [ ! -e "$ROOT/shared" ] && [ -d "$ROOT/../shared" ]; then
     ln -s ../shared "$ROOT/shared"
   fi
-  # Processes the tests start (the `kiosk` command, the crash and migration children, the
-  # benchmarks) import the mutated copy too, and mutmut's MUTANT_UNDER_TEST reaches them.
+  # Processes the tests start (the `kiosk` command, the migration children, the benchmarks)
+  # import the mutated copy too, and mutmut's MUTANT_UNDER_TEST reaches them. The folder must
+  # exist before Python starts: a sys.path entry missing at the first import stays dead.
+  mkdir -p "$ROOT/mutants"
   export PYTHONPATH="$ROOT/mutants"
   jobs=${MUTATION_JOBS:-$(nproc 2>/dev/null || echo 2)}
   say "mutmut run on $jobs processes (kiosk/core, kiosk/store, kiosk/door.py)"
