@@ -135,6 +135,29 @@ def test_class_names_in_windows_are_normalised() -> None:
             'name = "阳光小学图书室',
             "library.name: illegal character '\\n' (line 6, column 16)",
         ),
+        # A syntax error in the third [[windows]] block is in windows[2], not in the first one.
+        (
+            'name = "周三午间轮借"',
+            'name = "周三午间轮借',
+            "windows[2].name: illegal character '\\n' (line 62, column 15)",
+        ),
+        # On a header line the table itself is named, with or without its closing bracket.
+        (
+            '[[windows]]\nname = "周二午间轮借"',
+            '[[windows]\nname = "周二午间轮借"',
+            "windows[1]: expected ']]' at the end of an array declaration (line 53, column 10)",
+        ),
+        (
+            "[loans.max_books]",
+            "[loans.max_books",
+            "loans.max_books: expected ']' at the end of a table declaration (line 24, column 37)",
+        ),
+        # Before any key or table there is nothing to name but the file.
+        (
+            "# Library policy",
+            "Library policy",
+            "policy: expected '=' after a key in a key/value pair (line 1, column 9)",
+        ),
         (
             'start = "14:30"\nend = "15:10"',
             'start = "14:30"\nend = "14:00"',
