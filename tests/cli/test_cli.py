@@ -171,6 +171,34 @@ def test_a_bad_policy_names_the_key_and_keeps_the_old_one(
     assert scan_json(run, db, "2026-11-23T12:15", "202430101")[0]["outcome"] == "session_started"
 
 
+def test_every_mistake_of_a_policy_is_on_its_own_line(db: Path, run: Run, tmp_path: Path) -> None:
+    broken = tmp_path / "policy.toml"
+    text = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
+    broken.write_text(
+        text.replace("days = 14", "days = 0").replace('weekdays = ["tue"]', 'weekdays = ["tu"]'),
+        encoding="utf-8",
+    )
+    status, _, err = run("import", "policy", broken, "--db", db)
+    assert status == 1
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("kiosk: loans.days: expected a whole number")
+    assert lines[1].startswith('windows[1].weekdays: "tu" is not a weekday')
+
+
+def test_a_row_edited_by_hand_into_nonsense_is_named_with_what_to_do(db: Path, run: Run) -> None:
+    with sqlite3.connect(db) as conn:  # an outside tool, or a damaged page that still reads
+        conn.execute("UPDATE readers SET class_name = '三班' WHERE card = '202430101'")
+    conn.close()
+    status, _, err = run("scan", "--db", db, "--at", "2026-11-23T12:15", "202430101")
+    assert status == 1
+    assert err.startswith(f"kiosk: {db}: the readers table holds a value no kiosk wrote (")
+    assert "'三班'" in err and err.endswith(f"run `kiosk doctor --db {db}` to see what to do\n")
+    status, out, _ = run("doctor", "--db", db, "--json")
+    roster = next(c for c in map(json.loads, out.splitlines()) if c["check"] == "roster")
+    assert status == 1 and not roster["ok"] and "'三班'" in " ".join(roster["problems"])
+
+
 def test_changing_the_policy_keeps_existing_due_dates(db: Path, run: Run, tmp_path: Path) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
     shorter = tmp_path / "policy.toml"
