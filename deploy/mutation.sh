@@ -22,6 +22,6 @@ set -euo pipefail
 apt_need gcc python3-dev linux-libc-dev strace util-linux
 ensure_venv dev
 case ${1:-} in
-  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 exec "$VENV/bin/python" "$ROOT/deploy/mutation.py" --jobs "${MUTATION_JOBS:-$(nproc 2>/dev/null || echo 2)}" "$@"
