@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
+from kiosk.core.models import Copy
 from kiosk.core.session import Button, DeviceRole
 from kiosk.door import Door
 from kiosk.store import Store, StoreError
@@ -408,3 +409,18 @@ def test_the_door_is_free_again_once_its_program_stops(school: School) -> None:
     finally:
         store.close()
     assert not path.with_name(path.name + ".door-lock").exists()
+
+
+def test_a_class_set_of_ten_unlabelled_copies_goes_out_in_number_order(school: School) -> None:
+    isbn = "9787532123452"
+    school.store.import_copies(
+        (Copy(f"{isbn}#{n}", "草房子", isbn=isbn, isbn_only=True) for n in range(1, 11)),
+        deactivate_missing=False,
+    )
+    school.scan("T1")
+    lent = []
+    for _ in range(3):
+        school.clock.advance(5)  # past the double-read window
+        lent.append(school.scan(isbn).barcode)
+    # The librarian's list reads #1, #2, #3, not #1, #10, #2 (the order of the text).
+    assert lent == [f"{isbn}#1", f"{isbn}#2", f"{isbn}#3"]
