@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tomllib
 from collections import Counter
+from fnmatch import fnmatch
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
@@ -58,15 +59,27 @@ def main() -> int:
         names = list(args.names)
         if args.survivors:
             names += _unnoticed(_final())
-        config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-        ignores = config["tool"]["kiosk-mutation"]["first_round_ignores"]
-        _run(FIRST, args.rev, args.jobs, names, extra=[_option(t) for t in ignores])
-        again = _unnoticed(_verdicts(FIRST))
+        slow, second_round = _settings()
+        text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        first_round = _selection(text, tests=["tests"], more=[_option(t) for t in slow])
+        _run(FIRST, args.rev, args.jobs, names, first_round)
+        again = [k for k in _unnoticed(_verdicts(FIRST)) if _matches(k, second_round)]
         if names:
             again = [key for key in again if key in _matching(FIRST, names)]
         if again:
-            _run(SECOND, args.rev, args.jobs, again, extra=[])
+            # Only the slow tests: every other test that reaches these mutants already passed.
+            _run(SECOND, args.rev, args.jobs, again, _selection(text, tests=slow, more=[]))
     return _report()
+
+
+def _settings() -> tuple[list[str], list[str]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    ours = config["tool"]["kiosk-mutation"]
+    return list(ours["first_round_ignores"]), list(ours["second_round_mutants"])
+
+
+def _matches(key: str, patterns: list[str]) -> bool:
+    return any(key == p or fnmatch(key, p) for p in patterns)
 
 
 def _unnoticed(verdicts: dict[str, str]) -> list[str]:
@@ -77,8 +90,8 @@ def _option(test: str) -> list[str]:
     return ["--deselect", test] if "::" in test else ["--ignore", test]
 
 
-def _run(round_: str, rev: str, jobs: int, names: list[str], *, extra: list[list[str]]) -> None:
-    folder = _staged(round_, rev, extra)
+def _run(round_: str, rev: str, jobs: int, names: list[str], pyproject: str) -> None:
+    folder = _staged(round_, rev, pyproject)
     # Processes the tests start (the `kiosk` command, the migration children) import the mutated
     # copy too, and mutmut's MUTANT_UNDER_TEST reaches them. The folder must exist before Python
     # starts: a sys.path entry missing at the first import stays dead for the whole process.
@@ -91,7 +104,7 @@ def _run(round_: str, rev: str, jobs: int, names: list[str], *, extra: list[list
                    check=True)  # fmt: skip
 
 
-def _staged(round_: str, rev: str, extra: list[list[str]]) -> Path:
+def _staged(round_: str, rev: str, pyproject: str) -> Path:
     """The code and tests of commit ``rev`` in var/mutation/ROUND, for mutmut to use.
 
     A commit, not the work tree: what was tested can be named. Files are written only when they
@@ -108,8 +121,7 @@ def _staged(round_: str, rev: str, extra: list[list[str]]) -> Path:
     shared = folder / "shared"
     if not shared.exists() and (ROOT.parent / "shared").is_dir():
         shared.symlink_to(ROOT.parent / "shared")
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    (folder / "pyproject.toml").write_text(_with_selection(text, extra), encoding="utf-8")
+    (folder / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     return folder
 
 
@@ -132,14 +144,14 @@ def _files_at(rev: str) -> dict[str, bytes]:
     return files
 
 
-def _with_selection(pyproject: str, extra: list[list[str]]) -> str:
-    """pyproject.toml with more tests left out of [tool.mutmut]'s test selection."""
-    if not extra:
-        return pyproject
-    marker = "pytest_add_cli_args_test_selection = [\n"
-    assert marker in pyproject, "[tool.mutmut] must list pytest_add_cli_args_test_selection"
-    added = "".join(f"    {json.dumps(flag)}, {json.dumps(value)},\n" for flag, value in extra)
-    return pyproject.replace(marker, marker + added, 1)
+def _selection(pyproject: str, *, tests: list[str], more: list[list[str]]) -> str:
+    """pyproject.toml with [tool.mutmut]'s test selection starting from ``tests``, not "tests",
+    and leaving out ``more`` as well."""
+    marker = 'pytest_add_cli_args_test_selection = [\n    "tests",\n'
+    assert marker in pyproject, '[tool.mutmut]\'s test selection must start with "tests"'
+    lines = [f"    {json.dumps(t)},\n" for t in tests]
+    lines += [f"    {json.dumps(flag)}, {json.dumps(value)},\n" for flag, value in more]
+    return pyproject.replace(marker, marker.split("\n")[0] + "\n" + "".join(lines), 1)
 
 
 def _verdicts(round_: str) -> dict[str, str]:
@@ -152,18 +164,20 @@ def _verdicts(round_: str) -> dict[str, str]:
 
 
 def _matching(round_: str, patterns: list[str]) -> set[str]:
-    from fnmatch import fnmatch
-
-    return {k for k in _verdicts(round_) if any(k == p or fnmatch(k, p) for p in patterns)}
+    return {key for key in _verdicts(round_) if _matches(key, patterns)}
 
 
 def _final() -> dict[str, str]:
-    """Each mutant's verdict: the first round's, or the second's for those it did not kill."""
+    """Each mutant's verdict: the first round's, or the second's for those it was run for."""
+    second_round = _settings()[1]
     second = _verdicts(SECOND)
-    return {
-        key: second.get(key, "not checked") if status in NOT_NOTICED else status
-        for key, status in _verdicts(FIRST).items()
-    }
+    final = _verdicts(FIRST)
+    for key, status in final.items():
+        if status in NOT_NOTICED and _matches(key, second_round):
+            again = second.get(key, "not checked")
+            # The slow tests not reaching it leaves it as the first round found it.
+            final[key] = status if again == "no tests" else again
+    return final
 
 
 def _report() -> int:
