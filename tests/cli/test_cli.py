@@ -63,6 +63,16 @@ def test_scan_in_english_and_as_text(db: Path, run: Run) -> None:
     assert "[not_for_loan]" in out
 
 
+def test_scan_as_text_shows_each_code_and_closes_a_session_left_open(db: Path, run: Run) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002", "@done")
+    status, out, _ = run("scan", "--db", db, "--at", "2026-11-23T12:20", "0001002", "202430102")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["✔", "0001002", "还好了，谢谢你！《小王子》"]
+    assert lines[1].split()[:2] == ["▶", "202430102"]
+    assert lines[-1].split() == ["◀", "借书机暂停服务。"]  # the run ended her session
+
+
 def test_each_scan_run_is_a_fresh_session(db: Path, run: Run) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101")
     # A later run starts as after a restart: the book is a return, not a loan.
@@ -99,6 +109,10 @@ def test_events_lists_the_journal_in_order(db: Path, run: Run) -> None:
     assert [e["seq"] for e in events] == [1, 2, 3]
     assert [e["type"] for e in events] == ["session_started", "checkout", "session_ended"]
     assert all(e["kiosk_id"] == "door-1" and len(e["hash"]) == 64 for e in events)
+    # What the server and the librarian check the chain with: each event names the one before.
+    assert [e["prev_hash"] for e in events] == ["0" * 64] + [e["hash"] for e in events[:-1]]
+    assert len({e["id"] for e in events}) == 3 and all(len(e["id"]) == 36 for e in events)
+    assert {e["clock_source"] for e in events} == {"operator"}  # the time given with --at
     _status, out, _ = run("events", "--db", db)
     assert "checkout" in out and "— 3 event(s)" in out
 
@@ -209,6 +223,21 @@ def test_changing_the_policy_keeps_existing_due_dates(db: Path, run: Run, tmp_pa
     assert json.loads(out)["due"] == "2026-12-07"
     lines = scan_json(run, db, "2026-11-23T12:16", "202430102", "0001003")
     assert lines[1]["due"] == "2026-11-30"
+
+
+def test_doctor_finds_events_removed_from_the_journal(db: Path, run: Run) -> None:
+    codes = ("202430101", "0001002", "@done", "0001002", "202430102", "0001003")
+    scan_json(run, db, "2026-11-23T12:15", *codes)
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 0 and "FAIL" not in out  # a lunchtime with a return: the loans agree
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER events_no_delete")
+        conn.execute("DELETE FROM events WHERE seq IN (3, 4)")
+    conn.close()
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 1
+    assert re.search(r"FAIL journal .*\n\s+event 5: missing event\(s\) 3-4 before this one", out)
+    assert "event 5: previous-event hash does not match" in out
 
 
 def test_doctor_finds_a_tampered_journal(db: Path, run: Run) -> None:

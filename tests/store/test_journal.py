@@ -173,4 +173,7 @@ def test_an_event_of_a_format_this_kiosk_does_not_know_is_a_break() -> None:
     event, stamp = _pinned_event()
     recorded = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH)
     unknown = dataclasses.replace(recorded, format=99)
-    assert [b.problem for b in verify_chain([unknown])] == ["unknown journal format 99"]
+    # Doctor prints "event 1: unknown journal format 99": the librarian is told which event.
+    assert [(b.seq, b.problem) for b in verify_chain([unknown])] == [
+        (1, "unknown journal format 99")
+    ]
