@@ -316,7 +316,10 @@ def test_doctor_rebuilds_a_hand_edited_loan_table(db: Path, run: Run) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM loans")  # someone "tidied up" with a SQLite tool
-    assert run("doctor", "--db", db)[0] == 1
+    status, out, _ = run("doctor", "--db", db)
+    # Which loan, what the journal says of it, and what the table says.
+    assert status == 1 and "0001002: journal says Loan(barcode='0001002', card='202430101'" in out
+    assert "loan table says None" in out
     status, out, _ = run("doctor", "--db", db, "--rebuild-loans")
     assert status == 0
     assert "1 loan(s) corrected" in out
