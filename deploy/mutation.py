@@ -49,7 +49,7 @@ def main() -> int:
     parser.add_argument(
         "--survivors",
         action="store_true",
-        help="test again the mutants the last pass did not kill (after adding tests)",
+        help="test again the mutants the last pass did not kill (those matching NAMES, if given)",
     )
     parser.add_argument("names", nargs="*", help="test again only these mutants (globs)")
     args = parser.parse_args()
@@ -57,8 +57,11 @@ def main() -> int:
         if args.fresh:
             shutil.rmtree(WORK, ignore_errors=True)
         names = list(args.names)
-        if args.survivors:
-            names += _unnoticed(_final())
+        if args.survivors:  # those of them the names given match, if any
+            names = [k for k in _unnoticed(_final()) if not names or _matches(k, names)]
+            if not names:
+                print("no survivors to test again")
+                return _report()
         slow, second_round = _settings()
         text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
         first_round = _selection(text, tests=["tests"], more=[_option(t) for t in slow])

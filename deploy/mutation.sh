@@ -10,7 +10,8 @@
 #                                      the figures and the list of survivors
 #   deploy/mutation.sh --fresh         forget earlier results first
 #   deploy/mutation.sh --rev COMMIT    the code and tests of another commit (default HEAD)
-#   deploy/mutation.sh --survivors     test the survivors again (commit the new tests first)
+#   deploy/mutation.sh --survivors [NAMES]  test the survivors (matching NAMES) again, after
+#                                      committing new tests
 #   deploy/mutation.sh 'kiosk.door.*'  test again only the mutants named (globs)
 #   deploy/mutation.sh --report        only the figures and the list of survivors
 #
@@ -22,6 +23,6 @@ set -euo pipefail
 apt_need gcc python3-dev linux-libc-dev strace util-linux
 ensure_venv dev
 case ${1:-} in
-  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 exec "$VENV/bin/python" "$ROOT/deploy/mutation.py" --jobs "${MUTATION_JOBS:-$(nproc 2>/dev/null || echo 2)}" "$@"
