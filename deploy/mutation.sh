@@ -18,11 +18,11 @@
 # Then `cd var/mutation/first && ../../../.venv/bin/mutmut show NAME` shows one mutant's change.
 # MUTATION_JOBS sets how many mutants run at once (default: the number of cores).
 set -euo pipefail
+case ${1:-} in
+  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # What deploy/test.sh needs too: the durability tests watch fsync with strace.
 apt_need gcc python3-dev linux-libc-dev strace util-linux
 ensure_venv dev
-case ${1:-} in
-  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-esac
 exec "$VENV/bin/python" "$ROOT/deploy/mutation.py" --jobs "${MUTATION_JOBS:-$(nproc 2>/dev/null || echo 2)}" "$@"
