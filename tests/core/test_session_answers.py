@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
-from kiosk.core.models import ClassName, Reader, ReaderRole
+from kiosk.core.models import ClassName, Copy, Reader, ReaderRole
 from kiosk.core.session import Button
 from kiosk.i18n import say
 from tests.conftest import READERS, School
@@ -96,3 +96,39 @@ def test_a_grade_window_admits_a_reader_known_by_grade_alone_or_by_class_alone(
         borrowed = school.scan(book)
         assert (borrowed.outcome, borrowed.reader) == (Outcome.BORROWED, card)
         school.press(Button.DONE)
+
+
+def test_done_says_goodbye_by_name_and_the_journal_names_whose_session_ended(
+    school: School,
+) -> None:
+    school.scan("S31")
+    goodbye = school.press(Button.DONE)
+    assert say(goodbye) == "再见，明安！"
+    event = _last_event(school)
+    assert (event.type, event.reason, event.card) == (
+        EventType.SESSION_ENDED, Reason.FINISHED, "S31",
+    )  # fmt: skip
+
+
+def test_a_card_no_longer_on_the_roster_is_refused_kindly_and_journaled(school: School) -> None:
+    refused = school.scan("GONE")
+    assert say(refused) == "这张卡现在不能借书，请找老师帮忙。"
+    event = _last_event(school)
+    # The librarian can see whose card it was, to give the child a new one.
+    assert (event.type, event.reason, event.card, event.code) == (
+        EventType.REFUSAL, Reason.INACTIVE_READER, "GONE", "GONE",
+    )  # fmt: skip
+
+
+def test_the_isbn_of_unlabelled_copies_all_withdrawn_is_refused_for_the_first_copy(
+    school: School,
+) -> None:
+    isbn = "9787532123452"
+    school.store.import_copies(
+        (Copy(f"{isbn}#{n}", "草房子", isbn=isbn, isbn_only=True, active=False) for n in (1, 2)),
+        deactivate_missing=False,
+    )
+    school.scan("S31")
+    refused = school.scan(isbn)
+    assert (refused.reason, refused.barcode) == (Reason.WITHDRAWN_COPY, f"{isbn}#1")
+    assert say(refused) == "这本书不能再借了，请把它交给老师。"
