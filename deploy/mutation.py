@@ -51,6 +51,9 @@ def main() -> int:
         action="store_true",
         help="test again the mutants the last pass did not kill (those matching NAMES, if given)",
     )
+    parser.add_argument(
+        "--second", action="store_true", help="only the second round, on the first one's results"
+    )
     parser.add_argument("names", nargs="*", help="test again only these mutants (globs)")
     args = parser.parse_args()
     if not args.report:
@@ -65,7 +68,8 @@ def main() -> int:
         slow, second_round = _settings()
         text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
         first_round = _selection(text, tests=["tests"], more=[_option(t) for t in slow])
-        _run(FIRST, args.rev, args.jobs, names, first_round)
+        if not args.second:
+            _run(FIRST, args.rev, args.jobs, names, first_round)
         again = [k for k in _unnoticed(_verdicts(FIRST)) if _matches(k, second_round)]
         if names:
             again = [key for key in again if key in _matching(FIRST, names)]

@@ -13,13 +13,15 @@
 #   deploy/mutation.sh --survivors [NAMES]  test the survivors (matching NAMES) again, after
 #                                      committing new tests
 #   deploy/mutation.sh 'kiosk.door.*'  test again only the mutants named (globs)
+#   deploy/mutation.sh --second        only the second round (the store guards, for the
+#                                      store's and the door's survivors of the first)
 #   deploy/mutation.sh --report        only the figures and the list of survivors
 #
 # Then `cd var/mutation/first && ../../../.venv/bin/mutmut show NAME` shows one mutant's change.
 # MUTATION_JOBS sets how many mutants run at once (default: the number of cores).
 set -euo pipefail
 case ${1:-} in
-  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # What deploy/test.sh needs too: the durability tests watch fsync with strace.
