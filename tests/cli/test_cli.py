@@ -63,14 +63,32 @@ def test_scan_in_english_and_as_text(db: Path, run: Run) -> None:
     assert "[not_for_loan]" in out
 
 
-def test_scan_as_text_shows_each_code_and_closes_a_session_left_open(db: Path, run: Run) -> None:
+def test_scan_as_text_shows_each_code_and_answer_and_closes_a_session_left_open(
+    db: Path, run: Run
+) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002", "@done")
-    status, out, _ = run("scan", "--db", db, "--at", "2026-11-23T12:20", "0001002", "202430102")
+    codes = [
+        "@done",
+        "@damaged",
+        "X999",
+        "0001002",
+        "@damaged",
+        "202430102",
+        "@wait=5",
+        "202430102",
+    ]
+    status, out, _ = run("scan", "--db", db, "--at", "2026-11-23T12:20", *codes)
     assert status == 0
-    lines = out.splitlines()
-    assert lines[0].split() == ["✔", "0001002", "还好了，谢谢你！《小王子》"]
-    assert lines[1].split()[:2] == ["▶", "202430102"]
-    assert lines[-1].split() == ["◀", "借书机暂停服务。"]  # the run ended her session
+    assert [line.split() for line in out.splitlines()] == [
+        ["·", "请先刷借书证。"],
+        ["✖", "请先还书，再告诉我们书坏了。", "[no_recent_return]"],
+        ["✖", "X999", "这张卡或这本书没有登记，请找老师帮忙。", "[unknown_code]"],
+        ["✔", "0001002", "还好了，谢谢你！《小王子》"],
+        ["✎", "谢谢你告诉我们！老师会把《小王子》修好。"],
+        ["▶", "202430102", "妍宇，你好！这学期你已经借了0本书，再借10本就达标啦！"],
+        ["▶", "202430102", "妍宇，请扫描要借的书。"],
+        ["◀", "借书机暂停服务。"],  # the run ended her session
+    ]
 
 
 def test_each_scan_run_is_a_fresh_session(db: Path, run: Run) -> None:

@@ -59,6 +59,7 @@ def test_damage_reported_late_in_the_lunchtime_names_the_book(school: School) ->
     assert say(report) == "谢谢你告诉我们！老师会把《夏洛的网》修好。"
     event = _last_event(school)
     assert (event.type, event.reason, event.barcode) == (EventType.DAMAGE_REPORT, Reason.OK, "B2")
+    assert (report.outcome, report.reason) == (Outcome.DAMAGE_REPORTED, Reason.OK)
 
 
 def test_damage_without_a_return_is_refused_and_recorded_in_the_session(school: School) -> None:
