@@ -149,6 +149,13 @@ def test_make_up_days_and_holidays() -> None:
     assert not is_open_day(term, date(2026, 10, 1))  # National Day
     assert not is_open_day(term, date(2026, 11, 29))  # an ordinary Sunday
     assert not is_open_day(term, date(2027, 1, 25))  # after the term
+    assert is_open_day(term, date(2026, 9, 1)) and is_open_day(term, date(2027, 1, 22))  # its ends
+
+
+def test_a_term_ending_on_a_saturday_has_its_books_back_on_the_friday() -> None:
+    policy = replace(POLICY, term=replace(POLICY.term, end=date(2027, 1, 23)))
+    due = due_date(policy, ReaderRole.STUDENT, date(2027, 1, 18))
+    assert due == date(2027, 1, 22)
 
 
 def test_nothing_is_lent_after_the_last_day_books_come_back() -> None:

@@ -133,3 +133,42 @@ def test_the_isbn_of_unlabelled_copies_all_withdrawn_is_refused_for_the_first_co
     refused = school.scan(isbn)
     assert (refused.reason, refused.barcode) == (Reason.WITHDRAWN_COPY, f"{isbn}#1")
     assert say(refused) == "这本书不能再借了，请把它交给老师。"
+
+
+def test_a_borrow_and_a_refusal_are_journaled_with_the_session_the_card_and_the_book(
+    school: School,
+) -> None:
+    school.scan("S31")
+    school.scan("B2")
+    school.scan("R1")  # a reference book
+    events = [e.event for e in school.store.events()][1:]
+    assert [(e.type, e.reason, e.session_id, e.card, e.barcode) for e in events] == [
+        (EventType.CHECKOUT, Reason.OK, "session-1", "S31", "B2"),
+        (EventType.REFUSAL, Reason.NOT_FOR_LOAN, "session-1", "S31", "R1"),
+    ]
+    assert events[1].code == "R1"
+
+
+def test_the_limit_is_named_when_it_is_reached(school: School) -> None:
+    school.scan("S31")  # Monday lunchtime: her class's window lends one book each
+    school.scan("B2")
+    refused = school.scan("B3")
+    assert (refused.reason, say(refused)) == (
+        Reason.LIMIT_REACHED,
+        "你已经借了1本书，先还一本再借吧。",
+    )
+
+
+def test_a_copy_taken_from_another_reader_is_journaled_in_the_new_session(school: School) -> None:
+    school.scan("S31")
+    school.scan("B2")
+    school.scan("S32")  # she has the book in her hand now: the records said S31 had it
+    taken = school.scan("B2")
+    assert taken.flags == (Flag.TAKEN_FROM_OTHER,)
+    returned, checkout = [e.event for e in school.store.events()][-2:]
+    assert (returned.type, returned.card, returned.session_id) == (
+        EventType.RETURN, "S31", "session-2",
+    )  # fmt: skip
+    assert (checkout.type, checkout.card, checkout.session_id) == (
+        EventType.CHECKOUT, "S32", "session-2",
+    )  # fmt: skip
