@@ -76,6 +76,7 @@ def test_scan_as_text_shows_each_code_and_answer_and_closes_a_session_left_open(
         "202430102",
         "@wait=5",
         "202430102",
+        "0001003",
     ]
     status, out, _ = run("scan", "--db", db, "--at", "2026-11-23T12:20", *codes)
     assert status == 0
@@ -87,6 +88,7 @@ def test_scan_as_text_shows_each_code_and_answer_and_closes_a_session_left_open(
         ["✎", "谢谢你告诉我们！老师会把《小王子》修好。"],
         ["▶", "202430102", "妍宇，你好！这学期你已经借了0本书，再借10本就达标啦！"],
         ["▶", "202430102", "妍宇，请扫描要借的书。"],
+        ["✔", "0001003", "借好了！《夏洛的网》请在12月7日前还回来。"],
         ["◀", "借书机暂停服务。"],  # the run ended her session
     ]
 
