@@ -296,6 +296,21 @@ def test_a_bad_database_file_gets_a_clear_message(
     assert "Traceback" not in err
 
 
+def test_a_damaged_page_gets_one_sentence_that_sends_to_doctor(db: Path, run: Run) -> None:
+    with sqlite3.connect(db) as conn:
+        page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'policy'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as f:  # what a failing SD card does to one page
+        f.seek((page - 1) * 4096)
+        f.write(bytes(4096))
+    status, _, err = run("loans", "--db", db)
+    assert status == 1
+    assert err == (
+        f"kiosk: {db}: part of the file is damaged (database disk image is malformed); "
+        f"run `kiosk doctor --db {db}` to see which part and what to do\n"
+    )
+
+
 def test_a_locked_database_gets_a_clear_message(
     db: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

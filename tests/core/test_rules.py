@@ -187,3 +187,18 @@ def test_an_inactive_reader_borrows_nothing() -> None:
         POLICY, READER["GONE"], COPY["B2"], reader_loans=[], local=local("2026-11-23 12:15")
     )
     assert refusal == (Reason.INACTIVE_READER, None)
+
+
+def test_a_grade_the_policy_gives_no_limit_may_hold_one_book() -> None:
+    policy = with_loans(POLICY, max_books_by_grade={1: 1, 2: 1})  # grade 3 not listed
+    reader, day = READER["S31"], local("2026-11-26 10:15")  # Thursday break: grades 3 to 6
+    assert borrow_refusal(policy, reader, COPY["B2"], reader_loans=[], local=day) is None
+    held = [loan("B3", "S31", "2026-12-07")]
+    assert borrow_refusal(policy, reader, COPY["B2"], reader_loans=held, local=day) == (
+        Reason.LIMIT_REACHED, 1,
+    )  # fmt: skip
+
+
+def test_the_first_day_of_term_lends() -> None:
+    tuesday = local("2026-09-01 12:15")  # 周二午间轮借, class 4-2
+    assert borrow_refusal(POLICY, READER["S42"], COPY["B2"], reader_loans=[], local=tuesday) is None
