@@ -35,6 +35,7 @@ WORK = ROOT / "var" / "mutation"
 FIRST, SECOND = "first", "second"
 PACKAGES = (("core", "kiosk/core/"), ("store", "kiosk/store/"), ("door", "kiosk/door.py"))
 NOT_NOTICED = ("survived", "no tests")
+_GLOB = "*"  # mutant names hold "[" and "?" only in globs the user writes with "*"
 COLUMNS = ("killed", "survived", "no tests", "timeout", "suspicious", "segfault", "not checked")
 
 
@@ -86,7 +87,7 @@ def _settings() -> tuple[list[str], list[str]]:
 
 
 def _matches(key: str, patterns: list[str]) -> bool:
-    return any(key == p or fnmatch(key, p) for p in patterns)
+    return any(key == p or (_GLOB in p and fnmatch(key, p)) for p in patterns)
 
 
 def _unnoticed(verdicts: dict[str, str]) -> list[str]:
@@ -171,7 +172,9 @@ def _verdicts(round_: str) -> dict[str, str]:
 
 
 def _matching(round_: str, patterns: list[str]) -> set[str]:
-    return {key for key in _verdicts(round_) if _matches(key, patterns)}
+    exact = {p for p in patterns if _GLOB not in p}
+    globs = [p for p in patterns if _GLOB in p]
+    return {k for k in _verdicts(round_) if k in exact or any(fnmatch(k, p) for p in globs)}
 
 
 def _final() -> dict[str, str]:
