@@ -13,6 +13,10 @@ command, and they take seconds each, so:
 A mutant killed in the first round would be killed with more tests too, so the verdicts are
 those of a single run with every test. Each round works on its own copy of the checkout under
 var/mutation/ (mutmut keeps one configuration and one set of results per folder).
+
+mutmut forgets every result of a folder when its test selection changes: editing
+``pytest_add_cli_args_test_selection`` or ``first_round_ignores`` means running it all again.
+New tests do not: after committing them, ``--survivors`` tests the survivors again.
 """
 
 from __future__ import annotations
