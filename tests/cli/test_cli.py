@@ -246,13 +246,23 @@ def test_changing_the_policy_keeps_existing_due_dates(db: Path, run: Run, tmp_pa
 
 
 def test_doctor_finds_events_removed_from_the_journal(db: Path, run: Run) -> None:
-    codes = ("202430101", "0001002", "@done", "0001002", "202430102", "0001003")
+    # A borrow, a return, a return of a copy nobody had, and another borrow.
+    codes = (
+        "202430101",
+        "0001002",
+        "@done",
+        "@wait=5",
+        "0001002",
+        "0001004",
+        "202430102",
+        "0001003",
+    )
     scan_json(run, db, "2026-11-23T12:15", *codes)
     status, out, _ = run("doctor", "--db", db)
     assert status == 0 and "FAIL" not in out  # a lunchtime with a return: the loans agree
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TRIGGER events_no_delete")
-        conn.execute("DELETE FROM events WHERE seq IN (3, 4)")
+        conn.execute("DELETE FROM events WHERE seq IN (3, 4)")  # the session's end and a return
     conn.close()
     status, out, _ = run("doctor", "--db", db)
     assert status == 1

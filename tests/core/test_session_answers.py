@@ -89,6 +89,7 @@ def test_a_grade_window_admits_a_reader_known_by_grade_alone_or_by_class_alone(
             *READERS,
             Reader("G1", "小雨", ReaderRole.STUDENT, grade=1),  # a roster with no class column
             Reader("C12", "小雪", ReaderRole.STUDENT, ClassName(1, 2)),  # one with no grade column
+            Reader("N0", "小雷", ReaderRole.STUDENT),  # neither: no window is for her
         ]
     )
     school.go_to("2026-11-23 14:40")  # Monday, 一二年级阅览课 (grades 1 and 2)
@@ -97,6 +98,8 @@ def test_a_grade_window_admits_a_reader_known_by_grade_alone_or_by_class_alone(
         borrowed = school.scan(book)
         assert (borrowed.outcome, borrowed.reader) == (Outcome.BORROWED, card)
         school.press(Button.DONE)
+    school.scan("N0")
+    assert school.scan("B5").reason is Reason.OUTSIDE_WINDOW
 
 
 def test_done_says_goodbye_by_name_and_the_journal_names_whose_session_ended(

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.core.decisions import Event, EventType, Flag, Reason
-from kiosk.core.journal import GENESIS_HASH, Stamp, project, record, verify_chain
+from kiosk.core.journal import GENESIS_HASH, Stamp, as_dict, project, record, verify_chain
 from kiosk.core.moments import ClockSource
 from kiosk.core.session import Button
 from kiosk.store import StoreError
@@ -177,3 +177,10 @@ def test_an_event_of_a_format_this_kiosk_does_not_know_is_a_break() -> None:
     assert [(b.seq, b.problem) for b in verify_chain([unknown])] == [
         (1, "unknown journal format 99")
     ]
+
+
+def test_an_event_written_before_format_2_is_shown_as_from_the_system_clock() -> None:
+    event, stamp = _pinned_event()
+    old = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH, journal_format=1)
+    shown = as_dict(old)  # what `kiosk events --json` prints
+    assert (shown["format"], shown["clock_source"]) == (1, "system")
