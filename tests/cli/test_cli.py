@@ -137,6 +137,26 @@ def test_events_lists_the_journal_in_order(db: Path, run: Run) -> None:
     assert "checkout" in out and "— 3 event(s)" in out
 
 
+def test_a_changed_row_is_counted_as_updated_and_a_price_is_kept(
+    db: Path, run: Run, tmp_path: Path
+) -> None:
+    text = (EXAMPLES / "catalog.csv").read_text(encoding="utf-8")
+    changed = tmp_path / "catalog.csv"
+    changed.write_text(
+        text.replace(
+            "小王子,圣埃克苏佩里,I565.88,loan,12.00", "小王子,圣埃克苏佩里,I565.88,loan,14.50"
+        )
+    )
+    status, out, _ = run("import", "catalog", changed, "--db", db, "--json")
+    counts = json.loads(out)
+    assert status == 0 and (counts["added"], counts["updated"]) == (0, 1)
+    assert counts["unchanged"] == len(text.splitlines()) - 2
+    with sqlite3.connect(db) as conn:  # what the librarian's reports will read
+        price = conn.execute("SELECT price FROM copies WHERE barcode = '0001002'").fetchone()
+    conn.close()
+    assert price == ("14.50",)
+
+
 def test_export_koc(db: Path, run: Run, tmp_path: Path) -> None:
     scan_json(
         run, db, "2026-11-23T12:15:00.250+08:00",
@@ -162,7 +182,9 @@ def test_reimport_marks_missing_readers_inactive_and_keeps_history(
     shorter.write_text("\n".join(line for line in lines if "202430101" not in line) + "\n")
     status, out, _ = run("import", "roster", shorter, "--db", db, "--json")
     assert status == 0
-    assert json.loads(out)["deactivated"] == 1
+    counts = json.loads(out)
+    assert (counts["added"], counts["updated"], counts["deactivated"]) == (0, 0, 1)
+    assert counts["unchanged"] == len(lines) - 2  # the header, and the reader left out
     assert scan_json(run, db, "2026-11-23T12:20", "202430101")[0]["reason"] == "inactive_reader"
     _, out, _ = run("loans", "--db", db, "--json")
     assert json.loads(out)["reader"] == "202430101"  # the loan and its history stay
@@ -300,10 +322,18 @@ def test_a_bad_database_file_gets_a_clear_message(
 ) -> None:
     path = tmp_path / "kiosk.db"
     make(path)
+    before = path.read_bytes() if path.exists() else None
     status, _out, err = run("scan", "--db", path, "0001002")
     assert status == 1
     assert expected in err
     assert "Traceback" not in err
+    assert (path.read_bytes() if path.exists() else None) == before  # left as it was found
+
+
+def test_init_in_a_folder_that_does_not_exist_says_so(tmp_path: Path, run: Run) -> None:
+    missing = tmp_path / "no-such-folder"
+    status, _, err = run("init", "--db", missing / "k.db", "--kiosk-id", "door-1")
+    assert (status, err) == (1, f"kiosk: {missing}: folder does not exist\n")
 
 
 def test_a_damaged_page_gets_one_sentence_that_sends_to_doctor(db: Path, run: Run) -> None:
