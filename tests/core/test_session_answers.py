@@ -11,6 +11,7 @@ from datetime import date
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
 from kiosk.core.models import ClassName, Copy, Reader, ReaderRole
 from kiosk.core.session import Button
+from kiosk.door import CHECKPOINT_SECONDS
 from kiosk.i18n import say
 from tests.conftest import READERS, School
 
@@ -175,3 +176,10 @@ def test_a_copy_taken_from_another_reader_is_journaled_in_the_new_session(school
     assert (checkout.type, checkout.card, checkout.session_id) == (
         EventType.CHECKOUT, "S32", "session-2",
     )  # fmt: skip
+
+
+def test_a_door_left_idle_keeps_ticking_and_then_answers_the_next_child(school: School) -> None:
+    for _ in range(3):  # the screen's timer, with nobody at the door (the WAL is tidied then)
+        school.clock.advance(CHECKPOINT_SECONDS)
+        assert school.door.tick().decision is None
+    assert school.scan("S31").outcome is Outcome.SESSION_STARTED
