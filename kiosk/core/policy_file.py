@@ -265,7 +265,8 @@ class _PolicyReader(Checker):
 
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _KEY_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
-_TABLE_LINE = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+# A table header, also one whose closing bracket is missing (the mistake being reported).
+_TABLE_LINE = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*(?:\]\]?|(?:#.*)?$)")
 _DATE_LIKE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
 
 

@@ -63,6 +63,36 @@ def test_scan_in_english_and_as_text(db: Path, run: Run) -> None:
     assert "[not_for_loan]" in out
 
 
+def test_scan_as_text_shows_each_code_and_answer_and_closes_a_session_left_open(
+    db: Path, run: Run
+) -> None:
+    scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002", "@done")
+    codes = [
+        "@done",
+        "@damaged",
+        "X999",
+        "0001002",
+        "@damaged",
+        "202430102",
+        "@wait=5",
+        "202430102",
+        "0001003",
+    ]
+    status, out, _ = run("scan", "--db", db, "--at", "2026-11-23T12:20", *codes)
+    assert status == 0
+    assert [line.split() for line in out.splitlines()] == [
+        ["·", "请先刷借书证。"],
+        ["✖", "请先还书，再告诉我们书坏了。", "[no_recent_return]"],
+        ["✖", "X999", "这张卡或这本书没有登记，请找老师帮忙。", "[unknown_code]"],
+        ["✔", "0001002", "还好了，谢谢你！《小王子》"],
+        ["✎", "谢谢你告诉我们！老师会把《小王子》修好。"],
+        ["▶", "202430102", "妍宇，你好！这学期你已经借了0本书，再借10本就达标啦！"],
+        ["▶", "202430102", "妍宇，请扫描要借的书。"],
+        ["✔", "0001003", "借好了！《夏洛的网》请在12月7日前还回来。"],
+        ["◀", "借书机暂停服务。"],  # the run ended her session
+    ]
+
+
 def test_each_scan_run_is_a_fresh_session(db: Path, run: Run) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101")
     # A later run starts as after a restart: the book is a return, not a loan.
@@ -99,8 +129,32 @@ def test_events_lists_the_journal_in_order(db: Path, run: Run) -> None:
     assert [e["seq"] for e in events] == [1, 2, 3]
     assert [e["type"] for e in events] == ["session_started", "checkout", "session_ended"]
     assert all(e["kiosk_id"] == "door-1" and len(e["hash"]) == 64 for e in events)
+    # What the server and the librarian check the chain with: each event names the one before.
+    assert [e["prev_hash"] for e in events] == ["0" * 64] + [e["hash"] for e in events[:-1]]
+    assert len({e["id"] for e in events}) == 3 and all(len(e["id"]) == 36 for e in events)
+    assert {e["clock_source"] for e in events} == {"operator"}  # the time given with --at
     _status, out, _ = run("events", "--db", db)
     assert "checkout" in out and "— 3 event(s)" in out
+
+
+def test_a_changed_row_is_counted_as_updated_and_a_price_is_kept(
+    db: Path, run: Run, tmp_path: Path
+) -> None:
+    text = (EXAMPLES / "catalog.csv").read_text(encoding="utf-8")
+    changed = tmp_path / "catalog.csv"
+    changed.write_text(
+        text.replace(
+            "小王子,圣埃克苏佩里,I565.88,loan,12.00", "小王子,圣埃克苏佩里,I565.88,loan,14.50"
+        )
+    )
+    status, out, _ = run("import", "catalog", changed, "--db", db, "--json")
+    counts = json.loads(out)
+    assert status == 0 and (counts["added"], counts["updated"]) == (0, 1)
+    assert counts["unchanged"] == len(text.splitlines()) - 2
+    with sqlite3.connect(db) as conn:  # what the librarian's reports will read
+        price = conn.execute("SELECT price FROM copies WHERE barcode = '0001002'").fetchone()
+    conn.close()
+    assert price == ("14.50",)
 
 
 def test_export_koc(db: Path, run: Run, tmp_path: Path) -> None:
@@ -128,7 +182,9 @@ def test_reimport_marks_missing_readers_inactive_and_keeps_history(
     shorter.write_text("\n".join(line for line in lines if "202430101" not in line) + "\n")
     status, out, _ = run("import", "roster", shorter, "--db", db, "--json")
     assert status == 0
-    assert json.loads(out)["deactivated"] == 1
+    counts = json.loads(out)
+    assert (counts["added"], counts["updated"], counts["deactivated"]) == (0, 0, 1)
+    assert counts["unchanged"] == len(lines) - 2  # the header, and the reader left out
     assert scan_json(run, db, "2026-11-23T12:20", "202430101")[0]["reason"] == "inactive_reader"
     _, out, _ = run("loans", "--db", db, "--json")
     assert json.loads(out)["reader"] == "202430101"  # the loan and its history stay
@@ -171,6 +227,34 @@ def test_a_bad_policy_names_the_key_and_keeps_the_old_one(
     assert scan_json(run, db, "2026-11-23T12:15", "202430101")[0]["outcome"] == "session_started"
 
 
+def test_every_mistake_of_a_policy_is_on_its_own_line(db: Path, run: Run, tmp_path: Path) -> None:
+    broken = tmp_path / "policy.toml"
+    text = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
+    broken.write_text(
+        text.replace("days = 14", "days = 0").replace('weekdays = ["tue"]', 'weekdays = ["tu"]'),
+        encoding="utf-8",
+    )
+    status, _, err = run("import", "policy", broken, "--db", db)
+    assert status == 1
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("kiosk: loans.days: expected a whole number")
+    assert lines[1].startswith('windows[1].weekdays: "tu" is not a weekday')
+
+
+def test_a_row_edited_by_hand_into_nonsense_is_named_with_what_to_do(db: Path, run: Run) -> None:
+    with sqlite3.connect(db) as conn:  # an outside tool, or a damaged page that still reads
+        conn.execute("UPDATE readers SET class_name = '三班' WHERE card = '202430101'")
+    conn.close()
+    status, _, err = run("scan", "--db", db, "--at", "2026-11-23T12:15", "202430101")
+    assert status == 1
+    assert err.startswith(f"kiosk: {db}: the readers table holds a value no kiosk wrote (")
+    assert "'三班'" in err and err.endswith(f"run `kiosk doctor --db {db}` to see what to do\n")
+    status, out, _ = run("doctor", "--db", db, "--json")
+    roster = next(c for c in map(json.loads, out.splitlines()) if c["check"] == "roster")
+    assert status == 1 and not roster["ok"] and "'三班'" in " ".join(roster["problems"])
+
+
 def test_changing_the_policy_keeps_existing_due_dates(db: Path, run: Run, tmp_path: Path) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
     shorter = tmp_path / "policy.toml"
@@ -181,6 +265,31 @@ def test_changing_the_policy_keeps_existing_due_dates(db: Path, run: Run, tmp_pa
     assert json.loads(out)["due"] == "2026-12-07"
     lines = scan_json(run, db, "2026-11-23T12:16", "202430102", "0001003")
     assert lines[1]["due"] == "2026-11-30"
+
+
+def test_doctor_finds_events_removed_from_the_journal(db: Path, run: Run) -> None:
+    # A borrow, a return, a return of a copy nobody had, and another borrow.
+    codes = (
+        "202430101",
+        "0001002",
+        "@done",
+        "@wait=5",
+        "0001002",
+        "0001004",
+        "202430102",
+        "0001003",
+    )
+    scan_json(run, db, "2026-11-23T12:15", *codes)
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 0 and "FAIL" not in out  # a lunchtime with a return: the loans agree
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER events_no_delete")
+        conn.execute("DELETE FROM events WHERE seq IN (3, 4)")  # the session's end and a return
+    conn.close()
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 1
+    assert re.search(r"FAIL 借还记录及其哈希链\n\s+event 5: missing event\(s\) 3-4 before this one", out)
+    assert "event 5: previous-event hash does not match" in out
 
 
 def test_doctor_finds_a_tampered_journal(db: Path, run: Run) -> None:
@@ -215,10 +324,33 @@ def test_a_bad_database_file_gets_a_clear_message(
 ) -> None:
     path = tmp_path / "kiosk.db"
     make(path)
+    before = path.read_bytes() if path.exists() else None
     status, _out, err = run("scan", "--db", path, "0001002")
     assert status == 1
     assert expected in err
     assert "Traceback" not in err
+    assert (path.read_bytes() if path.exists() else None) == before  # left as it was found
+
+
+def test_init_in_a_folder_that_does_not_exist_says_so(tmp_path: Path, run: Run) -> None:
+    missing = tmp_path / "no-such-folder"
+    status, _, err = run("init", "--db", missing / "k.db", "--kiosk-id", "door-1")
+    assert (status, err) == (1, f"kiosk: {missing}: folder does not exist\n")
+
+
+def test_a_damaged_page_gets_one_sentence_that_sends_to_doctor(db: Path, run: Run) -> None:
+    with sqlite3.connect(db) as conn:
+        page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'policy'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as f:  # what a failing SD card does to one page
+        f.seek((page - 1) * 4096)
+        f.write(bytes(4096))
+    status, _, err = run("loans", "--db", db)
+    assert status == 1
+    assert err == (
+        f"kiosk: {db}: part of the file is damaged (database disk image is malformed); "
+        f"run `kiosk doctor --db {db}` to see which part and what to do\n"
+    )
 
 
 def test_a_locked_database_gets_a_clear_message(
@@ -261,7 +393,10 @@ def test_doctor_rebuilds_a_hand_edited_loan_table(db: Path, run: Run) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM loans")  # someone "tidied up" with a SQLite tool
-    assert run("doctor", "--db", db)[0] == 1
+    status, out, _ = run("doctor", "--db", db)
+    # Which loan, what the journal says of it, and what the table says.
+    assert status == 1 and "0001002: journal says Loan(barcode='0001002', card='202430101'" in out
+    assert "loan table says None" in out
     status, out, _ = run("doctor", "--db", db, "--rebuild-loans")
     assert status == 0
     assert "1 loan(s) corrected" in out

@@ -135,6 +135,63 @@ def test_class_names_in_windows_are_normalised() -> None:
             'name = "阳光小学图书室',
             "library.name: illegal character '\\n' (line 6, column 16)",
         ),
+        # A syntax error in the third [[windows]] block is in windows[2], not in the first one.
+        (
+            'name = "周三午间轮借"',
+            'name = "周三午间轮借',
+            "windows[2].name: illegal character '\\n' (line 62, column 15)",
+        ),
+        # On a header line the table itself is named, with or without its closing bracket.
+        (
+            '[[windows]]\nname = "周二午间轮借"',
+            '[[windows]\nname = "周二午间轮借"',
+            "windows[1]: expected ']]' at the end of an array declaration (line 53, column 10)",
+        ),
+        (
+            "[loans.max_books]",
+            "[loans.max_books",
+            "loans.max_books: expected ']' at the end of a table declaration (line 24, column 37)",
+        ),
+        # A value of the wrong kind is shown as the librarian wrote it.
+        (
+            "days = 14",
+            "days = false",
+            "loans.days: expected a whole number from 1 to 366, found false",
+        ),
+        (
+            "grade_1 = 1",
+            "grade_1 = true",
+            "loans.max_books.grade_1: expected a whole number from 1 to 1000, found true",
+        ),
+        (
+            "days = 14",
+            "days = [14]",
+            "loans.days: expected a whole number from 1 to 366, found a list",
+        ),
+        (
+            "days = 14",
+            "days = {value = 14}",
+            "loans.days: expected a whole number from 1 to 366, found a table",
+        ),
+        (
+            'outside_windows = "teachers"',
+            """outside_windows = 'a\\b"c'""",
+            'loans.outside_windows: "a\\\\b\\"c" is not allowed; '
+            "expected one of teachers, everyone, nobody",
+        ),
+        # A date in a comment is not taken for the mistake on its line.
+        (
+            "days = 14",
+            "days = 14 天   # 14 since 2026-9-1",
+            "loans.days: expected newline or end of document after a statement "
+            "(line 19, column 11)",
+        ),
+        # Before any key or table there is nothing to name but the file.
+        (
+            "# Library policy",
+            "Library policy",
+            "policy: expected '=' after a key in a key/value pair (line 1, column 9)",
+        ),
         (
             'start = "14:30"\nend = "15:10"',
             'start = "14:30"\nend = "14:00"',
@@ -265,6 +322,22 @@ def test_each_mistake_is_named_by_its_key(old: str, new: str, problem: str) -> N
         parse_policy(EXAMPLE.replace(old, new, 1))
     assert problem in caught.value.problems
     assert problem in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # The first line, and a last line saved without a final newline (as Notepad does).
+        ("start = 2026-9-1\n[library]\n", "start: 2026-9-1 is not a date; expected one such as "
+         "2026-09-01 (line 1)"),
+        (MINIMAL.rstrip("\n").replace("2027-01-22", "2027-1-22"), "term.end: 2027-1-22 is not a "
+         "date; expected one such as 2026-09-01 (line 9)"),
+    ],
+)  # fmt: skip
+def test_a_bad_date_on_the_first_or_last_line_is_named(text: str, problem: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text)
+    assert caught.value.problems == (problem,)
 
 
 @pytest.mark.parametrize(

@@ -149,6 +149,13 @@ def test_make_up_days_and_holidays() -> None:
     assert not is_open_day(term, date(2026, 10, 1))  # National Day
     assert not is_open_day(term, date(2026, 11, 29))  # an ordinary Sunday
     assert not is_open_day(term, date(2027, 1, 25))  # after the term
+    assert is_open_day(term, date(2026, 9, 1)) and is_open_day(term, date(2027, 1, 22))  # its ends
+
+
+def test_a_term_ending_on_a_saturday_has_its_books_back_on_the_friday() -> None:
+    policy = replace(POLICY, term=replace(POLICY.term, end=date(2027, 1, 23)))
+    due = due_date(policy, ReaderRole.STUDENT, date(2027, 1, 18))
+    assert due == date(2027, 1, 22)
 
 
 def test_nothing_is_lent_after_the_last_day_books_come_back() -> None:
@@ -180,3 +187,18 @@ def test_an_inactive_reader_borrows_nothing() -> None:
         POLICY, READER["GONE"], COPY["B2"], reader_loans=[], local=local("2026-11-23 12:15")
     )
     assert refusal == (Reason.INACTIVE_READER, None)
+
+
+def test_a_grade_the_policy_gives_no_limit_may_hold_one_book() -> None:
+    policy = with_loans(POLICY, max_books_by_grade={1: 1, 2: 1})  # grade 3 not listed
+    reader, day = READER["S31"], local("2026-11-26 10:15")  # Thursday break: grades 3 to 6
+    assert borrow_refusal(policy, reader, COPY["B2"], reader_loans=[], local=day) is None
+    held = [loan("B3", "S31", "2026-12-07")]
+    assert borrow_refusal(policy, reader, COPY["B2"], reader_loans=held, local=day) == (
+        Reason.LIMIT_REACHED, 1,
+    )  # fmt: skip
+
+
+def test_the_first_day_of_term_lends() -> None:
+    tuesday = local("2026-09-01 12:15")  # 周二午间轮借, class 4-2
+    assert borrow_refusal(POLICY, READER["S42"], COPY["B2"], reader_loans=[], local=tuesday) is None

@@ -47,6 +47,9 @@ def test_kill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> Non
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": str(REPO)},
+            # Unbuffered: communicate() reads the pipe itself, so whatever a buffered readline
+            # had read ahead of the lines it returned would be lost (half a line, then bad JSON).
+            bufsize=0,
         )  # fmt: skip
         assert child.stdout is not None
         # Kill after a random number of decisions: sometimes before the first (start-up),

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.core.decisions import Event, EventType, Flag, Outcome, Reason
-from kiosk.core.journal import GENESIS_HASH, Stamp, project, record, verify_chain
+from kiosk.core.journal import GENESIS_HASH, Stamp, as_dict, project, record, verify_chain
 from kiosk.core.moments import ClockSource
 from kiosk.core.policy_file import PolicyError
 from kiosk.core.session import Button
@@ -174,7 +174,10 @@ def test_an_event_of_a_format_this_kiosk_does_not_know_is_a_break() -> None:
     event, stamp = _pinned_event()
     recorded = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH)
     unknown = dataclasses.replace(recorded, format=99)
-    assert [b.problem for b in verify_chain([unknown])] == ["unknown journal format 99"]
+    # Doctor prints "event 1: unknown journal format 99": the librarian is told which event.
+    assert [(b.seq, b.problem) for b in verify_chain([unknown])] == [
+        (1, "unknown journal format 99")
+    ]
 
 
 def test_the_store_refuses_to_save_a_policy_that_does_not_parse(school: School) -> None:
@@ -183,3 +186,10 @@ def test_the_store_refuses_to_save_a_policy_that_does_not_parse(school: School) 
         school.store.save_policy((before or "").replace("days = 14", "days = -3"))
     assert school.store.policy_source() == before  # the kiosk keeps the rules it had
     assert school.scan("S31").outcome is Outcome.SESSION_STARTED
+
+
+def test_an_event_written_before_format_2_is_shown_as_from_the_system_clock() -> None:
+    event, stamp = _pinned_event()
+    old = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH, journal_format=1)
+    shown = as_dict(old)  # what `kiosk events --json` prints
+    assert (shown["format"], shown["clock_source"]) == (1, "system")
