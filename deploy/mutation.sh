@@ -23,6 +23,7 @@ set -euo pipefail
 case ${1:-} in
   -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
+# shellcheck source=deploy/_bootstrap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 # What deploy/test.sh needs too: the durability tests watch fsync with strace.
 apt_need gcc python3-dev linux-libc-dev strace util-linux
