@@ -14,7 +14,6 @@ set -euo pipefail
 # Kivy's wheel brings SDL2; it needs GL (Mesa), libmtdev, and a CJK font to draw Chinese.
 apt_need fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libegl1
 ensure_venv "server,ui"
-AT=2026-11-23T12:10   # door-2's clock: a Monday lunchtime in the sample term (classes 3-1, 3-2)
 lang=zh_CN
 for arg in "$@"; do case "$arg" in en|--lang=en) lang=en ;; esac; done
 work="$ROOT/var/demo"
@@ -35,6 +34,7 @@ until [ -s "$work/ready" ]; do   # the server demo writes its address once it se
   sleep 0.2
 done
 url=$(cat "$work/ready")
+AT=$(cat "$work/door-2.at")   # door-2's clock: the last Monday lunchtime (classes 3-1, 3-2)
 kiosk=("$VENV/bin/kiosk")
 sync=("${kiosk[@]}" sync --db "$work/door-2.db" --server "$url" --token-file "$work/door-2.token")
 "${kiosk[@]}" init --db "$work/door-2.db" --kiosk-id door-2 >/dev/null
@@ -58,7 +58,7 @@ xvfb-run -a -s "-screen 0 1024x600x24" \
   --shots "$shots" --at "$AT" --size 800x480 "$@"
 say "screenshots of door-2's lunchtime (NNN.png, and NNN.json with the texts on screen): $shots"
 "${sync[@]}" once
-say "door-2's lunchtime is on the server: see 今日 / Today at $url"
+say "door-2's lunchtime is on the server: see its events at ${url}events?kiosk=door-2"
 if [ -t 0 ]; then
   say "the pages stay up until Ctrl-C"
   wait "${pids[0]}"

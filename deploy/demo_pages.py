@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "kiosk" / "sample"
 DICTIONARY = "0001031"  # 新华字典, a reference book in the sample catalogue
 UNKNOWN_CARD = "999999999"
+DEMO_SCRIPT = ROOT / "kiosk" / "ui" / "demo.script"  # door-2's lunchtime in deploy/demo.sh
 
 
 @dataclass
@@ -97,6 +98,34 @@ def open_kiosk(path: Path, kiosk_id: str, start: datetime) -> Door1:
     store.import_copies(copies)
     clock = ScriptedClock(start, synced=True, boot_id="demo-boot")
     return Door1(path, store, clock, Door(store, clock), readers, copies)
+
+
+def last_monday_lunch(policy: Policy, until: datetime) -> datetime:
+    """The start of the last Monday borrowing window (classes 3-1 and 3-2 in the sample) on an
+    open day at or before ``until``: the moment door-2's scripted lunchtime begins."""
+    zone = ZoneInfo(policy.timezone)
+    window = next(w for w in policy.windows if 0 in w.weekdays and "3-1" in w.classes)
+    day = until.astimezone(zone).date()
+    while day >= policy.term.start:
+        moment = datetime.combine(day, window.start, tzinfo=zone)
+        if day.weekday() == 0 and is_open_day(policy.term, day) and moment <= until:
+            return moment
+        day -= timedelta(days=1)
+    raise ValueError("the term has no Monday lunchtime before " + until.isoformat())
+
+
+def bring_back(kiosk: Door1, script: Path, moment: datetime) -> int:
+    """The pupils of door-2's script bring back what they hold, and its books come back to the
+    shelf, before its lunchtime: the script borrows them. Returns the scans."""
+    codes = {line.split()[1] for line in script.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#") and len(line.split()) > 1}  # fmt: skip
+    pupils = {r.card for r in kiosk.readers if r.card in codes and r.role is ReaderRole.STUDENT}
+    books = {c.barcode for c in kiosk.copies if c.barcode in codes or c.isbn in codes}
+    kiosk.at(moment)
+    held = sorted(b for b, card in kiosk.on_loan.items() if card in pupils or b in books)
+    for barcode in held:
+        kiosk.scan(barcode)
+    return len(held)
 
 
 def school_days(policy: Policy, first: date, last: date) -> Iterator[date]:
@@ -253,12 +282,16 @@ def main(argv: list[str] | None = None) -> int:
     until = min(now, datetime.combine(policy.term.end, time(23), tzinfo=zone))
     if args.weeks or until < term_start + timedelta(days=7):
         until = term_start + timedelta(weeks=args.weeks or 8)
+    # door-2 (deploy/demo.sh) plays the last Monday lunchtime; door-1's term ends just before.
+    door2_at = last_monday_lunch(policy, until)
     kiosk = open_kiosk(folder / "door-1.db", "door-1", term_start)
     print(
         "正在模拟本学期的午间借阅…" if zh else "Scanning this term's lunchtimes at door-1…",
         flush=True,
     )
-    scans = simulate(kiosk, policy, until)
+    scans = simulate(kiosk, policy, door2_at - timedelta(minutes=10))
+    scans += bring_back(kiosk, DEMO_SCRIPT, door2_at - timedelta(minutes=8))
+    (folder / "door-2.at").write_text(door2_at.strftime("%Y-%m-%dT%H:%M") + "\n", encoding="utf-8")
     sock = listen(args.host, args.port)
     address = f"http://{args.host}:{sock.getsockname()[1]}/"
     server = serve(url, sock, lambda: datetime.now(UTC))

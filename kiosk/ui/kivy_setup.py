@@ -8,6 +8,7 @@ fullscreen and borderless, and a CJK font as the default (Kivy's Roboto draws Ch
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,10 @@ def prepare(data_dir: Path, window: Window, fonts: tuple[Path, Path], *, quiet: 
     os.environ["KIVY_METRICS_DENSITY"] = str(density_for(window.size, window.density))
 
     from kivy.config import Config
+
+    if quiet:  # a script's output is its screenshots and its problems, not Kivy's start-up notes
+        # Kivy set its logger's level from its config as the module loaded, over the root's.
+        logging.getLogger("kivy").setLevel(logging.WARNING)
 
     width, height = window.size
     regular, bold = fonts
