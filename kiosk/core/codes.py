@@ -58,4 +58,14 @@ def kept_code(text: str) -> str:
         and not _LONG_NUMBER.fullmatch(text)
     ):
         return text
-    return f"[not kept: {len(text)} characters]"
+    return _NOT_KEPT.format(n=len(text))
+
+
+_NOT_KEPT = "[not kept: {n} characters]"
+
+
+def not_kept_length(kept: str) -> int | None:
+    """How long the scan was, if ``kept`` is what ``kept_code`` keeps of one it did not keep
+    (the librarian's pages show that in her language)."""
+    found = re.fullmatch(r"\[not kept: (\d+) characters\]", kept)
+    return int(found.group(1)) if found else None

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.core.codes import MAX_CODE_LENGTH, clean_code, kept_code, printable
+from kiosk.core.codes import MAX_CODE_LENGTH, clean_code, kept_code, not_kept_length, printable
 from kiosk.core.decisions import EventType, Outcome, Reason
 from kiosk.core.isbn import isbn13
 from tests.conftest import School, example_policy, make_school
@@ -129,6 +129,8 @@ def test_any_text_gets_a_decision_and_never_lends_a_book(texts: list[str]) -> No
 )
 def test_a_refused_scan_keeps_only_what_could_be_a_library_code(scanned: str, kept: str) -> None:
     assert kept_code(scanned) == kept
+    # The pages show the length of what was not kept in the librarian's language.
+    assert not_kept_length(kept) == (None if kept == scanned else len(scanned))
 
 
 def test_what_a_phone_shows_the_scanner_is_not_journaled(school: School) -> None:

@@ -245,9 +245,9 @@ def test_filters_and_searches_bind_what_they_are_given(site: Site) -> None:
     wildcard = site.get(s, "/catalogue?q=" + requests.utils.quote("%_")).text
     assert "没有找到图书" in wildcard
     # The scanner's garbage never left the kiosk (it journals only how long a code that is
-    # not a library's was), and what it kept is shown as text.
+    # not a library's was), and that is what the log shows, in the librarian's language.
     log = site.get(s, "/events?type=refusal&reason=unknown_code").text
-    assert "OR 1=1" not in log and "[not kept: 11 characters]" in log
+    assert "OR 1=1" not in log and "未保存（共 11 个字符）" in log
     assert (_count(site, events), _count(site, readers)) == before
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from kiosk.core.codes import not_kept_length
 from sync.server.web.i18n import LANGUAGES, catalogue
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -60,7 +61,18 @@ def environment(language: str) -> Environment:
         lambda message: words.get(message, message), _ngettext(language), newstyle=True
     )
     env.filters["class_label"] = lambda c: class_label(c, language)
+    env.filters["scanned"] = lambda code: _scanned(code, words)
     return env
+
+
+def _scanned(code: str | None, words: Mapping[str, str]) -> str:
+    """A refused scan's code as the kiosk kept it; for one it kept only the length of (not a
+    library's code: a phone number, an ID number, a QR login), that length in words."""
+    length = not_kept_length(code or "")
+    if length is None:
+        return code or ""
+    sentence = "not kept: {n} characters"
+    return words.get(sentence, sentence).format(n=length)
 
 
 def render(language: str, name: str, context: Mapping[str, Any]) -> str:
