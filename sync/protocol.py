@@ -219,6 +219,15 @@ class NewArrival(Message):
     author: Annotated[str, Field(max_length=400)]
 
 
+class TermCheckouts(Message):
+    """How many books a reader has borrowed this term at every kiosk (the kiosk shows it: "本学期
+    已读7本，还差3本"), counting the asking kiosk's own checkouts up to ``reflects_through``."""
+
+    card: Code
+    term_start: Day  # the term of the server's policy this count is for
+    checkouts: Annotated[int, Field(ge=0)]
+
+
 class PullResponse(Message):
     protocol: Literal[1]
     snapshot: bool  # everything from scratch: forget what was pulled before once complete
@@ -231,6 +240,9 @@ class PullResponse(Message):
     new_arrivals: Annotated[list[NewArrival], Field(max_length=MAX_NEW_ARRIVALS)] | None
     # The kiosk's own events up to this sequence number are reflected in ``loans``.
     reflects_through: int
+    # The readers whose count changed since the cursor (every reader who borrowed this term
+    # when ``snapshot``). A server older than this field sends none: the kiosk counts its own.
+    term_checkouts: list[TermCheckouts] = []
 
 
 class ReaderState(Message):

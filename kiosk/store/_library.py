@@ -9,7 +9,6 @@ from pathlib import Path
 from kiosk.core.models import Copy, Loan, Reader
 from kiosk.store import _loanview, _rows
 from kiosk.store._db import guarded
-from kiosk.store._time import iso
 
 READER_QUERY = "SELECT card, given_name, role, class_name, grade, active FROM readers"
 COPY_QUERY = (
@@ -51,9 +50,4 @@ class SqliteLibrary:
 
     @guarded
     def checkouts_since(self, card: str, since: datetime) -> int:
-        row = self._conn.execute(
-            "SELECT count(*) FROM events WHERE card = ? AND type = 'checkout' AND wall_time >= ?",
-            (card, iso(since)),
-        ).fetchone()
-        # Plus those whose events retention already deleted (counted per hour: _loanview.py).
-        return int(row[0]) + _loanview.retired_checkouts(self._conn, card, since)
+        return _loanview.checkouts_since(self._conn, card, since)

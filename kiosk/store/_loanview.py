@@ -69,6 +69,27 @@ def loans(
     return sorted(found, key=lambda x: (x.due, x.card, x.barcode))
 
 
+def checkouts_since(conn: sqlite3.Connection, card: str, since: datetime) -> int:
+    """The reader's checkouts from ``since`` (the start of term) on.
+
+    After a pull that counted them for the same term: the server's count from every kiosk,
+    which includes this kiosk's up to ``reflects_through``, plus this kiosk's own since. Before
+    one: this kiosk's journal, and the checkouts whose events retention already deleted.
+    """
+    pulled, reflects = _state(conn)
+    counted = conn.execute(
+        "SELECT term_start, checkouts FROM pulled_term_checkouts WHERE card = ?", (card,)
+    ).fetchone()
+    own = "SELECT count(*) FROM events WHERE card = ? AND type = 'checkout' AND wall_time >= ?"
+    if pulled and counted is not None and counted[0] == since.date().isoformat():
+        later = conn.execute(own + " AND seq > ?", (card, iso(since), reflects)).fetchone()
+        return int(counted[1]) + int(later[0])
+    # No count for this term: the server has none of this reader's checkouts this term (it
+    # counts everyone who has one), so all there are are this kiosk's.
+    row = conn.execute(own, (card, iso(since))).fetchone()
+    return int(row[0]) + retired_checkouts(conn, card, since)
+
+
 def retired_checkouts(conn: sqlite3.Connection, card: str, since: datetime) -> int:
     """Checkouts of ``card`` from the hour of ``since`` on whose events retention removed.
 

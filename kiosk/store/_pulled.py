@@ -14,8 +14,8 @@ returned. The server's loans live in ``pulled_loans``, apart from the kiosk's ow
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kiosk.core.models import Copy, Reader
@@ -59,6 +59,8 @@ class PulledPage:
     policy: tuple[str, int] | None = None  # source, revision
     loans: Sequence[PulledLoan] = ()
     new_arrivals: Sequence[Arrival] | None = None  # None: unchanged
+    # card -> (first day of term, checkouts this term at every kiosk); see _loanview.py.
+    term_checkouts: Mapping[str, tuple[date, int]] = field(default_factory=dict)
     reflects_through: int = 0
 
 
@@ -96,6 +98,14 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
     )
     problem = _policy(conn, page.policy, stamp)
     _loans(conn, page)
+    if page.snapshot:
+        conn.execute("DELETE FROM pulled_term_checkouts")
+    conn.executemany(
+        "INSERT INTO pulled_term_checkouts (card, term_start, checkouts) VALUES (?, ?, ?) "
+        "ON CONFLICT (card) DO UPDATE SET term_start = excluded.term_start, "
+        "checkouts = excluded.checkouts",
+        [(card, start.isoformat(), n) for card, (start, n) in page.term_checkouts.items()],
+    )
     if page.new_arrivals is not None:
         conn.execute("DELETE FROM new_arrivals")
         conn.executemany(
@@ -117,6 +127,7 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
     conn.execute(
         "UPDATE sync_state SET cursor_reference = ?, cursor_loans = ?, reflects_through = ?, "
         "pulled = 1, generation = ?, snapshot_open = ?, last_pull_at = ?, "
+        "want_snapshot = CASE WHEN ? THEN 0 ELSE want_snapshot END, "
         "policy_problem = coalesce(?, CASE WHEN ? THEN NULL ELSE policy_problem END) WHERE id = 1",
         (
             page.cursor.reference,
@@ -125,6 +136,7 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
             generation,
             open_snapshot,
             stamp,
+            page.snapshot,
             problem,
             page.policy is not None,
         ),

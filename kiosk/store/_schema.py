@@ -252,3 +252,21 @@ def m004_sync_health(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m005_term_checkouts(db: Database) -> None:
+    """Each reader's checkouts this term at every kiosk, as the server last counted them (a
+    school with two doors shows a child the whole count), and one snapshot asked for: a kiosk
+    that pulled before this has no counts yet."""
+    db.executescript(
+        """
+        CREATE TABLE pulled_term_checkouts (
+            card TEXT PRIMARY KEY,
+            term_start TEXT NOT NULL,   -- the first day of the term the server counted for
+            checkouts INTEGER NOT NULL  -- this kiosk's own up to sync_state.reflects_through
+        );
+        ALTER TABLE sync_state ADD COLUMN want_snapshot INTEGER NOT NULL DEFAULT 0;
+        UPDATE sync_state SET want_snapshot = 1 WHERE pulled = 1;
+        """
+    )

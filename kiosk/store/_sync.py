@@ -53,10 +53,12 @@ class SyncTables:
     @guarded
     def cursor(self) -> Cursor | None:
         """Where the next pull starts; None before the first one."""
-        pulled, reference, loans = self._conn.execute(
-            "SELECT pulled, cursor_reference, cursor_loans FROM sync_state WHERE id = 1"
+        pulled, reference, loans, want_snapshot = self._conn.execute(
+            "SELECT pulled, cursor_reference, cursor_loans, want_snapshot FROM sync_state "
+            "WHERE id = 1"
         ).fetchone()
-        return Cursor(int(reference), int(loans)) if pulled else None
+        # Asked for once after an upgrade: the loans pulled before stay in use until it lands.
+        return Cursor(int(reference), int(loans)) if pulled and not want_snapshot else None
 
     def apply_pull(self, page: PulledPage) -> None:
         """One page of a pull and its cursor, in one transaction."""

@@ -20,6 +20,7 @@ TABLES = (
     "outbox_rejections",
     "pulled_loans",
     "new_arrivals",
+    "pulled_term_checkouts",
     "checkpoint_loans",
     "retired_checkouts",
     "retention_permit",
@@ -69,8 +70,9 @@ def restore(path: Path, rebuilt: set[str]) -> list[str]:
         if "outbox_rejections" in rebuilt:
             conn.execute("UPDATE sync_state SET pushed_through = checkpoint_seq WHERE id = 1")
             done.append("outbox: every event kept is sent again at the next sync")
-        if rebuilt & {"pulled_loans", "new_arrivals"}:
+        if rebuilt & {"pulled_loans", "new_arrivals", "pulled_term_checkouts"}:
             conn.execute("DELETE FROM pulled_loans")
+            conn.execute("DELETE FROM pulled_term_checkouts")
             conn.execute(
                 "UPDATE sync_state SET pulled = 0, cursor_reference = 0, cursor_loans = 0, "
                 "snapshot_open = 0 WHERE id = 1"

@@ -9,11 +9,15 @@ A cursor older than the server's ``horizon`` (tombstones were purged) gets a sna
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Row, Table, select
+from sqlalchemy import Connection, Engine, Row, Table, func, or_, select
 
+from kiosk.core.policy_file import PolicyError, parse_policy
 from sync.protocol import (
     MAX_NEW_ARRIVALS,
     MAX_PULL_ROWS,
@@ -22,6 +26,7 @@ from sync.protocol import (
     NewArrival,
     PullRequest,
     PullResponse,
+    TermCheckouts,
     WireCopy,
     WireLoan,
     WirePolicy,
@@ -29,9 +34,21 @@ from sync.protocol import (
 )
 from sync.server import revisions
 from sync.server.db import reading
-from sync.server.tables import copies, counters, kiosks, loans, new_arrivals, policy, readers
+from sync.server.tables import (
+    copies,
+    counters,
+    events,
+    kiosks,
+    loans,
+    new_arrivals,
+    policy,
+    readers,
+)
 
 HORIZON = "horizon"  # the counter row: revisions at or below it may have lost their tombstones
+# Above this many changed copies in one pull, every reader's count is sent: one grouped count
+# costs less than a list of barcodes that long.
+MAX_COUNTED_COPIES = 500
 
 
 def pull(
@@ -59,6 +76,8 @@ def pull(
             loan_query = loan_query.where(loans.c.on_loan.is_(True))  # no tombstones
         loan_rows = conn.execute(loan_query.order_by(loans.c.revision)).all()
         arrivals = _new_arrivals(conn) if complete else None
+        every_count = snapshot or any(isinstance(r, WirePolicy) for _, r in ref_rows)
+        counts = _term_checkouts(conn, kiosk, reflects, [r.barcode for r in loan_rows], every_count)
         response = PullResponse(
             protocol=PROTOCOL_VERSION,
             snapshot=snapshot,
@@ -70,8 +89,52 @@ def pull(
             loans=[_loan(r) for r in loan_rows],
             new_arrivals=arrivals,
             reflects_through=reflects,
+            term_checkouts=counts,
         )
     return response
+
+
+def _term_checkouts(
+    conn: Connection, kiosk: str, reflects: int, changed: Sequence[str], every: bool
+) -> list[TermCheckouts]:
+    """This term's checkouts per reader, at every kiosk: of the readers who borrowed one of the
+    ``changed`` copies this term, or of everyone (``every``: a snapshot, or a new policy that
+    may move the term). The asking kiosk's own events count up to ``reflects`` only: it adds
+    those after that itself."""
+    source = conn.execute(select(policy.c.source).where(policy.c.id == 1)).scalar()
+    term = _term_start(source) if source is not None else None
+    if term is None or not (every or changed):
+        return []
+    start_day, start = term
+    counted = (
+        events.c.type == "checkout",
+        events.c.card.is_not(None),
+        events.c.effective_time >= start,
+        or_(events.c.kiosk != kiosk, events.c.seq <= reflects),
+    )
+    query = select(events.c.card, func.count()).where(*counted).group_by(events.c.card)
+    if not every and len(changed) <= MAX_COUNTED_COPIES:
+        borrowers = select(events.c.card).where(
+            events.c.type == "checkout",
+            events.c.effective_time >= start,
+            events.c.barcode.in_(changed),
+        )
+        query = query.where(events.c.card.in_(borrowers))
+    return [
+        TermCheckouts(card=card, term_start=start_day.isoformat(), checkouts=int(n))
+        for card, n in conn.execute(query.order_by(events.c.card))
+    ]
+
+
+@lru_cache(maxsize=4)
+def _term_start(source: str) -> tuple[date, datetime] | None:
+    """The policy's first day of term, and its first moment where the library is."""
+    try:
+        parsed = parse_policy(source)
+    except PolicyError:
+        return None  # the server saves only policies that parse; an old row is no reason to fail
+    zone = ZoneInfo(parsed.timezone)
+    return parsed.term.start, datetime.combine(parsed.term.start, time(0), tzinfo=zone)
 
 
 Change = tuple[int, WireReader | WireCopy | WirePolicy]

@@ -183,6 +183,9 @@ def page_of(answer: PullResponse) -> PulledPage:
         if answer.new_arrivals is None
         else [Arrival(a.barcode, a.title, a.author) for a in answer.new_arrivals],
         reflects_through=answer.reflects_through,
+        term_checkouts={
+            t.card: (date.fromisoformat(t.term_start), t.checkouts) for t in answer.term_checkouts
+        },
     )
 
 

@@ -282,6 +282,27 @@ def test_a_book_borrowed_at_door_a_is_returned_at_door_b(school: School) -> None
     assert school.review() == []
 
 
+def test_a_childs_books_this_term_count_at_every_door(school: School) -> None:
+    a, a_token = school.add_kiosk("door-a")
+    b, b_token = school.add_kiosk("door-b")
+    for db, token in ((a, a_token), (b, b_token)):
+        assert school.sync(db, token).returncode == 0
+    scan(a, MONDAY, PUPIL_A, "0001002", "@done")
+    scan(a, "2026-11-23T12:25", "0001002", PUPIL_A, "0001003", "@done")  # back, and another
+    assert school.sync(a, a_token).returncode == 0
+    assert school.sync(b, b_token).returncode == 0
+    # Door B greets her with the two books she borrowed at door A ...
+    greeting = scan(b, "2026-11-30T12:15", PUPIL_A)[0]
+    assert greeting["params"] == {"read": 2, "to_go": 8, "on_loan": 1}
+    # ... and counts one it lends itself before the server has seen it, once.
+    scan(b, "2026-11-30T12:16", "0001003", PUPIL_A, "0001004", "@done")
+    assert scan(b, "2026-11-30T12:20", PUPIL_A)[0]["params"]["read"] == 3
+    assert school.sync(b, b_token).returncode == 0
+    assert scan(b, "2026-11-30T12:22", "@done", PUPIL_A)[-1]["params"]["read"] == 3
+    assert school.sync(a, a_token).returncode == 0
+    assert scan(a, "2026-11-30T12:25", PUPIL_A)[0]["params"]["read"] == 3  # and at door A
+
+
 def test_a_token_of_another_kiosk_is_refused(school: School) -> None:
     a, _ = school.add_kiosk("door-a")
     _, b_token = school.add_kiosk("door-b")

@@ -4,8 +4,9 @@ view that joins them, and retention through the one path past the no-delete trig
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -129,6 +130,51 @@ def test_a_local_checkout_not_yet_reflected_wins_over_the_last_pull(
         )
     )
     assert k.store.library.loan("B1") is None
+
+
+def test_a_readers_count_this_term_is_the_servers_plus_what_this_door_lent_since(
+    kiosks: dict[str, Kiosk],
+) -> None:
+    k = kiosks["door-a"]
+    term = example_term_start(k)
+    k.borrow("S31", "B1")  # lent here and already on the server ...
+    seq = k.events()[-1].seq
+    # ... which counted it with four from the other door
+    k.store.sync.apply_pull(
+        _page(snapshot=True, reflects_through=seq, term_checkouts={"S31": (term.date(), 5)})
+    )
+    assert k.store.library.checkouts_since("S31", term) == 5
+    k.scan("B1")  # returned here,
+    k.clock.advance(10)
+    k.borrow("S31", "B2")  # and another lent here the server has not seen yet
+    assert k.store.library.checkouts_since("S31", term) == 6
+    # A count for another term (the server's policy moved) is not used: the door's own is.
+    k.store.sync.apply_pull(_page(term_checkouts={"S31": (date(2027, 2, 20), 1)}))
+    assert k.store.library.checkouts_since("S31", term) == 2
+    # A snapshot forgets counts it does not send: the server has none of S31 this term.
+    k.store.sync.apply_pull(_page(snapshot=True, reflects_through=0))
+    assert k.store.library.checkouts_since("S31", term) == 2
+
+
+def test_a_kiosk_that_pulled_before_the_term_counts_existed_asks_for_everything_once(
+    kiosks: dict[str, Kiosk],
+) -> None:
+    k = kiosks["door-a"]
+    k.store.sync.apply_pull(_page(loans=[PulledLoan("B3", True, "S32", local("2026-11-20 12:15"),
+                                                    date(2026, 12, 4), 2)]))  # fmt: skip
+    conn = sqlite3.connect(k.store.path)
+    conn.execute("UPDATE sync_state SET want_snapshot = 1")  # what m005 does to such a file
+    conn.commit()
+    conn.close()
+    assert k.store.sync.cursor() is None  # the next pull is a snapshot ...
+    assert k.store.library.loan("B3") is not None  # ... and until it lands the loans stay
+    k.store.sync.apply_pull(_page(snapshot=True))
+    assert k.store.sync.cursor() == Cursor(5, 5)
+
+
+def example_term_start(k: Kiosk) -> datetime:
+    policy = k.store.policy()
+    return datetime.combine(policy.term.start, time(0), ZoneInfo(policy.timezone))
 
 
 def test_the_journal_cannot_be_deleted_from_except_by_retention(
