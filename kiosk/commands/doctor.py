@@ -40,7 +40,12 @@ def _show(args: argparse.Namespace, finding: Finding) -> None:
     words = catalogue(getattr(args, "lang", None) or DEFAULT_LANGUAGE, "health")
     part = finding.part.id
     name = words.get(f"part.{part}", part)
-    fix = None if finding.ok else words.get(f"part.{part}.fix", "").format(db=args.db)
+    # Nothing damaged, only nothing there yet (a new kiosk) or rules that do not parse: the
+    # fix is an import, not a repair.
+    key = f"part.{part}.import.fix" if not finding.tables_damaged else f"part.{part}.fix"
+    fix = (
+        None if finding.ok else words.get(key, words.get(f"part.{part}.fix", "")).format(db=args.db)
+    )
     if args.json:
         print_json(
             {

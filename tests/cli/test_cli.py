@@ -390,6 +390,22 @@ def test_the_console_script_runs(tmp_path: Path) -> None:
     assert result.returncode == 0 and "kiosk init" in result.stdout
 
 
+def test_doctor_on_a_new_kiosk_says_what_to_import_not_to_repair(tmp_path: Path, run: Run) -> None:
+    db = tmp_path / "new.db"
+    assert run("init", "--db", db, "--kiosk-id", "door-1")[0] == 0
+    status, out, _ = run("doctor", "--db", db)
+    assert status == 1
+    blocks = {b.split("\n")[0]: b for b in re.split(r"\n(?=ok|FAIL)", out)}
+    for part, command in (("读者名单", "roster"), ("馆藏目录", "catalog"), ("借阅规则", "policy")):
+        assert f"kiosk import {command} 文件 --db {db}" in blocks[f"FAIL {part}"]
+    assert "--repair" not in out  # nothing is damaged
+    # Damage is another matter: a repair first, then the import.
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE readers")
+    _, out, _ = run("doctor", "--db", db, "--lang", "en")
+    assert f"run `kiosk doctor --repair --db {db}`, then import the roster again" in out
+
+
 def test_doctor_rebuilds_a_hand_edited_loan_table(db: Path, run: Run) -> None:
     scan_json(run, db, "2026-11-23T12:15", "202430101", "0001002")
     with sqlite3.connect(db) as conn:
