@@ -170,6 +170,16 @@ def test_the_hashed_form_of_an_event_never_changes(
     assert not verify_chain([recorded], first_prev=GENESIS_HASH)
 
 
+def test_the_hashed_form_of_a_card_number_in_chinese_never_changes() -> None:
+    # A school may number its cards 教师0001: the hash is over its UTF-8 bytes, not \u escapes.
+    event, stamp = _pinned_event()
+    event = dataclasses.replace(event, card="教师0001")
+    recorded = record(
+        7, "0b5ee3d6-6a4c-4b0a-9a55-2f1c7a1e9d10", "door-1", event, stamp, GENESIS_HASH, 2
+    )
+    assert recorded.hash == "e4ec6989a6b2d93dfffb8d84a5fa8c0d8ace7dce0ee25be1669c4c411a87ebde"
+
+
 def test_an_event_of_a_format_this_kiosk_does_not_know_is_a_break() -> None:
     event, stamp = _pinned_event()
     recorded = record(1, "id-1", "door-1", event, stamp, GENESIS_HASH)
