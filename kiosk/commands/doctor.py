@@ -59,6 +59,8 @@ def _show(args: argparse.Namespace, finding: Finding) -> None:
         return
     print(f"{'ok  ' if finding.ok else 'FAIL'} {name}")
     for problem in finding.problems:
-        print(f"     {problem}")
+        # The fixed sentences in the reader's language; those naming rows and pages stay as
+        # SQLite and the journal put them.
+        print(f"     {words.get(f'problem.{problem}', problem)}")
     if fix is not None:
         print(f"     → {fix}")
