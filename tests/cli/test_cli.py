@@ -398,7 +398,8 @@ def test_doctor_on_a_new_kiosk_says_what_to_import_not_to_repair(tmp_path: Path,
     blocks = {b.split("\n")[0]: b for b in re.split(r"\n(?=ok|FAIL)", out)}
     for part, command in (("读者名单", "roster"), ("馆藏目录", "catalog"), ("借阅规则", "policy")):
         assert f"kiosk import {command} 文件 --db {db}" in blocks[f"FAIL {part}"]
-    assert "没有读者：还没有导入读者名单" in blocks["FAIL 读者名单"]  # what it found, in Chinese too
+    # What it found, in Chinese too.
+    assert "没有读者：还没有导入读者名单" in blocks["FAIL 读者名单"]
     assert "--repair" not in out  # nothing is damaged
     # Damage is another matter: a repair first, then the import.
     with sqlite3.connect(db) as conn:
