@@ -17,7 +17,7 @@ apt_need shellcheck systemd python3-venv openssl
 apt_need postgresql
 # The touchscreen app runs for real under Xvfb: Kivy's wheel needs GL (Mesa's llvmpipe), EGL and
 # libmtdev; Noto Sans CJK draws the Chinese (Kivy's own font shows boxes); xauth for xvfb-run.
-apt_need xvfb xauth fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libegl1
+apt_need xvfb xauth xdotool fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libegl1
 # The librarian's pages are tested in Debian's Chromium (driven by Playwright, which downloads no
 # browser), with the CJK font that Chinese needs to render.
 apt_need chromium
