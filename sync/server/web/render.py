@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from kiosk.core.codes import not_kept_length
-from sync.server.web.i18n import LANGUAGES, catalogue
+from sync.server.web.i18n import LANGUAGES, N_, catalogue
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _CN_GRADES = "一二三四五六七八九"
@@ -71,7 +71,7 @@ def _scanned(code: str | None, words: Mapping[str, str]) -> str:
     length = not_kept_length(code or "")
     if length is None:
         return code or ""
-    sentence = "not kept: {n} characters"
+    sentence = N_("not kept: {n} characters")
     return words.get(sentence, sentence).format(n=length)
 
 
