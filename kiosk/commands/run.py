@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import signal
 import sys
 import tempfile
 from dataclasses import replace
@@ -153,13 +154,26 @@ def run(args: argparse.Namespace) -> int:
         typed_reader=typed,
         demo_codes=DEMO_CODES if args.demo else (),
     )
+    # systemctl stop and restart send SIGTERM. SDL would turn it into a close request, which
+    # kiosk mode refuses like Alt+F4 (systemd would then wait and kill the app, and on_stop,
+    # STOPPING=1 and the readers' release would never run). SDL leaves alone a handler it
+    # finds already set, so this one goes in before Kivy opens the window.
+    stopping: list[Any] = []
+    signal.signal(signal.SIGTERM, lambda *_: _terminate(stopping))
     from kiosk.ui.app import KioskApp
 
     app = KioskApp(runtime)
+    stopping.append(app)
     app.run()
     if scripted and args.shots is not None:
         print(f"screenshots: {args.shots}")
     return app.status
+
+
+def _terminate(app: list[Any]) -> None:
+    if not app:
+        raise SystemExit(128 + signal.SIGTERM)  # still starting: nothing to close yet
+    app[0].terminate()
 
 
 def _start_time(at: str | None, config: KioskConfig) -> datetime:

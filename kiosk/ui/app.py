@@ -238,6 +238,10 @@ class KioskApp(App):
 
     # -- keys and closing --------------------------------------------------------------------
 
+    def terminate(self) -> None:
+        """SIGTERM (from kiosk.commands.run): stop at the next frame, through on_stop."""
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
+
     def _on_request_close(self, *_: Any, **__: Any) -> bool:
         return self.runtime.kiosk  # True: refused (Alt+F4, the window manager's close)
 

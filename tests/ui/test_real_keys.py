@@ -249,12 +249,6 @@ def test_real_escape_alt_f4_and_keys_do_nothing_and_the_next_card_is_read(
     app.forget_notices()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="SDL turns SIGTERM into a quit request, which kiosk mode refuses like Alt+F4 "
-    "(KioskApp._on_request_close): systemd waits TimeoutStopSec, then kills the app",
-)
 def test_sigterm_stops_the_kiosk_mode_app_cleanly(kiosk_app: KioskApp) -> None:
     app = kiosk_app
     app.forget_notices()
