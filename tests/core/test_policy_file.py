@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from pathlib import Path
 
@@ -372,3 +373,32 @@ def test_nonsense_gives_problems_not_a_crash(text: str) -> None:
         parse_policy(text)
     assert caught.value.problems
     assert all(":" in problem for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "bad", "problem"),
+    [
+        (r"languages = \[.*?\]", "languages = []",
+         'library.languages: expected at least one language such as "zh_CN", found a list'),
+        (r"books_per_term = \d+", "books_per_term = 0",
+         "targets.books_per_term: expected a whole number from 1 to 1000, found 0"),
+        (r"grade_3 = 2", "grade_3 = 0",
+         "loans.max_books.grade_3: expected a whole number from 1 to 1000, found 0"),
+        (r"\[loans.days_by_role\]\nteacher = 30", "[loans.days_by_role]\nteacher = 0",
+         "loans.days_by_role.teacher: expected a whole number from 1 to 366, found 0"),
+        (r"idle_seconds = 20", "idle_seconds = 0",
+         "session.idle_seconds: expected a number of seconds above 0, at most 3600, found 0"),
+        (r'outside_windows = "teachers"', 'outside_windows = "grown-ups"',
+         'loans.outside_windows: "grown-ups" is not allowed; expected one of teachers, everyone, '
+         "nobody"),
+    ],
+)  # fmt: skip
+def test_each_value_the_librarian_can_get_wrong_is_named_with_its_key(
+    pattern: str, bad: str, problem: str
+) -> None:
+    source = EXAMPLE
+    broken, replaced = re.subn(pattern, bad, source, count=1)
+    assert replaced == 1
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(broken)
+    assert refused.value.problems == (problem,)
