@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     tokens = prepare_server(url, now)
     policy = read_policy(SAMPLE / "policy.toml")
     zone = ZoneInfo(policy.timezone)
-    term_start = datetime.combine(policy.term.start, time(0), tzinfo=zone)
+    term_start = policy.term_began
     until = min(now, datetime.combine(policy.term.end, time(23), tzinfo=zone))
     if args.weeks or until < term_start + timedelta(days=7):
         until = term_start + timedelta(weeks=args.weeks or 8)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 
 class Weekday(enum.IntEnum):
@@ -76,3 +77,9 @@ class Policy:
     languages: tuple[str, ...] = ("zh_CN", "en")
     books_per_term: int | None = None
     idle_seconds: float = 20.0
+
+    @property
+    def term_began(self) -> datetime:
+        """The term's first moment where the library is: a reader's books this term count from
+        here, on every kiosk and on the server."""
+        return datetime.combine(self.term.start, time(0), ZoneInfo(self.timezone))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from kiosk.core.books import Resolved, resolve_book
 from kiosk.core.circulation import accept_return, borrow
@@ -296,8 +294,7 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
 
 def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) -> Decision:
     policy = ctx.policy
-    term_start = datetime.combine(policy.term.start, time(0), ZoneInfo(policy.timezone))
-    read = ctx.library.checkouts_since(reader.card, term_start)
+    read = ctx.library.checkouts_since(reader.card, policy.term_began)
     # The reading target is for pupils (学生人均每学期借书不少于10本), not for teachers.
     target = (policy.books_per_term or 0) if reader.role is ReaderRole.STUDENT else 0
     on_loan = len(ctx.library.loans_of(reader.card))

@@ -10,10 +10,9 @@ A cursor older than the server's ``horizon`` (tombstones were purged) gets a sna
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Row, Table, func, or_, select
 
@@ -133,8 +132,7 @@ def _term_start(source: str) -> tuple[date, datetime] | None:
         parsed = parse_policy(source)
     except PolicyError:
         return None  # the server saves only policies that parse; an old row is no reason to fail
-    zone = ZoneInfo(parsed.timezone)
-    return parsed.term.start, datetime.combine(parsed.term.start, time(0), tzinfo=zone)
+    return parsed.term.start, parsed.term_began
 
 
 Change = tuple[int, WireReader | WireCopy | WirePolicy]

@@ -4,9 +4,8 @@ view that joins them, and retention through the one path past the no-delete trig
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -173,8 +172,7 @@ def test_a_kiosk_that_pulled_before_the_term_counts_existed_asks_for_everything_
 
 
 def example_term_start(k: Kiosk) -> datetime:
-    policy = k.store.policy()
-    return datetime.combine(policy.term.start, time(0), ZoneInfo(policy.timezone))
+    return k.store.policy().term_began
 
 
 def test_the_journal_cannot_be_deleted_from_except_by_retention(
