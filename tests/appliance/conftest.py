@@ -39,7 +39,7 @@ SHADOW_BACKUPS = {"etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "e
 def need_tools() -> None:
     if os.geteuid() != 0:
         # A skip would read as a pass: these tests are the only proof the installers work.
-        pytest.fail("the install scripts' tests run as root: run deploy/test.sh as root, as CI does")
+        pytest.fail("the installers' tests run as root: run deploy/test.sh as root, as CI does")
     for tool in ("shellcheck", "systemd-analyze", "systemd-sysusers", "systemctl"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is missing: deploy/test.sh installs it (apt_need)")
