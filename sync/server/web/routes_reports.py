@@ -239,14 +239,19 @@ def router(pages: Pages) -> APIRouter:
         pages.visit(request)  # the school's poster: the librarian's
         return weekly_page(request, None, "poster.html")
 
-    @r.get("/weekly.csv")
-    def weekly_csv(request: Request) -> Response:
-        visit = pages.visit(request)
+    def term_numbers(visit: Visit) -> weekly.Weekly:
+        """The term's weekly numbers for the exports, or "not found" before there is a term."""
         with reading(pages.engine) as conn:
             library = pages.library(conn)
         numbers = _weekly(pages, visit, library, None, None)
         if numbers is None:
             raise PageNotFoundError
+        return numbers
+
+    @r.get("/weekly.csv")
+    def weekly_csv(request: Request) -> Response:
+        visit = pages.visit(request)
+        numbers = term_numbers(visit)
         t = visit.t
         header = [
             t("Class"),
@@ -264,11 +269,7 @@ def router(pages: Pages) -> APIRouter:
     @r.get("/weekly.xlsx")
     def weekly_xlsx(request: Request) -> Response:
         visit = pages.visit(request)
-        with reading(pages.engine) as conn:
-            library = pages.library(conn)
-        numbers = _weekly(pages, visit, library, None, None)
-        if numbers is None:
-            raise PageNotFoundError
+        numbers = term_numbers(visit)
         t = visit.t
         sizes = numbers.class_sizes()
         classes_sheet = (
