@@ -1,1 +1,1 @@
-"""Maintainers' tools run from the checkout (`.venv/bin/python -m tools.NAME`); not installed on a kiosk."""
+"""Maintainers' tools, run from the checkout: `.venv/bin/python -m tools.NAME`."""
