@@ -21,6 +21,13 @@ from kiosk.store._time import iso
 _INSERT_LOAN = (
     "INSERT INTO loans (barcode, card, borrowed_at, due, event_seq) VALUES (?, ?, ?, ?, ?)"
 )
+# A checkout replaces whatever this kiosk's own journal last said of the copy, as the projection
+# does (kiosk.core.journal.apply): the door lent it on what it knows now, which may include a
+# return at another door that this journal never saw (kiosk.store._loanview).
+_LEND = (
+    "INSERT OR REPLACE INTO loans (barcode, card, borrowed_at, due, event_seq) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 _READING = "SELECT wall_time, mono_time, clock_synced, boot_id FROM events"
 
 
@@ -62,7 +69,7 @@ class Journal:
         if event.type is EventType.CHECKOUT:
             assert event.due is not None
             loan = (event.barcode, event.card, iso(utc_stamp.wall), event.due.isoformat(), seq)
-            conn.execute(_INSERT_LOAN, loan)
+            conn.execute(_LEND, loan)
         elif event.type is EventType.RETURN:
             conn.execute("DELETE FROM loans WHERE barcode = ?", (event.barcode,))
         return recorded

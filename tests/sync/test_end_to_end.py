@@ -282,6 +282,38 @@ def test_a_book_borrowed_at_door_a_is_returned_at_door_b(school: School) -> None
     assert school.review() == []
 
 
+def test_a_copy_returned_at_another_door_can_be_lent_again_where_it_was_lent(
+    school: School,
+) -> None:
+    """Door A lent it and never saw it come back (door B did): A's own records still say it is
+    out, the server says it is on the shelf. A lends it again, as an ordinary loan."""
+    a, a_token = school.add_kiosk("door-a")
+    b, b_token = school.add_kiosk("door-b")
+    for db, token in ((a, a_token), (b, b_token)):
+        assert school.sync(db, token).returncode == 0
+    scan(a, MONDAY, PUPIL_A, "0001002", "@done")
+    assert school.sync(a, a_token).returncode == 0
+    assert school.sync(b, b_token).returncode == 0
+    assert scan(b, "2026-11-24T12:15", "0001002")[0]["outcome"] == "returned"
+    assert school.sync(b, b_token).returncode == 0
+    assert school.sync(a, a_token).returncode == 0
+    lent = scan(a, "2026-11-30T12:15", PUPIL_B, "0001002", "@done")
+    assert [d["outcome"] for d in lent][:2] == ["session_started", "borrowed"], lent
+    loans_a = kiosk("loans", "--db", a, "--json")
+    assert [json.loads(x)["reader"] for x in loans_a.stdout.splitlines()] == [PUPIL_B]
+    assert kiosk("doctor", "--db", a).returncode == 0
+    # ... and once more back at B, and lent at A a third time: still nothing to review.
+    assert school.sync(a, a_token).returncode == 0
+    assert school.sync(b, b_token).returncode == 0
+    assert scan(b, "2026-12-01T12:15", "0001002")[0]["outcome"] == "returned"
+    assert school.sync(b, b_token).returncode == 0
+    assert school.sync(a, a_token).returncode == 0
+    again = scan(a, "2026-12-07T12:15", PUPIL_C, "0001002", "@done")
+    assert again[1]["outcome"] == "borrowed", again
+    assert school.sync(a, a_token).returncode == 0
+    assert school.review() == []
+
+
 def test_a_childs_books_this_term_count_at_every_door(school: School) -> None:
     a, a_token = school.add_kiosk("door-a")
     b, b_token = school.add_kiosk("door-b")

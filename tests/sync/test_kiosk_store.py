@@ -129,6 +129,11 @@ def test_a_local_checkout_not_yet_reflected_wins_over_the_last_pull(
         )
     )
     assert k.store.library.loan("B1") is None
+    # ... so this door lends it again, though its own journal never saw it come back.
+    k.borrow("S32", "B1")
+    again = k.store.library.loan("B1")
+    assert again is not None and again.card == "S32"
+    assert k.store.projection_differences() == []
 
 
 def test_a_readers_count_this_term_is_the_servers_plus_what_this_door_lent_since(
