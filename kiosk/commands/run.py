@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hardware import MissingExtra, ReaderUrlError
-from kiosk.clocks import TIMESYNC_FLAG, Clock, ScriptedClock, SystemClock
+from kiosk.clocks import TIMESYNC_FLAG, Clock, ScriptedClock, machine_clock
 from kiosk.commands._output import error, parse_time
 from kiosk.config import ConfigError, KioskConfig, hash_pin, load, parse_size
 from kiosk.core.policy_file import parse_policy
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.at is not None:
         clock = StartedClock(_start_time(args.at, config))
     else:
-        clock = SystemClock()
+        clock = machine_clock()
     # The script types into its own reader; in the demo, the on-screen buttons and keyboard do.
     typed = SCRIPT_READER if scripted else DEMO_READER if args.demo else None
     names = tuple(r.name for r in config.readers) + ((typed,) if typed else ())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.clocks import AdvancedClock, ScriptedClock, SteppingClock, SystemClock
+from kiosk.clocks import AdvancedClock, ScriptedClock, SteppingClock, machine_clock
 from kiosk.commands._output import (
     decision_json,
     decision_text,
@@ -69,7 +69,7 @@ def scan(args: argparse.Namespace) -> int:
         policy = store.policy()
         clock: SteppingClock
         if args.at is None:
-            clock = AdvancedClock(SystemClock())
+            clock = AdvancedClock(machine_clock())
         else:
             # The operator's time is used as given, and never holds the real clock afterwards.
             clock = ScriptedClock.given(parse_time(args.at, policy.timezone))

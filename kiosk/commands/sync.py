@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -34,13 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ca-file", type=Path, metavar="FILE", help="the school's CA certificate (PEM)"
     )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="once: how long to wait for another sync of this kiosk to finish (default 300)",
+    )
 
 
 def sync(args: argparse.Namespace) -> int:
     try:
         from sync import settings as sync_settings
         from sync.worker import client as sync_client
-        from sync.worker import cycle, loop
+        from sync.worker import cycle, loop, turn
     except ImportError as exc:
         print(
             f"kiosk: sync needs the `sync` extra ({exc.name} is missing): "
@@ -48,7 +56,7 @@ def sync(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from kiosk.clocks import SystemClock
+    from kiosk.clocks import machine_clock
     from kiosk.config import ConfigError, load
     from kiosk.store import Store
 
@@ -78,7 +86,7 @@ def sync(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        clock = SystemClock()
+        clock = machine_clock()
         client = sync_client.SyncClient(
             settings.server,
             settings.token(),
@@ -91,7 +99,14 @@ def sync(args: argparse.Namespace) -> int:
         try:
             if args.action == "once":
                 try:
-                    report = cycle.sync_once(store, client, settings, clock)
+                    lock = turn.take_turn(
+                        store, sleep=_pause, patience=max(0.0, args.wait), say=_say
+                    )
+                    assert lock is not None  # _pause never asks to stop
+                    try:
+                        report = cycle.sync_once(store, client, settings, clock)
+                    finally:
+                        lock.release()
                 except sync_client.SyncError as exc:
                     waiting = store.sync.status().events_waiting
                     print(
@@ -113,3 +128,12 @@ def sync(args: argparse.Namespace) -> int:
             return 0
         finally:
             client.close()
+
+
+def _pause(seconds: float) -> bool:
+    time.sleep(seconds)  # an admin's `kiosk sync once` waiting for the service's sync
+    return True
+
+
+def _say(message: str) -> None:
+    print(f"kiosk: {message}", file=sys.stderr)
