@@ -2,6 +2,7 @@
 
 from kiosk.store._db import NoPolicyError, StoreError
 from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
+from kiosk.store._lock import SyncLock
 from kiosk.store._outbox import AcknowledgementError, Answer, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
 from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
@@ -26,6 +27,7 @@ __all__ = [
     "Store",
     "StoreError",
     "SyncHealth",
+    "SyncLock",
     "SyncProblem",
     "SyncStatus",
     "diagnose",

@@ -17,6 +17,7 @@ from kiosk.core.moments import Reading
 from kiosk.store import _checkpoint, _outbox, _pulled, _retention, _sync_health
 from kiosk.store._db import guarded
 from kiosk.store._journal import Journal
+from kiosk.store._lock import SyncLock
 from kiosk.store._outbox import Answer, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledPage
 from kiosk.store._sync_health import SyncHealth, SyncProblem
@@ -35,6 +36,10 @@ class SyncTables:
         self.path = path
         self._journal = journal
         self._transaction = transaction
+
+    def lock(self) -> SyncLock:
+        """The lock one sync of this file holds at a time (see SyncLock); not yet taken."""
+        return SyncLock(self.path)
 
     @guarded
     def unsent(self, limit: int) -> list[RecordedEvent]:

@@ -17,7 +17,16 @@ from decimal import Decimal
 from kiosk import __version__
 from kiosk.clocks import Clock
 from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
-from kiosk.store import Answer, Arrival, Cursor, PulledLoan, PulledPage, Store, SyncProblem
+from kiosk.store import (
+    AcknowledgementError,
+    Answer,
+    Arrival,
+    Cursor,
+    PulledLoan,
+    PulledPage,
+    Store,
+    SyncProblem,
+)
 from sync.protocol import (
     PROTOCOL_VERSION,
     ClockReading,
@@ -42,6 +51,10 @@ from sync.worker.client import (
 )
 
 MAX_PULL_PAGES = 1000  # a pull that never completes is a server bug; stop and try next time
+
+
+class OutboxMoved(SyncError):  # noqa: N818 (a state, like the client's errors)
+    """The outbox changed under this sync: another sync of the file answered the same events."""
 
 
 @dataclass
@@ -85,9 +98,17 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
                 report.duplicates += 1
             else:
                 report.rejected += 1
-        store.sync.acknowledge(
-            [Answer(r.seq, r.status is not Status.REJECTED, r.reason) for r in answer.results]
-        )
+        try:
+            store.sync.acknowledge(
+                [Answer(r.seq, r.status is not Status.REJECTED, r.reason) for r in answer.results]
+            )
+        except AcknowledgementError as exc:
+            # Only another sync of this file moves the outbox (the sync lock keeps that from
+            # happening); nothing is lost: the next sync sends whatever is still unanswered.
+            raise OutboxMoved(
+                f"another sync of this kiosk answered these events first ({exc}); "
+                "the next sync carries on from there"
+            ) from None
 
 
 def pull(store: Store, client: SyncClient, report: Report) -> None:

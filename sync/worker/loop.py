@@ -17,7 +17,8 @@ from kiosk.store import Store, StoreError
 from sync.settings import Settings
 from sync.worker.backoff import Backoff
 from sync.worker.client import ServerRefused, ServerUnavailable, SyncClient
-from sync.worker.cycle import sync_once
+from sync.worker.cycle import OutboxMoved, sync_once
+from sync.worker.turn import take_turn
 
 log = logging.getLogger("kiosk.sync")
 
@@ -37,17 +38,23 @@ def run(
     done = 0
     while cycles is None or done < cycles:
         done += 1
+        # Another sync of this file (an admin's `kiosk sync once`) goes first: wait for it.
+        lock = take_turn(store, sleep=sleep, patience=None, say=log.warning)
+        if lock is None:
+            return
         try:
             report = sync_once(store, client, settings, clock)
         except ServerRefused as exc:
             log.error("%s", exc)
             wait = settings.max_backoff
-        except (ServerUnavailable, StoreError) as exc:
+        except (ServerUnavailable, OutboxMoved, StoreError) as exc:
             wait = backoff.failed(getattr(exc, "retry_after", None))
             log.warning("sync failed, next try in %.0f s: %s", wait, exc)
         else:
             backoff.succeeded()
             log.info("sync done: %s", report)
             wait = settings.interval
+        finally:
+            lock.release()
         if not sleep(wait):
             return
