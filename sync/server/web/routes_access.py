@@ -5,6 +5,11 @@ without a session there is no session key to sign it with, and a site that canno
 cookies cannot post a sign-in in the librarian's name. Failed sign-ins make the next attempt
 wait (sync.server.web.signin); while an account or an address must wait, even the right
 password is refused, and the page says how long to wait.
+
+An attempt goes: a cheap look at the wait (most of a burst stops here), a turn among the few
+password checks this process runs at once, the attempt counted in the database (the count that
+decides, committed before the check), the Argon2 check, and on success a new session and the
+count cleared.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.db import reading
+from sync.server.db import reading, writing
 from sync.server.web import i18n, signin, staff
 from sync.server.web.forms import read_form
 from sync.server.web.site import (
@@ -98,43 +103,56 @@ def router(pages: Pages) -> APIRouter:
         visit = pages.anonymous(request)
         t = visit.t
 
-        def wait() -> int:
-            with pages.engine.begin() as conn:
+        def refuse(status: int, error: str, retry_after: int | None = None) -> Response:
+            response = form_page(
+                request, status=status, error=error, name=name, back_to=form.get("next")
+            )
+            if retry_after is not None:
+                response.headers["Retry-After"] = str(retry_after)
+            return response
+
+        def must_wait(seconds: int) -> Response:
+            message = t("Too many failed sign-ins. Wait {seconds} seconds, then try again.")
+            return refuse(429, message.format(seconds=seconds), seconds)
+
+        def waiting() -> int:
+            with reading(pages.engine) as conn:
                 return signin.seconds_to_wait(conn, keys, visit.now)
 
-        seconds = await run_in_threadpool(wait)
+        def claim() -> None:
+            with writing(pages.engine) as conn:
+                signin.claim(conn, keys, visit.now)
+
+        seconds = await run_in_threadpool(waiting)
         if seconds:
-            message = t("Too many failed sign-ins. Wait {seconds} seconds, then try again.")
-            return await run_in_threadpool(
-                lambda: form_page(
-                    request,
-                    status=429,
-                    error=message.format(seconds=seconds),
-                    name=name,
-                    back_to=form.get("next"),
-                )
-            )
-        who = await run_in_threadpool(staff.verify, pages.engine, name, password, visit.now)
+            return await run_in_threadpool(must_wait, seconds)
+        who: staff.Staff | None = None
+        async with pages.password_checks.turn() as checking:
+            if checking:
+                try:
+                    await run_in_threadpool(claim)  # counted, and committed, before the check
+                except signin.MustWaitError as exc:  # another attempt got there first
+                    seconds = exc.seconds
+                else:
+                    who = await run_in_threadpool(
+                        staff.verify, pages.engine, name, password, visit.now
+                    )
+        if not checking:
+            busy = t("Too many people are signing in at once. Try again in a moment.")
+            return await run_in_threadpool(refuse, 429, busy, 1)
+        if seconds:
+            return await run_in_threadpool(must_wait, seconds)
+        if who is None:
+            wrong = t("The name or the password is wrong.")
+            return await run_in_threadpool(refuse, 401, wrong)
+        signed_in = who
 
-        def settle() -> str | None:
-            with pages.engine.begin() as conn:
-                if who is None:
-                    signin.failed(conn, keys, visit.now)
-                    return None
+        def start() -> str:
+            with writing(pages.engine) as conn:
                 signin.succeeded(conn, keys)
-                return signin.start(conn, who, visit.now)
+                return signin.start(conn, signed_in, visit.now)
 
-        token = await run_in_threadpool(settle)
-        if token is None or who is None:
-            return await run_in_threadpool(
-                lambda: form_page(
-                    request,
-                    status=401,
-                    error=t("The name or the password is wrong."),
-                    name=name,
-                    back_to=form.get("next"),
-                )
-            )
+        token = await run_in_threadpool(start)
         target = local_path(form.get("next"), home_of(who))
         response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
         response.set_cookie(

@@ -111,6 +111,7 @@ class Pages:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self.engine = engine
         self.clock = clock
+        self.password_checks = signin.PasswordChecks()  # this process's Argon2 checks
         self._policies: dict[int, Policy | None] = {}
 
     # --- who is visiting ----------------------------------------------------------------
