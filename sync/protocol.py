@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from datetime import date, datetime
 from typing import Annotated, Final, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kiosk.core import bounds
 from kiosk.core.decisions import EventType, Flag, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
 from kiosk.core.moments import ClockSource
@@ -38,6 +40,8 @@ HEALTH_PATH = "/v1/health"
 WHOAMI_PATH = "/v1/whoami"
 
 Model = TypeVar("Model", bound=BaseModel)
+# A list price in yuan as the importers keep it (kiosk.imports.cells.price).
+_PRICE = re.compile(rf"^[0-9]{{1,{bounds.PRICE_DIGITS}}}(\.[0-9]{{1,4}})?$")
 
 
 class ProtocolError(ValueError):
@@ -61,13 +65,42 @@ def _iso_date(text: str) -> str:
     return text
 
 
+def _clock_time(text: str) -> str:
+    problem = bounds.time_problem(datetime.fromisoformat(text))
+    if problem is not None:
+        raise ValueError(f"expected {problem}, found {text}")
+    return text
+
+
+def _due_day(text: str) -> str:
+    problem = bounds.day_problem(date.fromisoformat(text))
+    if problem is not None:
+        raise ValueError(f"expected {problem}, found {text}")
+    return text
+
+
+def _one_line(text: str) -> str:
+    if bounds.breaks_lines(text):
+        raise ValueError("expected a code without control characters or line breaks")
+    return text
+
+
 Text = Annotated[str, Field(max_length=64)]
-Code = Annotated[str, Field(min_length=1, max_length=80)]
+Code = Annotated[str, Field(min_length=1, max_length=bounds.CODE_CHARS)]
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 KioskId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Time = Annotated[str, Field(max_length=40), AfterValidator(_iso_time)]
 Day = Annotated[str, Field(max_length=10), AfterValidator(_iso_date)]
 Revision = Annotated[int, Field(ge=0, le=2**62)]
+# What a kiosk sends of its clocks and its journal: only what a real kiosk can produce
+# (kiosk.core.bounds). A time outside the window would break what the server computes from it
+# (a local time past year 9999, a loan that never ends); a tab or line break in a card or
+# barcode would forge a line of the KOC file Koha imports. What the server sends back (a loan's
+# ``borrowed_at``) keeps the plain types: a row stored before pushes were bounded still goes out.
+ClockTime = Annotated[Time, AfterValidator(_clock_time)]
+DueDay = Annotated[Day, AfterValidator(_due_day)]
+Mono = Annotated[float, Field(allow_inf_nan=False, ge=0, le=bounds.MAX_MONO_SECONDS)]
+JournalCode = Annotated[Code, AfterValidator(_one_line)]
 
 
 class Message(BaseModel):
@@ -89,14 +122,14 @@ class WireEvent(Message):
     type: EventType
     reason: Reason
     session_id: Text | None
-    card: Code | None
-    barcode: Code | None
+    card: JournalCode | None
+    barcode: JournalCode | None
     code: Annotated[str, Field(max_length=256)] | None  # what was read, made printable
-    due: Day | None
+    due: DueDay | None
     flags: Annotated[list[Flag], Field(max_length=len(Flag))]
-    wall_time: Time
-    clock_time: Time
-    mono_time: Annotated[float, Field(allow_inf_nan=False)]
+    wall_time: ClockTime
+    clock_time: ClockTime
+    mono_time: Mono
     boot_id: Text
     clock_synced: bool
     prev_hash: Hash
@@ -117,8 +150,8 @@ class WireEvent(Message):
 class ClockReading(Message):
     """What the sender's clocks said as it sent the message: lets the server re-time events."""
 
-    wall: Time
-    mono: Annotated[float, Field(allow_inf_nan=False)]
+    wall: ClockTime
+    mono: Mono
     boot_id: Text
     synced: bool
 
@@ -174,7 +207,7 @@ class PullRequest(Message):
 
 class WireReader(Message):
     card: Code
-    given_name: Annotated[str, Field(max_length=40)]
+    given_name: Annotated[str, Field(max_length=bounds.READER_NAME_CHARS)]
     role: Literal["student", "teacher"]
     class_name: Annotated[str, Field(pattern=r"^[1-9]-[0-9]{1,3}$")] | None
     grade: Annotated[int, Field(ge=0, le=12)] | None
@@ -186,11 +219,11 @@ class WireReader(Message):
 class WireCopy(Message):
     barcode: Code
     isbn: Annotated[str, Field(max_length=13)] | None
-    title: Annotated[str, Field(max_length=400)]
-    author: Annotated[str, Field(max_length=400)]
-    category: Annotated[str, Field(max_length=64)]
+    title: Annotated[str, Field(max_length=bounds.TITLE_CHARS)]
+    author: Annotated[str, Field(max_length=bounds.AUTHOR_CHARS)]
+    category: Annotated[str, Field(max_length=bounds.CATEGORY_CHARS)]
     loan_type: Literal["loan", "reference"]
-    price: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,4})?$")] | None
+    price: Annotated[str, Field(pattern=_PRICE.pattern)] | None
     isbn_only: bool
     active: bool
     deleted: bool
@@ -215,8 +248,8 @@ class WireLoan(Message):
 
 class NewArrival(Message):
     barcode: Code
-    title: Annotated[str, Field(max_length=400)]
-    author: Annotated[str, Field(max_length=400)]
+    title: Annotated[str, Field(max_length=bounds.TITLE_CHARS)]
+    author: Annotated[str, Field(max_length=bounds.AUTHOR_CHARS)]
 
 
 class TermCheckouts(Message):
@@ -255,7 +288,7 @@ class Heartbeat(Message):
     kiosk_id: KioskId
     version: Text
     events_waiting: Annotated[int, Field(ge=0)]
-    last_sync: Time | None
+    last_sync: ClockTime | None
     clock: ClockReading
     readers: Annotated[list[ReaderState], Field(max_length=16)]
     # Set while the kiosk's clock is so wrong that the server's certificate looked out of its
