@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Engine, update
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from sync.protocol import (
     CONTENT_TYPE,
@@ -79,6 +80,9 @@ def create_app(
     app = FastAPI(
         title="School library kiosk server",
         version=str(PROTOCOL_VERSION),
+        # No generated API description (/openapi.json, /docs): it would be open without signing
+        # in, and kiosks speak protocol v1 from sync/protocol.py, not from a schema.
+        openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
@@ -87,6 +91,14 @@ def create_app(
     async def _refused(_request: Request, exc: RefusedError) -> Response:
         body = ErrorBody(error=exc.error, message=exc.message, field=exc.field)
         return _json(body, exc.status, exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # A kiosk that lost its network or was switched off mid-upload: nothing was stored (the
+        # body is read whole before anything is) and it sends the same events again later.
+        log.info("%s %s: the client went away before its request was read", request.method,
+                 request.url.path)  # fmt: skip
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _failed(_request: Request, exc: Exception) -> Response:
