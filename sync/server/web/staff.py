@@ -19,10 +19,11 @@ from sqlalchemy import Connection, Engine, select, update
 from kiosk.core.classes import ClassNameError, parse_class_name
 from sync.server.db import reading
 from sync.server.tables import staff
+from sync.server.web import passwords
 
 NAME = re.compile(r"[\w][\w.@-]{0,63}")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 200  # Argon2 takes any length; a bound keeps a huge form field cheap to refuse
+MIN_PASSWORD = passwords.MIN_LENGTH
+MAX_PASSWORD = passwords.MAX_LENGTH
 
 _hasher = PasswordHasher()
 # Verified when the name is unknown, so that both answers take as long.
@@ -52,13 +53,9 @@ class StaffError(ValueError):
     """An account that cannot be made as asked; the message says why."""
 
 
-def check_password(password: str) -> str | None:
-    """What is wrong with a new password, or None."""
-    if len(password) < MIN_PASSWORD:
-        return f"a password needs at least {MIN_PASSWORD} characters"
-    if len(password) > MAX_PASSWORD:
-        return f"a password has at most {MAX_PASSWORD} characters"
-    return None
+def check_password(password: str, name: str = "") -> str | None:
+    """What is wrong with a new password of the account ``name`` (sync.server.web.passwords)."""
+    return passwords.problem(password, name)
 
 
 def add(
@@ -76,7 +73,7 @@ def add(
         raise StaffError(
             f"NAME: expected letters, digits, '.', '_', '@' or '-' (at most 64), found {name!r}"
         )
-    problem = check_password(password)
+    problem = check_password(password, name)
     if problem:
         raise StaffError(problem)
     if role is Role.TEACHER:
