@@ -2,18 +2,24 @@
 
 Koha's "Upload offline circulation file" reads a header line and then one tab-separated line per
 action: ``<local time with milliseconds> issue <card> <barcode>`` or ``... return <barcode>``.
+Koha trusts every line, so a line is written only when each of its fields is what it says: a
+time no clock reads is no time to import. Such an event is left out, with a warning naming it by
+kiosk and number.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from kiosk import __version__
+from kiosk.core import bounds
 from kiosk.core.decisions import EventType
 from kiosk.core.journal import RecordedEvent
 
 GENERATOR = "school-library-kiosk"
+log = logging.getLogger(__name__)
 
 
 def koc_lines(
@@ -26,10 +32,34 @@ def koc_lines(
         event = recorded.event
         if event.barcode is None or event.type not in (EventType.CHECKOUT, EventType.RETURN):
             continue
-        local = recorded.stamp.wall.astimezone(zone)
-        when = f"{local:%Y-%m-%d %H:%M:%S} {local.microsecond // 1000:03d}"
-        barcode = label(event.barcode)
-        if event.type is EventType.CHECKOUT:
-            yield f"{when}\tissue\t{event.card}\t{barcode}"
-        else:
-            yield f"{when}\treturn\t{barcode}"
+        line, problem = koc_line(recorded, zone, label(event.barcode))
+        if line is None:
+            log.warning(
+                "KOC file: event %s of kiosk %s left out: %s",
+                recorded.seq,
+                recorded.kiosk_id,
+                problem,
+            )
+            continue
+        yield line
+
+
+def koc_line(
+    recorded: RecordedEvent, zone: ZoneInfo, barcode: str
+) -> tuple[str, None] | tuple[None, str]:
+    """The line of a checkout or return (``barcode`` as Koha knows the copy), or why it has
+    none."""
+    event = recorded.event
+    wall = recorded.stamp.wall
+    if bounds.time_problem(wall) is not None:
+        return None, f"its time {wall.isoformat()} is no clock's reading"
+    fields: tuple[str, ...]
+    if event.type is EventType.CHECKOUT:
+        if event.card is None:
+            return None, "a checkout without a card"
+        fields = ("issue", event.card, barcode)
+    else:
+        fields = ("return", barcode)
+    local = wall.astimezone(zone)
+    when = f"{local:%Y-%m-%d %H:%M:%S} {local.microsecond // 1000:03d}"
+    return "\t".join((when, *fields)), None

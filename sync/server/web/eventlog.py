@@ -3,22 +3,27 @@ keyset (``before``/``after`` an event number, so page 2,000 costs what page 1 do
 streamed exports (CSV, and KOC 1.0 for Koha through the kiosk's own writer, kiosk.koc).
 
 Every filter value is a bound parameter; a value that is not what its field takes is an error
-shown beside the field, and then nothing is searched.
+shown beside the field, and then nothing is searched. A row stored before pushes were bounded
+(a time in year 1 or 9999) is shown and exported all the same, never a failed page or a file
+that stops half-way: see :func:`shown_time`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Select, select
 
+from kiosk.core import bounds
 from kiosk.core.classes import ClassNameError, parse_class_name
 from kiosk.core.decisions import EventType, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, event_from_columns
@@ -29,6 +34,7 @@ from sync.server.tables import copies, events, readers
 from sync.server.web.i18n import N_
 from sync.server.web.today import day_bounds
 
+log = logging.getLogger("kiosk_server.web")
 PAGE_ROWS = 50
 MAX_CODE = 80
 _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]*")
@@ -144,6 +150,26 @@ def _filtered(query: Select[Any], filters: Filters, zone: ZoneInfo) -> Select[An
     return query
 
 
+def shown_time(moment: datetime) -> tuple[datetime, bool]:
+    """A stored time as the pages show it, and whether it is one a clock can read.
+
+    Pushes are bounded (kiosk.core.bounds), but a row stored before they were may say year 1 or
+    9999, whose local time can lie past the last date Python holds. Such a time is shown at the
+    edge of the window it fell out of, marked as a time the kiosk's clock was not sure of.
+    """
+    if bounds.time_problem(moment) is None:
+        return moment, True
+    early = moment.astimezone(UTC) < bounds.EARLIEST_TIME
+    return (bounds.EARLIEST_TIME if early else bounds.LATEST_TIME - timedelta(seconds=1)), False
+
+
+def _shown_row(row: Any) -> Any:
+    at, true = shown_time(row.effective_time)
+    if true:
+        return row
+    return SimpleNamespace(**{**row._asdict(), "effective_time": at, "timing": "held"})
+
+
 @dataclass(frozen=True)
 class Page:
     rows: list[Any]
@@ -169,7 +195,7 @@ def page(
             query = query.where(n < before)
         query = query.order_by(n.desc())
     with reading(engine) as conn:
-        rows = list(conn.execute(query.limit(size + 1)))
+        rows = [_shown_row(row) for row in conn.execute(query.limit(size + 1))]
     more = len(rows) > size
     rows = rows[:size]
     if after is not None:
@@ -180,13 +206,6 @@ def page(
         older = rows[-1].number if more and rows else None
         newer = rows[0].number if before is not None and rows else None
     return Page(rows, older, newer)
-
-
-def stream(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[Any]:
-    """Every matching event, oldest first, read in batches (memory stays flat)."""
-    query = _select(filters, zone).order_by(events.c.number)
-    with reading(engine) as conn:
-        yield from conn.execution_options(yield_per=2000).execute(query)
 
 
 CSV_COLUMNS = (
@@ -215,10 +234,20 @@ def spreadsheet_safe(text: str) -> str:
 _RISKY = frozenset("=+-@\t\r")
 
 
-def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str]:
+def _csv_time(at: datetime, zone: ZoneInfo) -> str:
+    """The time column: local time, or for a time no clock reads the UTC time as stored."""
+    if bounds.time_problem(at) is None:
+        return at.astimezone(zone).isoformat(timespec="seconds")
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Generator[str, None, None]:
     """The CSV export, 2,000 rows per chunk. UTF-8 with a byte-order mark, so that Excel (what
     schools open CSV with) reads the Chinese titles. Rows are read in batches from a query of
-    just these columns: the loop below is what a million events cost."""
+    just these columns: the loop below is what a million events cost.
+
+    The connection is this generator's own: however the export ends (done, failed, closed when
+    the browser went away), leaving the ``with`` gives it back and ends its snapshot."""
     c = events.c
     query = _filtered(
         select(
@@ -233,8 +262,8 @@ def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     rows: list[tuple[Any, ...]] = []
-    with reading(engine) as conn:
-        result = conn.execution_options(yield_per=2000).execute(query)
+    # The result closed first: on PostgreSQL it is a server-side cursor of the connection.
+    with reading(engine) as conn, conn.execution_options(yield_per=2000).execute(query) as result:
         for (
             number,
             at,
@@ -255,9 +284,8 @@ def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str
             if any(cell[:1] in _RISKY for cell in cells if cell):
                 cells = tuple(spreadsheet_safe(cell) for cell in cells)
             rows.append(
-                (number, at.astimezone(zone).isoformat(timespec="seconds"), kiosk, seq, kind,
-                 reason, cells[0], cls or "", cells[1], cells[2], due or "", flags, cells[3],
-                 timing)
+                (number, _csv_time(at, zone), kiosk, seq, kind, reason, cells[0], cls or "",
+                 cells[1], cells[2], due or "", flags, cells[3], timing)
             )  # fmt: skip
             if len(rows) == 2000:
                 writer.writerows(rows)
@@ -269,17 +297,37 @@ def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str
     yield buffer.getvalue()
 
 
-def koc_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str]:
+def koc_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Generator[str, None, None]:
     """Checkouts and returns as a Koha offline circulation file, at the times the server
-    believes they happened, each copy under the barcode Koha knows (its ISBN if unlabelled)."""
-    circulation = filters
-    labels: dict[str, str] = {}
+    believes they happened, each copy under the barcode Koha knows (its ISBN if unlabelled).
 
-    def recorded() -> Iterator[RecordedEvent]:
-        for r in stream(engine, circulation, zone):
-            if r.type not in (EventType.CHECKOUT.value, EventType.RETURN.value) or not r.barcode:
-                continue
-            labels[r.barcode] = r.isbn if r.isbn_only and r.isbn else r.barcode
+    The connection is this generator's own, as for :func:`csv_chunks`: the rows are read
+    inside its ``with``, not in a generator of their own that an error would leave open."""
+    c = events.c
+    query = (
+        _select(filters, zone)
+        .where(c.type.in_((EventType.CHECKOUT.value, EventType.RETURN.value)))
+        .where(c.barcode.is_not(None))
+        .order_by(c.number)
+    )
+    labels: dict[str, str] = {}
+    batch: list[str] = []
+    with reading(engine) as conn, conn.execution_options(yield_per=2000).execute(query) as rows:
+        circulation = _circulation(rows, labels)
+        for line in koc_lines(circulation, zone.key, lambda b: labels.get(b, b)):
+            batch.append(line)
+            if len(batch) >= 500:
+                yield "\n".join(batch) + "\n"
+                batch = []
+    if batch:
+        yield "\n".join(batch) + "\n"
+
+
+def _circulation(rows: Iterable[Any], labels: dict[str, str]) -> Iterator[RecordedEvent]:
+    """The rows as the journal events kiosk.koc writes, noting each copy's label in ``labels``."""
+    for r in rows:
+        labels[r.barcode] = r.isbn if r.isbn_only and r.isbn else r.barcode
+        try:
             event = event_from_columns(
                 type=r.type,
                 reason=r.reason,
@@ -290,16 +338,14 @@ def koc_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Iterator[str
                 due=r.due,
                 flags=r.flags,
             )
-            when: datetime = r.effective_time
-            stamp = Stamp(when, when, 0.0, "", True)
-            yield RecordedEvent(r.seq, "", r.kiosk, event, stamp, "", "")
-
-    lines = koc_lines(recorded(), zone.key, lambda barcode: labels.get(barcode, barcode))
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= 500:
-            yield "\n".join(batch) + "\n"
-            batch = []
-    if batch:
-        yield "\n".join(batch) + "\n"
+        except ValueError:  # a reason or flag this version does not know: not for Koha
+            log.warning(
+                "KOC file: event %s of kiosk %s left out: a reason, flag or due date this "
+                "version cannot read",
+                r.seq,
+                r.kiosk,
+            )
+            continue
+        when: datetime = r.effective_time
+        stamp = Stamp(when, when, 0.0, "", True)
+        yield RecordedEvent(r.seq, "", r.kiosk, event, stamp, "", "")

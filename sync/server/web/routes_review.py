@@ -19,6 +19,7 @@ from sync.server import review
 from sync.server.db import reading
 from sync.server.tables import copies, events, readers, review_items
 from sync.server.web import registers
+from sync.server.web.eventlog import shown_time
 from sync.server.web.site import PageNotFoundError, Pages, WebRoute, see_other
 
 HISTORY_ROWS = 100
@@ -52,8 +53,9 @@ def _decorate(conn: Connection, items: list[dict[str, Any]]) -> list[dict[str, A
         )
     }
     ids = [i["event_id"] for i in items if i["event_id"]]
+    # A time stored before pushes were bounded (year 9999) is shown at the window's edge.
     when = {
-        r.id: r.effective_time
+        r.id: shown_time(r.effective_time)[0]
         for r in conn.execute(
             select(events.c.id, events.c.effective_time).where(events.c.id.in_(ids))
         )
