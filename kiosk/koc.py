@@ -3,8 +3,9 @@
 Koha's "Upload offline circulation file" reads a header line and then one tab-separated line per
 action: ``<local time with milliseconds> issue <card> <barcode>`` or ``... return <barcode>``.
 Koha trusts every line, so a line is written only when each of its fields is what it says: a
-time no clock reads is no time to import. Such an event is left out, with a warning naming it by
-kiosk and number.
+card or barcode with a tab or a line break in it would make two actions of one (a forged loan
+or return), and a time no clock reads is no time to import. Such an event is left out, with a
+warning naming it by kiosk and number.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def koc_line(
         fields = ("issue", event.card, barcode)
     else:
         fields = ("return", barcode)
+    if any(not field or bounds.breaks_lines(field) for field in fields):
+        return None, "its card or barcode is empty or holds a control character or line break"
     local = wall.astimezone(zone)
     when = f"{local:%Y-%m-%d %H:%M:%S} {local.microsecond // 1000:03d}"
     return "\t".join((when, *fields)), None

@@ -1,7 +1,8 @@
 """The log of events and its exports over rows no push can store any more, but an older server
-did: a loan dated year 9999, a return dated year 1. The pages open, the CSV and KOC files come
-out whole, and every export gives its database connection back however it ends. On SQLite and
-PostgreSQL."""
+did: a loan dated year 9999, a return dated year 1, a card with a tab, a barcode with a line
+break. The pages open, the CSV and KOC files come out whole, the KOC file has one line per loan
+and no forged one, and every export gives its database connection back however it ends. On
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ from typing import Any
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.pool import QueuePool
 
+from kiosk.core.decisions import Event, EventType
+from kiosk.core.journal import RecordedEvent, Stamp
+from kiosk.koc import koc_lines
 from sync.server.review import Item, Kind, report
 from sync.server.tables import events
 from tests.web.conftest import Site
 
 YEAR_9999 = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 YEAR_1 = datetime(1, 1, 1, tzinfo=UTC)
+FORGED_CARD = "S\tforged\n2026-11-23 12:00:00 000\tissue\t202430101\t0001001"
+FORGED_BARCODE = "0001001\r\n2026-11-23 12:00:00 000\treturn\t0001002"
 # A line of a KOC file: a time, then issue with a card and a barcode, or return with a barcode.
 KOC_LINE = re.compile(
     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \d{3}\t(issue\t[^\t]+\t[^\t]+|return\t[^\t]+)"
@@ -98,6 +104,32 @@ def test_pages_and_exports_survive_times_no_clock_reads(site: Site) -> None:
     assert _held(site.engine) == 0
 
 
+def test_a_card_or_barcode_with_a_tab_or_line_break_forges_no_koc_line(site: Site) -> None:
+    _add_events(
+        site.engine,
+        [
+            {"card": FORGED_CARD},
+            {"barcode": FORGED_BARCODE},
+            {"type": "return", "reason": "ok", "due": None, "barcode": "0001002\u2028x"},
+        ],
+    )
+    s = site.sign_in()
+    with site.engine.connect() as conn:
+        circulation = conn.execute(
+            select(func.count()).where(
+                events.c.type.in_(("checkout", "return")), events.c.barcode.is_not(None)
+            )
+        ).scalar_one()
+    lines = site.get(s, "/export/koc").text.split("\n")
+    assert lines[-1] == ""  # the file ends with a newline, and holds no other line break
+    assert not any("\r" in line or "\u2028" in line or "\x85" in line for line in lines)
+    lines = lines[1:-1]
+    assert len(lines) == circulation - 3  # one line per loan and return; the forged ones out
+    assert all(KOC_LINE.fullmatch(line) for line in lines)
+    assert not any("forged" in line for line in lines)
+    assert _held(site.engine) == 0
+
+
 def test_an_export_cut_off_half_way_gives_its_connection_back(site: Site) -> None:
     # Enough rows that the file is far larger than what the sockets hold, so the download is
     # cut off while the export is still reading rows.
@@ -124,3 +156,27 @@ def test_an_export_cut_off_half_way_gives_its_connection_back(site: Site) -> Non
         assert again.status_code == 200
     finally:
         event.remove(site.engine, "checkin", checked_in)
+
+
+def test_the_koc_writer_writes_one_line_per_loan_and_nothing_else() -> None:
+    """kiosk.koc, which `kiosk export koc` and the server's export share, on events built here."""
+    at = datetime(2026, 11, 23, 4, 15, tzinfo=UTC)
+
+    def recorded(seq: int, kind: EventType, card: str | None, barcode: str) -> RecordedEvent:
+        event = Event(kind, card=card, barcode=barcode)
+        return RecordedEvent(seq, "", "door-1", event, Stamp(at, at, 1.0, "b", True), "", "")
+
+    good = [recorded(1, EventType.CHECKOUT, "S31", "B1"), recorded(2, EventType.RETURN, None, "B1")]
+    forged = [
+        recorded(3, EventType.CHECKOUT, FORGED_CARD, "B2"),
+        recorded(4, EventType.RETURN, None, FORGED_BARCODE),
+        recorded(5, EventType.CHECKOUT, "S31", "B3\x85x"),
+        recorded(6, EventType.CHECKOUT, None, "B4"),
+    ]
+    lines = list(koc_lines([*good, *forged], "Asia/Shanghai", lambda barcode: barcode))
+    assert lines[1:] == [
+        "2026-11-23 12:15:00 000\tissue\tS31\tB1",
+        "2026-11-23 12:15:00 000\treturn\tB1",
+    ]
+    # A label that is not a barcode (an ISBN from a damaged catalogue row) is refused as well.
+    assert list(koc_lines(good[:1], "Asia/Shanghai", lambda barcode: "978\t1"))[1:] == []
