@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kiosk.core.moments import ClockSource
 from sync.protocol import (
     PROTOCOL_VERSION,
     ChainReport,
@@ -113,8 +115,9 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     )
     results, new = _sort_out(conn, kiosk, request.events, careful)
     breaks: list[ChainReport] = []
+    moved: set[str] = set()
     if new:
-        _insert(conn, kiosk, request, new, now)
+        moved = _insert(conn, kiosk, request, new, now)
         breaks = _check_chain(conn, kiosk, new)
     acked, gaps = _advance(conn, kiosk, acked)
     conn.execute(
@@ -148,7 +151,7 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     clear(
         conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
     )
-    touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION}
+    touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION} | moved
     response = PushResponse(
         protocol=PROTOCOL_VERSION,
         results=results,
@@ -209,18 +212,16 @@ def _sort_out(
 
 def _insert(
     conn: Connection, kiosk: str, request: PushRequest, new: list[WireEvent], now: datetime
-) -> None:
-    """Store the new events, re-timed."""
-    c = events.c
-    first = new[0].seq
-    before = conn.execute(
-        select(c.effective_time)
-        .where(c.kiosk == kiosk, c.seq < first)
-        .order_by(c.seq.desc())
-        .limit(1)
-    ).scalar()
+) -> set[str]:
+    """Store the new events, re-timed; the copies whose stored events were moved to fit."""
     moments = [
-        retiming.Moment(datetime.fromisoformat(e.wall_time), e.mono_time, e.boot_id, e.clock_synced)
+        retiming.Moment(
+            datetime.fromisoformat(e.wall_time),
+            e.mono_time,
+            e.boot_id,
+            e.clock_synced,
+            operator=e.clock_source is ClockSource.OPERATOR,
+        )
         for e in new
     ]
     timed = retiming.retime(
@@ -229,7 +230,7 @@ def _insert(
         sender_boot=request.sent.boot_id,
         sender_mono=request.sent.mono,
         received_at=now,
-        not_before=before,
+        bounds=_bounds(conn, kiosk, new[0].seq, new[-1].seq),
     )
     conn.execute(
         events.insert(),
@@ -262,6 +263,75 @@ def _insert(
             for e, t in zip(new, timed, strict=True)
         ],
     )
+    return _fit_neighbours(conn, kiosk, [(e.seq, t) for e, t in zip(new, timed, strict=True)])
+
+
+def _bounds(conn: Connection, kiosk: str, first: int, last: int) -> retiming.Bounds:
+    """Where the kiosk's stored events put the events ``first``..``last``."""
+    c = events.c
+    before_first = select(c.effective_time).where(c.kiosk == kiosk, c.seq < first)
+    after_last = select(c.effective_time).where(
+        c.kiosk == kiosk, c.seq > last, c.timing.in_(retiming.TRUSTED)
+    )
+    return retiming.Bounds(
+        after=conn.execute(
+            before_first.where(c.timing.in_(retiming.TRUSTED)).order_by(c.seq.desc()).limit(1)
+        ).scalar(),
+        follows=conn.execute(before_first.order_by(c.seq.desc()).limit(1)).scalar(),
+        before=conn.execute(after_last.order_by(c.seq).limit(1)).scalar(),
+    )
+
+
+def _fit_neighbours(
+    conn: Connection, kiosk: str, placed: list[tuple[int, retiming.Timed]]
+) -> set[str]:
+    """Move the kiosk's stored untrusted events that no longer fit beside the trustworthy
+    events just placed: one before such an event happened no later than it, one after it no
+    earlier (the kiosk's sequence is the true order). The copies whose events moved."""
+    c = events.c
+    trusted = [(seq, t.effective) for seq, t in placed if t.trusted]
+    if not trusted:
+        return set()
+    untrusted = (c.kiosk == kiosk, c.timing.in_(retiming.UNTRUSTED))
+    low, high = placed[0][0], placed[-1][0]
+    # Stored events among the ones placed exist only when a push fills a gap; else one range.
+    inside = conn.execute(
+        select(func.count()).where(*untrusted, c.seq > low, c.seq < high)
+    ).scalar_one()
+    limits: list[tuple[int | None, int, datetime]] = []  # (after seq, before seq, no later than)
+    previous: int | None = None
+    for seq, effective in trusted if inside else trusted[:1]:
+        limits.append((previous, seq, effective))
+        previous = seq
+    moved: set[str] = set()
+    for after, before, latest in limits:
+        where = [*untrusted, c.seq < before, c.effective_time > latest]
+        if after is not None:
+            where.append(c.seq > after)
+        moved |= _move(conn, where, latest)
+    last_seq, last_time = trusted[-1]
+    later_trusted = conn.execute(
+        select(func.min(c.seq)).where(
+            c.kiosk == kiosk, c.seq > last_seq, c.timing.in_(retiming.TRUSTED)
+        )
+    ).scalar()
+    where = [*untrusted, c.seq > max(last_seq, high), c.effective_time < last_time]
+    if later_trusted is not None:
+        where.append(c.seq < later_trusted)
+    return moved | _move(conn, where, last_time)
+
+
+def _move(conn: Connection, where: list[Any], to: datetime) -> set[str]:
+    c = events.c
+    rows = conn.execute(select(c.number, c.barcode, c.type).where(*where)).all()
+    if not rows:
+        return set()
+    conn.execute(
+        update(events)
+        .where(c.number.in_([r.number for r in rows]))
+        .values(effective_time=to, timing=retiming.BOUNDED)
+    )
+    return {r.barcode for r in rows if r.barcode and r.type in _CIRCULATION}
 
 
 def _anchors(conn: Connection, kiosk: str, boots: set[str]) -> dict[str, retiming.Reading]:
@@ -271,7 +341,7 @@ def _anchors(conn: Connection, kiosk: str, boots: set[str]) -> dict[str, retimin
     for boot in sorted(boots):
         row = conn.execute(
             select(c.wall_time, c.mono_time)
-            .where(c.kiosk == kiosk, c.boot_id == boot, c.clock_synced.is_(True))
+            .where(c.kiosk == kiosk, c.boot_id == boot, c.timing == retiming.CLOCK)
             .order_by(c.seq.desc())
             .limit(1)
         ).first()
@@ -288,8 +358,11 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
     boots = {e.boot_id for e in new if e.clock_synced}
     for boot, anchor in _anchors(conn, kiosk, boots).items():
         held = conn.execute(
-            select(c.number, c.mono_time, c.barcode, c.type).where(
-                c.kiosk == kiosk, c.boot_id == boot, c.timing == retiming.HELD
+            select(c.number, c.mono_time, c.barcode, c.type, c.received_at).where(
+                c.kiosk == kiosk,
+                c.boot_id == boot,
+                c.timing.in_((retiming.HELD, retiming.BOUNDED)),
+                c.clock_source != ClockSource.OPERATOR.value,
             )
         ).all()
         for row in held:
@@ -299,8 +372,10 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
                 anchors={boot: anchor},
                 sender_boot="",
                 sender_mono=0.0,
-                received_at=anchor.wall,
+                received_at=row.received_at,
             )
+            if not timed.trusted:
+                continue  # the anchor would put it after it reached the server: no help
             conn.execute(
                 update(events)
                 .where(c.number == row.number)
