@@ -1,0 +1,198 @@
+"""The real processes the simulation runs and breaks, on top of the sync tests' harness.
+
+``LoggedServer`` is tests/sync's ServerProcess whose output is read as it comes (a long run's
+tracebacks would otherwise fill the pipe and stop the server), ``ChaosProxy`` its fault proxy
+with a network cut, ``CrashableCluster`` its PostgreSQL that can also crash, restart, dump and
+restore, and ``Worker`` one kiosk's `kiosk sync run`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import psycopg
+
+from kiosk.clocks import SIMULATED_CLOCK_VARIABLE
+from tests.sync.postgres import Cluster
+from tests.sync.processes import BIN, ServerProcess
+from tests.sync.proxy import FaultProxy
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+class LoggedServer(ServerProcess):
+    """`kiosk-server serve`, its stderr copied to ``log`` line by line as it is written, and
+    to ``lines`` with the time each arrived (time.monotonic())."""
+
+    def __init__(
+        self, db: str, log: Path, lines: list[tuple[float, str]], *, port: int = 0
+    ) -> None:
+        super().__init__(db, port=port)
+        self.log = log
+        self.lines = lines
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        with self.log.open("a", encoding="utf-8") as out:
+            for line in self.process.stderr:
+                self.lines.append((time.monotonic(), line))
+                out.write(line)
+                out.flush()
+
+    def _drain(self) -> str:
+        self._reader.join(30)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        return ""  # every line is in the log and in ``lines``
+
+
+class ChaosProxy(FaultProxy):
+    """The fault proxy, plus a cut (every connection closed, new ones dropped) and holds that
+    can be repeated."""
+
+    def cut(self) -> None:
+        with self._lock:
+            self.faults.drop = 1 << 30
+        for s in list(self._sockets):
+            with contextlib.suppress(OSError):
+                s.close()
+        self._sockets.clear()
+
+    def mend(self) -> None:
+        with self._lock:
+            self.faults.drop = 0
+
+    def hold_next(self) -> None:
+        """Keep the next answer back (the server has done the work; the worker never hears)."""
+        self.faults.held = threading.Event()
+        self.faults.release = threading.Event()
+        self.faults.hold_answer = self.answers + 1
+
+    def release(self) -> None:
+        self.faults.hold_answer = None
+        self.faults.release.set()
+
+    def calm(self) -> None:
+        """No fault from now on."""
+        self.mend()
+        self.release()
+        self.faults.delay = 0.0
+        self.faults.reset_answer = False
+
+
+class CrashableCluster(Cluster):
+    """The throwaway PostgreSQL, which can also crash (``-m immediate``) and start again."""
+
+    def _options(self) -> str:
+        # As Cluster.start starts it (that method also runs initdb, so it cannot be reused).
+        options = (
+            f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c max_connections=300"
+        )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        return options
+
+    def crash(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def restart(self) -> None:
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            self._options(),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
+
+    def _client(self, name: str, *argv: str) -> None:
+        connection = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        done = subprocess.run(
+            [str(self.bindir / name), *connection, *argv],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{name} failed: {done.stderr}")
+
+    def dump(self, database: str, to: Path) -> None:
+        """`pg_dump -Fc`, as a school's nightly backup does."""
+        self._client("pg_dump", "-Fc", "-f", str(to), database)
+
+    def restore(self, database: str, dump: Path) -> None:
+        """A new, empty database of that name, and `pg_restore` of the dump into it."""
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database}"')
+        self._client("pg_restore", "--no-owner", "-d", database, str(dump))
+
+
+class Worker:
+    """One kiosk's sync worker, `kiosk sync run`, its output appended to a log file."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.argv = argv
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self._out: IO[bytes] | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        self._out = self.log.open("ab")
+        self._out.write(b"--- chaos: worker started\n")
+        self._out.flush()
+        self.process = subprocess.Popen(
+            [str(BIN / "kiosk"), *self.argv],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL, as when the power goes or the OOM killer picks it."""
+        self._end(signal.SIGKILL)
+
+    def stop(self) -> int | None:
+        """SIGTERM, as systemd stops it; its exit status."""
+        return self._end(signal.SIGTERM)
+
+    def _end(self, sig: signal.Signals) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            status = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            status = self.process.wait(timeout=30)
+        if self._out is not None:
+            self._out.close()
+        self.process = None
+        return status
+
+
+def environment(clock: Path) -> dict[str, str]:
+    """The environment of a kiosk's processes: its simulated machine clock, unbuffered output."""
+    return {**os.environ, SIMULATED_CLOCK_VARIABLE: str(clock), "PYTHONUNBUFFERED": "1"}
