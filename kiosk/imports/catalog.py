@@ -45,9 +45,9 @@ def _copy(check: RowCheck) -> Copy | None:
     isbn_only = not raw_barcode or (barcode_isbn is not None and isbn in (None, barcode_isbn))
     barcode = "" if isbn_only else check.take("barcode", accession_barcode)
     isbn = isbn or barcode_isbn
-    title = check.take("title", lambda raw: cells.text(raw, "a title", required=True))
-    author = check.take("author", lambda raw: cells.text(raw, "an author", required=False))
-    category = check.take("category", lambda raw: cells.text(raw, "a category", required=False))
+    title = check.take("title", cells.title)
+    author = check.take("author", cells.author)
+    category = check.take("category", cells.category)
     loan_type = check.take("loan", cells.loan_type)
     price = check.take("price", cells.price)
     if isbn_only and isbn is None and not check.errors:

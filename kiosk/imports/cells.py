@@ -1,4 +1,8 @@
-"""Checks for single cells of an imported file: codes, text, prices, roles and loan types."""
+"""Checks for single cells of an imported file: codes, text, prices, roles and loan types.
+
+Text is bounded by what the server's tables and sync protocol v1 carry (kiosk.core.bounds): a
+name or title the importer takes is one every kiosk's pull can carry.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,25 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from kiosk.core import bounds
 from kiosk.core.models import LoanType, ReaderRole
 
 __all__ = [
     "MAX_CODE_CHARS",
     "CellError",
+    "author",
+    "category",
     "code",
     "loan_type",
     "price",
     "role",
     "text",
+    "title",
+    "within",
 ]
 
-MAX_CODE_CHARS = 64
+MAX_CODE_CHARS = 64  # as many as the door reads (kiosk.core.codes); the protocol carries more
+assert MAX_CODE_CHARS <= bounds.CODE_CHARS
 _CENTS = Decimal("0.01")
 
 _EXCEL_TEXT = re.compile(r'="(.*)"')  # ="0001001": how Excel keeps leading zeros
@@ -46,14 +56,34 @@ def _printable(value: str) -> bool:
     )
 
 
-def text(raw: str, what: str, *, required: bool) -> str:
-    """Free text such as a name or title: one line, printable; surrounding spaces dropped."""
+def text(raw: str, what: str, *, required: bool, limit: int | None) -> str:
+    """Free text such as a name or title: one line, printable, at most ``limit`` characters
+    (None: as long as a line); surrounding spaces dropped."""
     value = raw.strip()
     if required and not value:
         raise CellError(what)
     if not _printable(value):
         raise CellError(f"{what} on one line, without control characters")
+    return within(value, what, limit)
+
+
+def within(value: str, what: str, limit: int | None) -> str:
+    """``value`` if it has at most ``limit`` characters (None: any number)."""
+    if limit is not None and len(value) > limit:
+        raise CellError(f"{what} of at most {limit} characters (this one has {len(value)})")
     return value
+
+
+def title(raw: str) -> str:
+    return text(raw, "a title", required=True, limit=bounds.TITLE_CHARS)
+
+
+def author(raw: str) -> str:
+    return text(raw, "an author", required=False, limit=bounds.AUTHOR_CHARS)
+
+
+def category(raw: str) -> str:
+    return text(raw, "a category", required=False, limit=bounds.CATEGORY_CHARS)
 
 
 def code(raw: str, what: str) -> str:
@@ -103,4 +133,6 @@ def price(raw: str) -> Decimal | None:
     match = _PRICE.fullmatch(value)
     if match is None:
         raise CellError("a price such as 12.50 (not negative, at most 2 decimals)")
+    if len(match[1].partition(".")[0].lstrip("0")) > bounds.PRICE_DIGITS:
+        raise CellError(f"a price of at most {bounds.PRICE_DIGITS} digits before the point")
     return Decimal(match[1]).quantize(_CENTS)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from kiosk.core import bounds
 from kiosk.core.models import Copy, LoanType
 from kiosk.imports import cells
 from kiosk.imports.catalog import accession_barcode
@@ -178,12 +179,13 @@ class _Record:
         fields = self.fields if field is None else (field,)
         return [text for t, subs in fields if t == tag for c, text in subs if c == code and text]
 
-    def first(self, places: tuple[_Where, ...]) -> str:
+    def first(self, places: tuple[_Where, ...]) -> tuple[str, _Where]:
+        """The first value found in ``places``, and where it was ("" and the first place)."""
         for where in places:
             for value in self.values(where):
                 if cleaned := value.strip(_ISBD_END).strip():
-                    return cleaned
-        return ""
+                    return cleaned, where
+        return "", places[0]
 
     def title(self) -> str:
         tag, code = self.flavour.title
@@ -241,12 +243,24 @@ def _copies(record: _Record) -> tuple[list[tuple[Copy, str]], list[tuple[str, st
     isbn, expected, found = record.isbn()
     if expected:
         return [], [(_label(flavour.isbn), expected, found)]
+    author, author_at = record.first(flavour.authors)
+    category, category_at = record.first(flavour.categories)
+    # What every kiosk's pull can carry (kiosk.core.bounds), as for a CSV catalogue.
+    for value, where, what, limit in (
+        (title, flavour.title, "a title", bounds.TITLE_CHARS),
+        (author, author_at, "an author", bounds.AUTHOR_CHARS),
+        (category, category_at, "a category", bounds.CATEGORY_CHARS),
+    ):
+        try:
+            cells.within(value, what, limit)
+        except CellError as exc:
+            return [], [(_label(where), exc.expected, value)]
     base = Copy(
         barcode="",
         title=title,
         isbn=isbn,
-        author=record.first(flavour.authors),
-        category=record.first(flavour.categories),
+        author=author,
+        category=category,
         price=record.price(),
     )
     copies: list[tuple[Copy, str]] = []

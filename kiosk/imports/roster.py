@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from kiosk.core import bounds
 from kiosk.core.classes import CLASS_EXPECTED, parse_class_name, parse_grade
 from kiosk.core.models import ClassName, Reader, ReaderRole
 from kiosk.core.names import given_name
@@ -38,7 +39,8 @@ def _grade(raw: str) -> int | None:
 
 def _reader(check: RowCheck) -> Reader | None:
     card = check.take("card", lambda raw: cells.code(raw, "a card number"))
-    name = check.take("name", lambda raw: cells.text(raw, "a name", required=True))
+    # The full name is as long as its line allows; what is kept of it is bounded below.
+    name = check.take("name", lambda raw: cells.text(raw, "a name", required=True, limit=None))
     role = check.take("role", cells.role)
     class_name = check.take("class", _class_name)
     grade = check.take("grade", _grade)
@@ -53,6 +55,13 @@ def _reader(check: RowCheck) -> Reader | None:
     greeting = given_name(name)
     if not greeting:
         check.fail("name", "a name")
+        return None
+    if len(greeting) > bounds.READER_NAME_CHARS:
+        check.fail(
+            "name",
+            f"a name whose given name has at most {bounds.READER_NAME_CHARS} characters"
+            f" (this one has {len(greeting)})",
+        )
         return None
     return Reader(
         card=card,
