@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import re
 from datetime import date, datetime
-from typing import Annotated, Final, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from kiosk.core import bounds
 from kiosk.core.decisions import EventType, Flag, Reason
@@ -40,6 +49,8 @@ HEALTH_PATH = "/v1/health"
 WHOAMI_PATH = "/v1/whoami"
 
 Model = TypeVar("Model", bound=BaseModel)
+# The server's: only the server builds pulled rows from Python values (see Pulled).
+_log = logging.getLogger("kiosk_server.pull")
 # A list price in yuan as the importers keep it (kiosk.imports.cells.price).
 _PRICE = re.compile(rf"^[0-9]{{1,{bounds.PRICE_DIGITS}}}(\.[0-9]{{1,4}})?$")
 
@@ -205,7 +216,47 @@ class PullRequest(Message):
     cursor: Cursor | None  # None: never pulled, send everything
 
 
-class WireReader(Message):
+class Pulled(Message):
+    """A row of the school's roster or catalogue as the server sends it from its tables.
+
+    Its text is bounded as the importers bound it (kiosk.core.bounds). A row stored before they
+    were (a 42-character name imported by an older version) must not make every kiosk's pull
+    fail: so when the server builds the message from its values (Python, not JSON), a text over
+    its bound is cut and a price that does not fit is left out, each with a warning in the
+    server's log naming the row's code and the field, never the reader's name. Parsed from JSON
+    (a kiosk reading a pull), nothing is cut: a message that does not fit is refused.
+    """
+
+    fitted_text: ClassVar[dict[str, int]] = {}
+    row_key: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fit(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.mode != "python" or not isinstance(data, dict):
+            return data
+        fitted = dict(data)
+        row = f"{cls.row_key} {fitted.get(cls.row_key)!s:.{bounds.CODE_CHARS}}"
+        for name, limit in cls.fitted_text.items():
+            value = fitted.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                _log.warning(
+                    "pull: %s: its %s has %d characters, more than protocol v1's %d; "
+                    "kiosks get the first %d (import the file again to fix the row)",
+                    row, name, len(value), limit, limit,
+                )  # fmt: skip
+                fitted[name] = value[:limit]
+        price = fitted.get("price")
+        if isinstance(price, str) and not _PRICE.fullmatch(price):
+            _log.warning("pull: %s: its price does not fit protocol v1; kiosks get none", row)
+            fitted["price"] = None
+        return fitted
+
+
+class WireReader(Pulled):
+    fitted_text: ClassVar[dict[str, int]] = {"given_name": bounds.READER_NAME_CHARS}
+    row_key: ClassVar[str] = "card"
+
     card: Code
     given_name: Annotated[str, Field(max_length=bounds.READER_NAME_CHARS)]
     role: Literal["student", "teacher"]
@@ -216,7 +267,17 @@ class WireReader(Message):
     revision: Revision
 
 
-class WireCopy(Message):
+_COPY_TEXT = {
+    "title": bounds.TITLE_CHARS,
+    "author": bounds.AUTHOR_CHARS,
+    "category": bounds.CATEGORY_CHARS,
+}
+
+
+class WireCopy(Pulled):
+    fitted_text: ClassVar[dict[str, int]] = _COPY_TEXT
+    row_key: ClassVar[str] = "barcode"
+
     barcode: Code
     isbn: Annotated[str, Field(max_length=13)] | None
     title: Annotated[str, Field(max_length=bounds.TITLE_CHARS)]
@@ -246,7 +307,10 @@ class WireLoan(Message):
     revision: Revision
 
 
-class NewArrival(Message):
+class NewArrival(Pulled):
+    fitted_text: ClassVar[dict[str, int]] = _COPY_TEXT
+    row_key: ClassVar[str] = "barcode"
+
     barcode: Code
     title: Annotated[str, Field(max_length=bounds.TITLE_CHARS)]
     author: Annotated[str, Field(max_length=bounds.AUTHOR_CHARS)]
