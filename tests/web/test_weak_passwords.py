@@ -37,6 +37,7 @@ def server_db(tmp_path: Path) -> str:
         ("tushuguan2026!", "most common"),
         ("abababab", "different characters"),
         ("wang2026!", "the account's name"),
+        ("2015Wang", "the account's name"),
         ("short1", "at least 8 characters"),
     ],
 )

@@ -3,7 +3,7 @@
 A password is tried by people who know the school, by scripts with lists of leaked passwords,
 and, if the database is ever copied, offline at the speed Argon2 allows. So beside a length,
 a new password may not be digits only (a date, a phone number, 12345678), nearly one repeated
-character, the account's own name with something added, or a common password, also with
+character, the account's own name with digits added, or a common password, also with
 digits or signs added at either end (password1, woaini1314, 2024qwerty!). The list is short and
 shipped here (no library in the server's environment estimates strength, and a strength
 library is one more dependency to keep for a few hundred words): the passwords at the top of
@@ -73,8 +73,9 @@ def problem(password: str, name: str = "") -> str | None:
     if len(set(password.casefold())) < MIN_DISTINCT:
         return f"a password needs at least {MIN_DISTINCT} different characters"
     lowered = password.casefold()
-    if len(name) >= 3 and name.casefold() in lowered:
-        return "a password may not contain the account's name"
-    if lowered in COMMON or lowered.strip(_END_SIGNS) in COMMON:
+    core = lowered.strip(_END_SIGNS)
+    if name and core == name.casefold().strip(_END_SIGNS):
+        return "a password may not be the account's name with digits or signs added"
+    if lowered in COMMON or core in COMMON:
         return "this password is one of the most common ones, tried first by anyone guessing"
     return None
