@@ -1,8 +1,11 @@
 """Jinja2, the only importer of it: one environment per language, autoescaped, strict.
 
-Each environment has its language's gettext installed (``{{ _("Today") }}``, new-style, so a
-translated sentence is escaped and formatted like any other value). Times are shown in the
-library's timezone.
+Each environment has its language's gettext installed (``{{ _("Today") }}``). A sentence comes
+back as text, escaped, never as markup (the catalogue holds none): Jinja's own gettext marks
+whatever ``_()`` is given as safe, which would let a value from the data that reaches ``_()``
+(an inbox kind this version has no label for) write HTML into the page, and ``%`` in it fail
+the page. Values put into a sentence, with ``.format(name=...)`` or ``_("... %(name)s",
+name=...)``, are escaped as they go in. Times are shown in the library's timezone.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from kiosk.core.codes import not_kept_length
 from sync.server.web.i18n import LANGUAGES, N_, catalogue
@@ -33,13 +37,29 @@ def class_label(class_name: str | None, language: str) -> str:
     return class_name
 
 
+def _sentence(text: str, values: Mapping[str, Any]) -> Markup:
+    """``text`` as escaped text; ``values`` escaped into its ``%(name)s`` places, if any (a
+    sentence without values is not a format: a ``%`` in it stays a ``%``)."""
+    sentence = escape(text)
+    return sentence % values if values else sentence
+
+
+def _gettext(language: str) -> Any:
+    words = catalogue(language)
+
+    def gettext(message: str, /, **values: Any) -> Markup:
+        return _sentence(words.get(message, message), values)
+
+    return gettext
+
+
 def _ngettext(language: str) -> Any:
     """The pages avoid plural forms (Chinese has none); English picks by ``n``."""
     words = catalogue(language)
 
-    def ngettext(singular: str, plural: str, n: int) -> str:
+    def ngettext(singular: str, plural: str, n: int, /, **values: Any) -> Markup:
         chosen = singular if n == 1 else plural
-        return words.get(chosen, chosen)
+        return _sentence(words.get(chosen, chosen), values)
 
     return ngettext
 
@@ -57,8 +77,9 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     words = catalogue(language)
+    # Not new-style: that would mark what _gettext returns as safe and %-format it again.
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: words.get(message, message), _ngettext(language), newstyle=True
+        _gettext(language), _ngettext(language), newstyle=False
     )
     env.filters["class_label"] = lambda c: class_label(c, language)
     env.filters["scanned"] = lambda code: _scanned(code, words)
