@@ -1,6 +1,6 @@
 """The pages' frame: who is visiting and in which language, the answers every page shares
-(sign-in first, 403, 404, an HTML error page), the security headers, and ``install``, which
-puts the pages on the server's FastAPI app beside the kiosks' API.
+(sign-in first, 403, 404, an HTML error page), the security headers (HSTS under TLS), and
+``install_answers``, which puts the shared answers on the server's FastAPI app.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import PolicyError, parse_policy
@@ -49,6 +51,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+# Under TLS only: a browser that once reached the server over HTTPS never tries plain HTTP to it
+# again for a year (a link typed without https://, a network that strips TLS off).
+HSTS = "max-age=31536000"
 
 
 class SignInNeededError(Exception):
@@ -262,8 +267,30 @@ class WebRoute(APIRoute):
         return guarded
 
 
+class StrictTransport:
+    """ASGI middleware: every answer over TLS carries ``Strict-Transport-Security``; none over
+    plain HTTP, where the header means nothing and must not make a school's browsers refuse a
+    server it has not yet given a certificate."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Strict-Transport-Security"] = HSTS
+            await send(message)
+
+        await self.app(scope, receive, with_hsts)
+
+
 def install_answers(app: FastAPI, pages: Pages) -> None:
-    """The answers shared by every page, on the app that serves them."""
+    """The answers shared by every page, on the app that serves them; HSTS on every answer
+    over TLS (the kiosks' API too)."""
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeededError)
@@ -297,3 +324,4 @@ def install_answers(app: FastAPI, pages: Pages) -> None:
     }
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
+    app.add_middleware(StrictTransport)
