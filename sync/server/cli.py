@@ -90,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests per kiosk per minute before 429 (default: %(default)s)",
     )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection whose request headers have not all arrived this long after it "
+        "opened or the request began (default: %(default)g; a request's headers are a few "
+        "hundred bytes)",
+    )
     p.set_defaults(run=_serve)
 
     p = command(
@@ -177,9 +186,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     from sync.server.app import create_app
     from sync.server.ratelimit import RateLimit
+    from sync.server.serving import KEEP_ALIVE, ServeConfig
 
     if (args.tls_cert is None) != (args.tls_key is None):
         print("kiosk-server: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    if not 0 < args.header_timeout <= 3600:
+        print("kiosk-server: --header-timeout: expected seconds above 0, at most 3600, "
+              f"found {args.header_timeout:g}", file=sys.stderr)  # fmt: skip
         return 2
     for path in (args.tls_cert, args.tls_key):
         if path is not None and not path.is_file():
@@ -209,13 +223,14 @@ def _serve(args: argparse.Namespace) -> int:
         f"kiosk-server: serving {scheme}://{shown_host}:{port} with {_shown(args.db)}", flush=True
     )
     app = create_app(engine, rate_limit=RateLimit(limit=args.rate_limit))
-    config = uvicorn.Config(
+    config = ServeConfig(
         app,
+        header_timeout=args.header_timeout,
         log_level="warning",
         access_log=False,
         ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
-        timeout_keep_alive=30,
+        timeout_keep_alive=KEEP_ALIVE,
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
