@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 
+from kiosk.core.bounds import MAX_TERM_DAYS
 from kiosk.core.classes import ClassNameError, parse_class_name, parse_grade
 from kiosk.core.policy import LoanRules, OutsideWindows, Policy, Term, Window
 from kiosk.core.toml_checks import Checker, show
@@ -139,6 +140,12 @@ class _PolicyReader(Checker):
         if start is not None and end is not None and end < start:
             self.problems.append(f"term.end: {end} is before term.start {start}")
             start = end = None  # no closed or open day can be inside a term that is not one
+        elif start is not None and end is not None and (end - start).days > MAX_TERM_DAYS:
+            self.problems.append(
+                f"term.end: {end} is more than {MAX_TERM_DAYS} days after term.start {start};"
+                " expected a term of at most a school year"
+            )
+            start = end = None
         closed_weekdays = Term.closed_weekdays
         if "closed_weekdays" in table:
             closed_weekdays = self.weekdays(table, "closed_weekdays", "term.closed_weekdays")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 
+from kiosk.core import bounds
 from kiosk.core.policy import Weekday
 
 __all__ = ["WEEKDAYS", "Checker", "show"]
@@ -119,11 +120,18 @@ class Checker:
         return value
 
     def day(self, value: object, key: str) -> date | None:
+        """A date of a school that runs now (kiosk.core.bounds): year 1 or 9999 would put a
+        term's weeks and counts out of reach of the pages and of every pull."""
         if isinstance(value, str):
             with contextlib.suppress(ValueError):  # a quoted date is still a date
                 value = date.fromisoformat(value)
         if isinstance(value, datetime) or not isinstance(value, date):
             self.bad(key, "a date such as 2026-09-01", value)
+            return None
+        if not bounds.POLICY_FIRST_DAY <= value <= bounds.POLICY_LAST_DAY:
+            self.bad(
+                key, f"a date from {bounds.POLICY_FIRST_DAY} to {bounds.POLICY_LAST_DAY}", value
+            )
             return None
         return value
 
