@@ -139,3 +139,13 @@ def test_the_server_unit_lets_it_hold_many_connections() -> None:
     limits = [line.split("=", 1)[1] for line in unit if line.startswith("LimitNOFILE=")]
     assert len(limits) == 1, "the unit sets LimitNOFILE once"
     assert int(limits[0].split(":")[0]) >= 8192  # soft limit: systemd's own default is 1024
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "86400"])
+def test_a_header_timeout_that_cannot_be_meant_is_refused(server_db: str, seconds: str) -> None:
+    done = subprocess.run(
+        [str(BIN / "kiosk-server"), "serve", "--db", server_db, "--header-timeout", seconds],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("kiosk-server: --header-timeout: expected seconds above 0")
