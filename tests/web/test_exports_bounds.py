@@ -14,14 +14,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select
+import openpyxl
+from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.pool import QueuePool
 
 from kiosk.core.decisions import Event, EventType
 from kiosk.core.journal import RecordedEvent, Stamp
 from kiosk.koc import koc_lines
 from sync.server.review import Item, Kind, report
-from sync.server.tables import events
+from sync.server.tables import events, readers
 from tests.web.conftest import Site
 
 YEAR_9999 = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -180,3 +181,16 @@ def test_the_koc_writer_writes_one_line_per_loan_and_nothing_else() -> None:
     ]
     # A label that is not a barcode (an ISBN from a damaged catalogue row) is refused as well.
     assert list(koc_lines(good[:1], "Asia/Shanghai", lambda barcode: "978\t1"))[1:] == []
+
+
+def test_the_weekly_workbook_survives_a_control_character_in_a_name(site: Site) -> None:
+    with site.engine.begin() as conn:  # as an importer of an older version let it in
+        conn.execute(
+            update(readers).where(readers.c.card == "202430101").values(given_name="小\x01明")
+        )
+    s = site.sign_in()
+    answer = site.get(s, "/weekly.xlsx")
+    assert answer.status_code == 200, answer.text[-500:]
+    book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+    names = {row[2] for row in book.worksheets[1].iter_rows(values_only=True)}
+    assert "小\ufffd明" in names

@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 
 def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
@@ -26,7 +27,10 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object
 
 
 def _safe(value: object) -> object:
-    # A name or title from an imported file is text, never a formula.
-    if isinstance(value, str) and value[:1] == "=":
-        return "'" + value
-    return value
+    # A name or title from an imported file is text, never a formula; and a control character
+    # an older version let into the database is no reason to fail the whole workbook (openpyxl
+    # refuses the cell): it is written as the replacement character.
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return "'" + text if text[:1] == "=" else text
