@@ -119,7 +119,8 @@ def report(
     if not tally.failures:
         print("  none")
     for n, failure in enumerate(tally.failures.values(), 1):
-        print(f"\n[{n}] {failure.kind} · {failure.where} · seen {failure.seen}×")
+        places = ", ".join(failure.places[:12]) + (" …" if len(failure.places) > 12 else "")
+        print(f"\n[{n}] {failure.kind} · {places} · seen {failure.seen}×")
         print(f"    {failure.summary}")
         for line in failure.reproduction.splitlines():
             print(f"    | {line}")

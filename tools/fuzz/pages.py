@@ -82,6 +82,7 @@ UPLOADS = {"POST /catalogue/upload": "catalog", "POST /readers/upload": "roster"
 class Route:
     method: str
     path: str
+    files: tuple[str, ...] = ()  # a mount's files (the static files), by name
 
     @property
     def key(self) -> str:
@@ -107,7 +108,9 @@ def routes() -> list[Route]:
                     if path is None:
                         continue
                     if not methods:  # a mount: the static files
-                        found.append(Route("GET", path + "/{file}"))
+                        folder = getattr(getattr(route, "app", None), "directory", None)
+                        names = sorted(p.name for p in Path(folder).iterdir()) if folder else []
+                        found.append(Route("GET", path + "/{file}", tuple(names)))
                     for method in sorted(set(methods) - {"HEAD"}):
                         found.append(Route(method, path))
 
@@ -170,7 +173,7 @@ class PageRequests:
                              "9-999", "0-0", "x" * 3000, "3-1%00", "%E4%B8%89"],
             "{item_id}": [*map(str, self.review_ids), "0", "-1", "9" * 18, "9" * 19, "1e3", "٣"],
             "{language}": ["en", "zh_CN", "fr", "x" * 500, "%00", "../.."],
-            "{file}": ["style.css", "../app.py", "..%2f..%2fapp.py", "%00", "x" * 300, ""],
+            "{file}": [*route.files, "../app.py", "..%2f..%2fapp.py", "%00", "x" * 300, ""],
         }  # fmt: skip
         for name, values in replacements.items():
             if name in path:
@@ -258,7 +261,9 @@ class PageRequests:
             )
             body, csrf = b'{"form_token": "x"}', "none"
             note += "; not a form"
-        origin_ok = all(v in ("http://127.0.0.1",) for k, v in headers if k == "Origin")
+        # "null" is what a browser sends when it may not say (a sandboxed frame): the form
+        # token is the defence then, as the server has it (Pages._same_origin).
+        origin_ok = all(v != "http://evil.example" for k, v in headers if k == "Origin")
         may_change = (
             who in ("librarian", "spare") and csrf == "valid" and body is None and origin_ok
         )

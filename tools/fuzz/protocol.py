@@ -66,7 +66,11 @@ class KioskRequests:
 
     # --- events -------------------------------------------------------------------------------
 
-    def _event(self, chain: Chain, seq: int, prev: str, hostile_fields: bool) -> dict[str, Any]:
+    def _event(
+        self, chain: Chain, seq: int, prev: str, hostile_fields: bool, what: int | None = None
+    ) -> dict[str, Any]:
+        """One journal event of ``chain``, hashed; ``what`` picks the hostile field (0: a time
+        out of range, 1: a huge monotonic reading, 2: a due date out of range, …)."""
         rng = self.rng
         now = datetime.now(UTC)
         kind = rng.choice(list(EventType))
@@ -83,7 +87,7 @@ class KioskRequests:
             reason = rng.choice([r for r in Reason if r is not Reason.OK])
             code = rng.choice([*self.codes.cards, "[not kept: 9 characters]"])
         if hostile_fields:
-            what = rng.randrange(9)
+            what = rng.randrange(9) if what is None else what
             if what == 0:
                 wall = rng.choice(FAR)
             elif what == 1:
@@ -170,11 +174,15 @@ class KioskRequests:
     def _push(self) -> Request:
         rng = self.rng
         chain = self.chains[rng.choice(FUZZ_KIOSKS)]
-        how = rng.randrange(11)
+        how = rng.randrange(13)
         sent: dict[str, Any] = {}
         if how <= 3:
             events = self._events(chain, rng.randint(1, 5), hostile_fields=how >= 2)
             note = "next events" if how < 2 else "next events, some with hostile fields"
+        elif how in (11, 12):
+            what = rng.choice([0, 0, 1, 2])
+            events = [self._event(chain, chain.seq + 1, chain.prev, True, what)]
+            note = ("a time", "a monotonic reading", "a due date")[what] + " out of range"
         elif how == 4:
             events = self._events(chain, 1, hostile_fields=False)
             sent = rng.choice(
@@ -187,10 +195,7 @@ class KioskRequests:
             note = "replayed events the server has"
         elif how == 6 and chain.sent:
             old = rng.choice(chain.sent)
-            before = (
-                chain.sent[int(old["seq"]) - 2]["hash"] if int(old["seq"]) > 1 else GENESIS_HASH
-            )
-            events = [self._event(chain, int(old["seq"]), str(before), False)]
+            events = [self._event(chain, int(old["seq"]), str(old["prev_hash"]), False)]
             note = f"a new event reusing seq {old['seq']}"
         elif how == 7:
             events = self._events(chain, 1, hostile_fields=False)
@@ -265,11 +270,14 @@ class KioskRequests:
             event = by_id.get(result.get("id"))
             if event is None or result.get("status") not in ("accepted", "duplicate"):
                 continue
-            if int(event["seq"]) == chain.seq + 1 and event["prev_hash"] == chain.prev:
-                chain.seq, chain.prev = int(event["seq"]), str(event["hash"])
+            seq = int(event["seq"])
+            # The server holds it, forged or not: the chain goes on from the highest sequence
+            # number held (a jump far ahead is not followed: nothing could come after it).
+            if chain.seq < seq < chain.seq + 1_000:
+                chain.seq, chain.prev = seq, str(event["hash"])
                 chain.mono = max(chain.mono, min(float(event["mono_time"]), 1e9))
-                if result["status"] == "accepted":
-                    chain.sent.append(event)
+            if result["status"] == "accepted":
+                chain.sent.append(event)
 
     def _pull(self) -> Request:
         rng = self.rng
@@ -402,7 +410,7 @@ class KioskRequests:
             )
         else:
             data = text.encode()
-            length = rng.choice([b"-1", b"abc", b"99999999999999999999", b"1e3", b" 12"])
+            length = rng.choice([b"-1", b"abc", b"99999999999999999999", b"1e3", b" 12", b"5"])
             raw = (
                 b"POST "
                 + path.encode()
@@ -417,8 +425,16 @@ class KioskRequests:
             return Request(
                 f"POST {path}", "POST", path, f"Content-Length: {length.decode()}", raw=raw
             )
+        # A push the parser lets through is acted on: only its refusal must change nothing.
         return Request(
-            f"POST {path}", "POST", path, note, kiosk=chain.kiosk, headers=headers, body=body
+            f"POST {path}",
+            "POST",
+            path,
+            note,
+            kiosk=chain.kiosk,
+            headers=headers,
+            body=body,
+            may_change=path == PUSH,
         )
 
 

@@ -35,12 +35,25 @@ NOTHING_DONE = re.compile(
     r"arrival_full|reader_unchanged|not_on_shelf|no_copy)\b"
 )
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
+# "ValueError: …", "sqlalchemy.exc.StatementError: (builtins.OverflowError) …"
+_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(?:: \(([\w.]+)\))?")
 
 
 @dataclass(frozen=True)
 class Sent:
     request: Request
     answer: Answer
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A new failure waiting for its reproduction to be shrunk."""
+
+    kind: str
+    signature: str
+    sent: Sent
+    batch: list[Sent]  # for a change: the requests any of which may have made it
+    accepted_before: int  # how many requests the server had acted on by then
 
 
 def refused(answer: Answer) -> bool:
@@ -53,15 +66,20 @@ def refused(answer: Answer) -> bool:
 
 
 def crash_signature(log: str, answer: Answer) -> tuple[str, str]:
-    """(signature, the traceback's last lines) of the server's log for one 5xx answer."""
+    """(signature, the traceback's last lines) of the server's log for one failed answer: the
+    exception and the last frame of the project's own code it went through."""
     block = log[log.rfind("Traceback") :] if "Traceback" in log else ""
     lines = [line for line in block.splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else f"status {answer.status}"
+    raised = [m for line in lines if (m := _EXCEPTION.match(line))]
+    if raised:
+        name, inner = raised[-1].group(1).rsplit(".", 1)[-1], raised[-1].group(3)
+        kind = f"{name} ({inner.rsplit('.', 1)[-1]})" if inner else name
+    else:
+        kind = f"no traceback, {answer.status or answer.error}"
     ours = [m for m in _FRAME.finditer(block) if "/site-packages/" not in m.group(1)]
     frame = ours[-1] if ours else None
     where = f" at {frame.group(1).rsplit('/', 2)[-1]}:{frame.group(2)}" if frame else ""
-    kind = re.sub(r"\d+", "N", last.split(":", 1)[0])[:80]
-    return f"{kind}{where}", "\n".join(lines[-12:])
+    return f"{kind}{where}", "\n".join(lines[-14:])
 
 
 def shown(request: Request, answer: Answer | None = None) -> str:
@@ -111,7 +129,7 @@ class RequestFuzzer:
         self.storm_size = storm
         self.minimise_seconds = minimise_seconds
         self.accepted: list[Sent] = []  # requests the server acted on, oldest first
-        self.to_minimise: list[tuple[str, str, str, Sent, list[Sent]]] = []
+        self.to_minimise: list[Pending] = []
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -208,7 +226,9 @@ class RequestFuzzer:
         listing = "\n".join(shown(s.request, s.answer) for s in batch[-BATCH:])
         reproduction = f"one of these changed {signature}:\n{listing}\nchanges:\n" + "\n".join(diff)
         if self.tally.fail(kinds.CHANGE, where, signature, "; ".join(diff)[:200], reproduction):
-            self.to_minimise.append((kinds.CHANGE, where, signature, batch[-1], list(batch)))
+            self.to_minimise.append(
+                Pending(kinds.CHANGE, signature, batch[-1], list(batch), len(self.accepted))
+            )
 
     # --- one request --------------------------------------------------------------------------
 
@@ -226,12 +246,15 @@ class RequestFuzzer:
             self.tally.fail(
                 kinds.HANG, route, "no answer in time", "timed out", shown(request, answer)
             )
-        if answer.status >= 500:
+        if answer.status >= 500 or (answer.status == 0 and not answer.hang):
+            # A 5xx, an answer cut off half-way, or a connection dropped without one.
             log = server.log.since(mark, wait=2.0)
             signature, trace = crash_signature(log, answer)
             reproduction = f"{shown(request, answer)}\nserver log:\n{trace}"
             if self.tally.fail(kinds.SERVER_ERROR, route, signature, signature, reproduction):
-                self.to_minimise.append((kinds.SERVER_ERROR, route, signature, sent, []))
+                self.to_minimise.append(
+                    Pending(kinds.SERVER_ERROR, signature, sent, [], len(self.accepted))
+                )
         self._access(request, answer)
         if not server.alive():
             status = server.exit_status()
@@ -318,15 +341,15 @@ class RequestFuzzer:
 
     def _minimise_all(self) -> None:
         deadline = time.monotonic() + self.minimise_seconds
-        for kind, where, signature, sent, batch in self.to_minimise:
+        for item in self.to_minimise:
             if time.monotonic() > deadline:
                 break
-            if kind == kinds.SERVER_ERROR:
-                found = self._minimise_error(sent, signature, deadline)
+            if item.kind == kinds.SERVER_ERROR:
+                found = self._minimise_error(item, deadline)
             else:
-                found = self._pin_change(batch, deadline)
+                found = self._pin_change(item.batch, deadline)
             if found:
-                self.tally.improve(kind, where, signature, found)
+                self.tally.improve(item.kind, item.signature, found)
 
     def _replay(
         self, requests: list[Request], check: Callable[[FuzzServer, Sender], str | None]
@@ -347,30 +370,45 @@ class RequestFuzzer:
             server.stop()
             server.dispose()
 
-    def _minimise_error(self, sent: Sent, signature: str, deadline: float) -> str | None:
+    def _minimise_error(self, item: Pending, deadline: float) -> str | None:
+        """The failing request alone on the school as prepared; else the fewest of the requests
+        the server acted on before it that still make it fail (halving, recent half first)."""
+        request, signature = item.sent.request, item.signature
+
         def again(server: FuzzServer, sender: Sender) -> str | None:
             mark = server.log.mark()
-            answer = sender.send(sent.request)
-            if answer.status < 500:
+            answer = sender.send(request)
+            if answer.status < 500 and (answer.status != 0 or answer.hang):
                 return None
             found, trace = crash_signature(server.log.since(mark, wait=2.0), answer)
             return trace if found == signature else None
 
+        failing = shown(request, item.sent.answer)
         trace = self._replay([], again)
         if trace is not None:
-            alone = shown(sent.request, sent.answer)
-            return f"on the school as prepared, this request alone:\n{alone}\nserver log:\n{trace}"
-        for earlier in reversed(self.accepted[-40:]):
-            if time.monotonic() > deadline:
-                return None
-            trace = self._replay([earlier.request], again)
-            if trace is not None:
-                return (
-                    "on the school as prepared, after this one request the server accepted:\n"
-                    f"{shown(earlier.request, earlier.answer)}\nthis request:\n"
-                    f"{shown(sent.request, sent.answer)}\nserver log:\n{trace}"
-                )
-        return None
+            return (
+                f"on the school as prepared, this request alone:\n{failing}\nserver log:\n{trace}"
+            )
+        candidates = self.accepted[: item.accepted_before][-64:]
+        if not candidates or time.monotonic() > deadline:
+            return None
+        trace = self._replay([c.request for c in candidates], again)
+        while trace is not None and len(candidates) > 1 and time.monotonic() < deadline:
+            half = len(candidates) // 2
+            for part in (candidates[half:], candidates[:half]):
+                found = self._replay([c.request for c in part], again)
+                if found is not None:
+                    candidates, trace = part, found
+                    break
+            else:
+                break
+        if trace is None:
+            return None
+        before = "\n".join(shown(c.request, c.answer) for c in candidates)
+        return (
+            f"on the school as prepared, after {len(candidates)} request(s) the server acted on:"
+            f"\n{before}\nthis request:\n{failing}\nserver log:\n{trace}"
+        )
 
     def _pin_change(self, batch: list[Sent], deadline: float) -> str | None:
         for sent in batch:

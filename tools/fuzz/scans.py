@@ -153,7 +153,7 @@ class ScanFuzzer:
                 shrunk = (
                     f"{_script(start, smaller)}\n→ {problem.summary}\n{problem.detail}".rstrip()
                 )
-                self.tally.improve(problem.kind, where, problem.signature, shrunk)
+                self.tally.improve(problem.kind, problem.signature, shrunk)
 
     def _minimise(
         self, problem: Problem, history: list[Action], start: datetime

@@ -142,17 +142,12 @@ class Sender:
     ) -> Answer:
         started = time.perf_counter()
         try:
-            answer = self.http.request(
-                method,
-                self.base + path,
-                headers=headers,
-                data=body,
-                files=files,
-                allow_redirects=False,
-                timeout=TIMEOUT,
-            )
+            answer = self._request(method, path, headers, body, files)
         except requests.Timeout:
             return Answer(0, time.perf_counter() - started, error="timeout")
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            # The head said 200, then the body stopped: an export that failed half-way.
+            return Answer(0, time.perf_counter() - started, error="answer cut off")
         except requests.RequestException as exc:
             return Answer(0, time.perf_counter() - started, error=type(exc).__name__)
         return Answer(
@@ -162,13 +157,41 @@ class Sender:
             answer.content[:4000],
         )
 
+    def _request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        files: list[Part] | None,
+    ) -> requests.Response:
+        def once() -> requests.Response:
+            return self.http.request(
+                method,
+                self.base + path,
+                headers=headers,
+                data=body,
+                files=files,
+                allow_redirects=False,
+                timeout=TIMEOUT,
+            )
+
+        try:
+            return once()
+        except requests.ConnectionError as exc:
+            if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+                raise
+            # A kept-alive connection the server had closed (after draining a huge body, or
+            # its keep-alive timeout): once more on a new one, as a browser does.
+            self.http.close()
+            return once()
+
     def _raw(self, data: bytes) -> Answer:
         parts = urlsplit(self.base)
         started = time.perf_counter()
         try:
             with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT[1]) as s:
-                s.sendall(data)
-                s.shutdown(socket.SHUT_WR)  # what was not sent will not come: no waiting for it
+                s.sendall(data)  # the socket stays open: a closed one reads as a client gone
                 received = b""
                 while chunk := s.recv(65536):
                     received += chunk

@@ -20,10 +20,10 @@ KINDS = (CRASH, HANG, CHANGE, INVARIANT, SERVER_ERROR, SERVER_DIED, ACCESS)
 @dataclass
 class Failure:
     kind: str
-    where: str  # what was fuzzed: "door", "wedge decoder", "POST /v1/push"
     signature: str  # two failures with one signature are one bug seen twice
     summary: str  # one line
     reproduction: str  # what to run or send to see it again, and what came back
+    places: list[str]  # what was fuzzed when it was seen: "door", "GET /events", …
     seen: int = 1
 
 
@@ -32,26 +32,31 @@ class Tally:
     """Counts per (part, what) and the failures; one Tally per run, shared by both halves."""
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
-    failures: dict[str, Failure] = field(default_factory=dict)
+    failures: dict[tuple[str, str], Failure] = field(default_factory=dict)
     kinds: Counter[str] = field(default_factory=Counter)
 
     def count(self, part: str, what: str, n: int = 1) -> None:
         self.counts[(part, what)] += n
 
     def fail(self, kind: str, where: str, signature: str, summary: str, reproduction: str) -> bool:
-        """Record a failure; True the first time its signature is seen (worth minimising)."""
+        """Record a failure; True the first time its signature is seen (worth minimising).
+
+        One cause seen on several routes (a bad date breaking every page that shows it) is
+        one failure with several places.
+        """
         self.kinds[kind] += 1
-        key = f"{kind}|{where}|{signature}"
-        known = self.failures.get(key)
+        known = self.failures.get((kind, signature))
         if known is not None:
             known.seen += 1
+            if where not in known.places:
+                known.places.append(where)
             return False
-        self.failures[key] = Failure(kind, where, signature, summary, reproduction)
+        self.failures[(kind, signature)] = Failure(kind, signature, summary, reproduction, [where])
         return True
 
-    def improve(self, kind: str, where: str, signature: str, reproduction: str) -> None:
+    def improve(self, kind: str, signature: str, reproduction: str) -> None:
         """Replace a failure's reproduction with a smaller one found later."""
-        self.failures[f"{kind}|{where}|{signature}"].reproduction = reproduction
+        self.failures[(kind, signature)].reproduction = reproduction
 
     def total(self, part: str, what: str) -> int:
         return self.counts[(part, what)]
