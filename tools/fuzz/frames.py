@@ -59,7 +59,11 @@ def serial_line(rng: random.Random, text: str, start: float, *, disturb: bool) -
     if any(b - a >= 0.5 for (_, a), (_, b) in itertools.pairwise(chunks)):
         faults.append("pause inside the line")
     line = text.strip(" ")
-    certain = text.isascii() and text.isprintable() and 0 < len(line) <= 64 and not faults
+    # The framer lets a few trailing spaces past the limit (they are stripped), not a run of them.
+    spaces = len(text) - len(text.rstrip(" "))
+    certain = (
+        text.isascii() and text.isprintable() and 0 < len(line) <= 64 and spaces <= 64
+    ) and not faults
     return Sent(tuple(chunks), (line,) if certain else None, tuple(faults))
 
 
