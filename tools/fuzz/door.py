@@ -90,7 +90,7 @@ def _where(exc: BaseException) -> str:
     if not frames:
         return "?"
     last = frames[-1]
-    return f"{last.filename.rsplit('/', 2)[-1]}:{last.lineno}"
+    return f"{'/'.join(last.filename.split('/')[-2:])}:{last.lineno}"
 
 
 class DoorUnderTest:

@@ -48,7 +48,7 @@ class Read:
 def _frame_of(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     last = frames[-1] if frames else None
-    return f"{last.filename.rsplit('/', 2)[-1]}:{last.lineno}" if last else "?"
+    return f"{'/'.join(last.filename.split('/')[-2:])}:{last.lineno}" if last else "?"
 
 
 def _shown_events(typed: Typed) -> str:

@@ -85,7 +85,7 @@ def crash_signature(log: str, answer: Answer) -> tuple[str, str]:
         kind = f"no traceback, {answer.status or answer.error}"
     ours = [m for m in _FRAME.finditer(block) if "/site-packages/" not in m.group(1)]
     frame = ours[-1] if ours else None
-    where = f" at {frame.group(1).rsplit('/', 2)[-1]}:{frame.group(2)}" if frame else ""
+    where = f" at {'/'.join(frame.group(1).split('/')[-2:])}:{frame.group(2)}" if frame else ""
     return f"{kind}{where}", "\n".join(lines[-14:])
 
 
