@@ -41,7 +41,7 @@ FAR = [
     datetime(2099, 6, 1, tzinfo=UTC),
     datetime(2000, 2, 29, tzinfo=timezone(timedelta(hours=14))),
 ]
-HUGE_MONO = [1e308, -1e308, 5e-324, -0.0, 2.0**63, -(2.0**63), 1e16 + 1]
+HUGE_MONO = [1e308, -1e308, 5e-324, -0.0, 2.0**63, -(2.0**63), 1e16 + 1, float("nan"), float("inf")]
 TYPE_JUNK: list[Any] = [None, True, 0, -1, 2**64, 10**30, 1.5, "", "x" * 5000, [], {}, [None]]
 
 

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -438,4 +438,4 @@ class RequestFuzzer:
         return None
 
 
-__all__ = ["RequestFuzzer", "refused", "replace"]
+__all__ = ["RequestFuzzer", "crash_signature", "refused"]

@@ -9,8 +9,7 @@ import http.cookiejar
 import re
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -223,10 +222,3 @@ def sign_in(
         base + "/signin", data=data, headers=headers, allow_redirects=False, timeout=TIMEOUT
     )
     return answer.status_code, answer.cookies.get("library_session")
-
-
-def with_note(request: Request, note: str) -> Request:
-    return replace(request, note=f"{request.note}; {note}" if request.note else note)
-
-
-Factory = Callable[[], Request]

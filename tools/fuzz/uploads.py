@@ -131,8 +131,9 @@ def upload(rng: random.Random, codes: SchoolCodes, kind: str) -> tuple[str, byte
         data = bytes(rng.randrange(256) for _ in range(rng.choice([1, 100, 5000])))
         return name, data, "application/octet-stream", "random bytes"
     if roll == 8:
-        line = header + "\n" + rng.choice(good) + "," + "z" * rng.choice([MB // 2, 2 * MB])
-        return name, line.encode(), "text/csv", "a line of megabytes"
+        size = rng.choice([MB // 2, 2 * MB, 2 * MB, 21 * MB])  # the limit is 20 MB
+        line = header + "\n" + rng.choice(good) + "," + "z" * size
+        return name, line.encode(), "text/csv", f"a line of {size / MB:g} MB"
     return name, (header + "\n" + "\n".join(good)).encode(), "text/csv", "the sample file itself"
 
 
