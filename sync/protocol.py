@@ -10,6 +10,7 @@ event, so its hash can be checked by the receiver. See docs/protocol.md.
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import logging
 import re
@@ -39,6 +40,9 @@ MAX_BODY_BYTES = 1_000_000
 # Reference rows (readers, copies) per pull page; loans always come complete.
 MAX_PULL_ROWS = 500
 MAX_NEW_ARRIVALS = 20
+# A kiosk starts a new journal each time it finds the server holding a different history under
+# its sequence numbers (restored from a backup, a copied SD card): a handful in its lifetime.
+MAX_JOURNALS = 64
 CONTENT_TYPE = "application/json"
 
 PUSH_PATH = "/v1/push"
@@ -146,6 +150,9 @@ class WireEvent(Message):
     prev_hash: Hash
     hash: Hash
     clock_source: ClockSource  # hashed from journal format 2 on; format 1 events are "system"
+    # Which of the kiosk's journals the event belongs to (see JournalStart). Not hashed: the
+    # kiosk learns it only when it finds its history forked, after the event was recorded.
+    journal: Annotated[int, Field(ge=0, le=MAX_JOURNALS)] = 0
 
     @model_validator(mode="after")
     def _format_1_is_system_time(self) -> WireEvent:
@@ -155,7 +162,7 @@ class WireEvent(Message):
 
     def as_journal_dict(self) -> dict[str, object]:
         """The event exactly as ``kiosk events --json`` prints it."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude={"journal"})
 
 
 class ClockReading(Message):
@@ -167,11 +174,63 @@ class ClockReading(Message):
     synced: bool
 
 
+class JournalStart(Message):
+    """Where one of the kiosk's journals begins.
+
+    A kiosk's events are numbered 1, 2, 3 ... in one file. When the kiosk finds that the server
+    already holds other events under numbers it is using (its SD card was restored from an older
+    backup, or copied into a second Pi), it starts a new journal at the first such number: its
+    events from there on are that journal's, and the server keeps both histories. The kiosk's
+    events are journal 0 from 1, then each journal from its ``from_seq`` until the next one's
+    (a journal begun at an earlier number than the last replaces it there: numbers only grow).
+    """
+
+    number: Annotated[int, Field(ge=0, le=MAX_JOURNALS)]
+    from_seq: Annotated[int, Field(ge=1, le=2**62)]
+
+
+def _a_path(journals: list[JournalStart]) -> list[JournalStart]:
+    if not journals:
+        return journals
+    if journals[0].from_seq != 1:
+        raise ValueError("the first journal starts at event 1")
+    for a, b in itertools.pairwise(journals):
+        if b.number <= a.number or b.from_seq <= a.from_seq:
+            raise ValueError("each journal has a higher number and starts after the one before")
+    return journals
+
+
+# The kiosk's journals, oldest first; empty: journal 0 alone (a kiosk that never forked).
+Journals = Annotated[
+    list[JournalStart], Field(max_length=MAX_JOURNALS + 1), AfterValidator(_a_path)
+]
+
+
+def journal_of(journals: list[JournalStart], seq: int) -> int:
+    """The journal an event with this sequence number belongs to."""
+    found = 0
+    for j in journals:
+        if j.from_seq <= seq:
+            found = j.number
+    return found
+
+
 class PushRequest(Message):
     protocol: Literal[1]
     kiosk_id: KioskId
     sent: ClockReading
     events: Annotated[list[WireEvent], Field(max_length=MAX_PUSH_EVENTS)]
+    journals: Journals = []
+
+    @model_validator(mode="after")
+    def _events_on_the_path(self) -> PushRequest:
+        for n, e in enumerate(self.events):
+            if e.journal != journal_of(self.journals, e.seq):
+                raise ValueError(
+                    f"events.{n}.journal: event {e.seq} belongs to journal "
+                    f"{journal_of(self.journals, e.seq)} of this push's journals"
+                )
+        return self
 
 
 class Status(enum.StrEnum):
@@ -203,6 +262,8 @@ class PushResponse(Message):
     acked_through: int  # every event of this kiosk up to here is on the server
     gaps: list[SeqRange]  # sequence numbers the server has never received
     chain_breaks: list[ChainReport]
+    # The highest journal number the server holds of this kiosk: a new one goes above it.
+    journals_held: Annotated[int, Field(ge=0)] = 0
 
 
 class Cursor(Message):
@@ -214,6 +275,7 @@ class PullRequest(Message):
     protocol: Literal[1]
     kiosk_id: KioskId
     cursor: Cursor | None  # None: never pulled, send everything
+    journals: Journals = []  # ``reflects_through`` follows these
 
 
 class Pulled(Message):
@@ -340,6 +402,7 @@ class PullResponse(Message):
     # The readers whose count changed since the cursor (every reader who borrowed this term
     # when ``snapshot``). A server older than this field sends none: the kiosk counts its own.
     term_checkouts: list[TermCheckouts] = []
+    journals_held: Annotated[int, Field(ge=0)] = 0  # as in PushResponse
 
 
 class ReaderState(Message):
@@ -399,8 +462,8 @@ def json_bytes(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, allow_nan=True).encode()
 
 
-def wire_event(recorded: RecordedEvent) -> WireEvent:
-    return WireEvent.model_validate(as_dict(recorded), strict=False)
+def wire_event(recorded: RecordedEvent, journal: int = 0) -> WireEvent:
+    return WireEvent.model_validate({**as_dict(recorded), "journal": journal}, strict=False)
 
 
 def recorded_event(wire: WireEvent) -> RecordedEvent:

@@ -54,6 +54,7 @@ def _show(args: argparse.Namespace, finding: Finding) -> None:
                 "ok": finding.ok,
                 "problems": list(finding.problems),
                 "fix": fix,
+                "notes": [_note(words, key, values) for key, values in finding.notes],
             }
         )
         return
@@ -64,3 +65,9 @@ def _show(args: argparse.Namespace, finding: Finding) -> None:
         print(f"     {words.get(f'problem.{problem}', problem)}")
     if fix is not None:
         print(f"     → {fix}")
+    for key, values in finding.notes:
+        print(f"     ! {_note(words, key, values)}")
+
+
+def _note(words: dict[str, str], key: str, values: dict[str, object]) -> str:
+    return words.get(f"note.{key}", key).format(**values)

@@ -2,6 +2,7 @@
 
 from kiosk.store._db import NoPolicyError, StoreError
 from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
+from kiosk.store._forks import Note
 from kiosk.store._lock import SyncLock
 from kiosk.store._outbox import AcknowledgementError, Answer, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
@@ -21,6 +22,7 @@ __all__ = [
     "ImportCounts",
     "ImportRefusedError",
     "NoPolicyError",
+    "Note",
     "Part",
     "PulledLoan",
     "PulledPage",

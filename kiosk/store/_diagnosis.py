@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from kiosk.core.journal import verify_chain
 from kiosk.core.policy_file import PolicyError, parse_policy
-from kiosk.store import _rows, _sync_repair
+from kiosk.store import _forks, _rows, _sync_repair
 from kiosk.store._checkpoint import chain_start
 from kiosk.store._db import StoreError, UnreadableRow, connect_read_only, describe
 from kiosk.store._journal import Journal
@@ -56,6 +56,9 @@ class Finding:
     problems: tuple[str, ...] = ()  # empty when the part is sound
     tables_damaged: tuple[str, ...] = ()  # whose pages cannot be read (for --repair)
     indexes_only: bool = False  # the rows are readable, only the indexes are damaged
+    # What happened that is no damage but a person should know (key, values): ``note.<key>``
+    # in the health catalogue, e.g. the file's history forked from the server's (_forks.py).
+    notes: tuple[tuple[str, dict[str, object]], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -89,7 +92,7 @@ def _check(conn: sqlite3.Connection, path: Path, part: Part, present: set[str]) 
         return Finding(FILE, tuple(_whole_file_problems(conn, path)))
     if part is SYNC and not set(part.tables) & present and not _sync_repair.has_sync_schema(conn):
         return Finding(part)  # a file from before sync: migrated when next opened for writing
-    missing = [t for t in part.tables if t not in present]
+    missing = [t for t in _sync_repair.expected(conn, part.tables) if t not in present]
     if missing:
         return Finding(part, (f"table {', '.join(missing)} is missing",), tuple(missing))
     damaged: list[str] = []
@@ -105,7 +108,20 @@ def _check(conn: sqlite3.Connection, path: Path, part: Part, present: set[str]) 
         return Finding(part, tuple(problems), tuple(damaged), indexes_only)
     if part is LOANS and _table_problems(conn, path, "events"):
         return Finding(part, ("not compared: the journal cannot be read",))
-    return Finding(part, tuple(_content_problems(conn, path, part)))
+    notes = _sync_notes(conn) if part is SYNC else ()
+    return Finding(part, tuple(_content_problems(conn, path, part)), notes=notes)
+
+
+def _sync_notes(conn: sqlite3.Connection) -> tuple[tuple[str, dict[str, object]], ...]:
+    """The last few things sync found out about forks and a server that lost events."""
+    try:
+        found = _forks.notes(conn)[-5:]
+    except sqlite3.DatabaseError:
+        return ()  # a damaged notes table is reported as damage, above
+    return tuple(
+        (n.kind, {"first": n.first, "last": n.last, "journal": n.journal, "at": n.at[:16]})
+        for n in found
+    )
 
 
 def _whole_file_problems(conn: sqlite3.Connection, path: Path) -> list[str]:

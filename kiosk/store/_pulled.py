@@ -124,8 +124,12 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
             (stamp, generation),
         )
         open_snapshot = 0
+    # The pulled loans include this kiosk's events the server holds; this kiosk counts as the
+    # server's only what the server answered (a server restored from an older copy of this
+    # kiosk's file holds other events under the same numbers: see _forks.py).
     conn.execute(
-        "UPDATE sync_state SET cursor_reference = ?, cursor_loans = ?, reflects_through = ?, "
+        "UPDATE sync_state SET cursor_reference = ?, cursor_loans = ?, "
+        "reflects_through = min(?, pushed_through), "
         "pulled = 1, generation = ?, snapshot_open = ?, last_pull_at = ?, "
         "want_snapshot = CASE WHEN ? THEN 0 ELSE want_snapshot END, "
         "policy_problem = coalesce(?, CASE WHEN ? THEN NULL ELSE policy_problem END) WHERE id = 1",

@@ -270,3 +270,31 @@ def m005_term_checkouts(db: Database) -> None:
         UPDATE sync_state SET want_snapshot = 1 WHERE pulled = 1;
         """
     )
+
+
+@migrations()
+def m006_journals(db: Database) -> None:
+    """The file's journals (a new one each time the server turned out to hold other events under
+    its numbers: restored from an older backup) and what sync found out about such forks and
+    about a server that lost events (`kiosk doctor` says it; see _forks.py)."""
+    db.executescript(
+        """
+        CREATE TABLE journals (
+            number INTEGER PRIMARY KEY,
+            from_seq INTEGER NOT NULL,            -- its first event
+            began_at TEXT NOT NULL,
+            replaced INTEGER NOT NULL DEFAULT 0   -- a later journal began at or before it
+        );
+        -- Journal 0 began with the file.
+        INSERT INTO journals (number, from_seq, began_at)
+            SELECT 0, 1, coalesce((SELECT created_at FROM kiosk WHERE id = 1), '');
+        CREATE TABLE sync_notes (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,     -- journal_forked, server_lost, server_lost_retired
+            first INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            journal INTEGER
+        );
+        """
+    )

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from kiosk.core.journal import RecordedEvent
 from kiosk.core.moments import Reading
-from kiosk.store import _checkpoint, _outbox, _pulled, _retention, _sync_health
+from kiosk.store import _checkpoint, _forks, _outbox, _pulled, _retention, _sync_health
 from kiosk.store._db import guarded
+from kiosk.store._forks import Note
 from kiosk.store._journal import Journal
 from kiosk.store._lock import SyncLock
 from kiosk.store._outbox import Answer, SyncStatus
@@ -50,6 +51,33 @@ class SyncTables:
         """The server's answers to the last batch, in one transaction."""
         with self._transaction():
             _outbox.acknowledge(self._conn, answers)
+
+    @guarded
+    def journals(self) -> list[tuple[int, int]]:
+        """(number, first sequence number) of each journal this file's events follow."""
+        return _forks.path(self._conn)
+
+    @guarded
+    def last_seq(self) -> int:
+        """The newest event's sequence number (0 before the first)."""
+        return _forks.last_seq(self._conn)
+
+    def fork(self, from_seq: int, *, above: int, server_held: int) -> int:
+        """The server holds other events under this file's numbers from ``from_seq`` on (it was
+        restored from an older backup): begin a new journal there; its number (_forks.py)."""
+        with self._transaction():
+            return _forks.fork(self._conn, from_seq, above, server_held)
+
+    def rewind(self, server_has: int) -> tuple[int, int] | None:
+        """The server holds this kiosk's events only up to ``server_has`` (it was restored from
+        a backup): the range to send again, if any (_forks.py)."""
+        with self._transaction():
+            return _forks.rewind(self._conn, server_has)
+
+    @guarded
+    def notes(self) -> list[Note]:
+        """What sync found out about forks and a server that lost events, oldest first."""
+        return _forks.notes(self._conn)
 
     @guarded
     def status(self) -> SyncStatus:

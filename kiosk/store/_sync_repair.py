@@ -26,6 +26,8 @@ TABLES = (
     "retention_permit",
     "reader_status",
     "sync_health",
+    "journals",
+    "sync_notes",
 )
 
 
@@ -41,6 +43,19 @@ def has_sync_schema(conn: sqlite3.Connection) -> bool:
     except sqlite3.DatabaseError:
         return False
     return bool(row and row[0])
+
+
+# Tables of later migrations: a file opened read-only before it was migrated has none, rightly.
+_SINCE = {"journals": "m006_journals", "sync_notes": "m006_journals"}
+
+
+def expected(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:
+    """The ``tables`` this file should have, given the migrations applied to it."""
+    try:
+        applied = {str(r[0]) for r in conn.execute("SELECT name FROM _sqlite_migrations")}
+    except sqlite3.DatabaseError:
+        return list(tables)
+    return [t for t in tables if t not in _SINCE or _SINCE[t] in applied]
 
 
 def problems(conn: sqlite3.Connection) -> list[str]:
@@ -67,6 +82,14 @@ def restore(path: Path, rebuilt: set[str]) -> list[str]:
                 "sync state: read back from the journal; the next sync sends every event kept "
                 "again and pulls everything from the server"
             )
+        if "journals" in rebuilt:
+            # Journal 0 alone: if the file had begun another, the next push finds it again
+            # (the server refuses the numbers it holds) and begins a new one.
+            conn.execute(
+                "INSERT OR IGNORE INTO journals (number, from_seq, began_at) VALUES (0, 1, '')"
+            )
+            conn.execute("UPDATE sync_state SET pushed_through = checkpoint_seq WHERE id = 1")
+            done.append("journals: journal 0 again; every event kept is sent again")
         if "outbox_rejections" in rebuilt:
             conn.execute("UPDATE sync_state SET pushed_through = checkpoint_seq WHERE id = 1")
             done.append("outbox: every event kept is sent again at the next sync")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, func, or_, select
+from sqlalchemy import Connection, Engine, Row, Table, func, not_, or_, select
 
 from kiosk.core.policy_file import PolicyError, parse_policy
 from sync.protocol import (
@@ -31,7 +31,7 @@ from sync.protocol import (
     WirePolicy,
     WireReader,
 )
-from sync.server import revisions
+from sync.server import journals, revisions
 from sync.server.db import reading
 from sync.server.tables import (
     copies,
@@ -53,10 +53,16 @@ MAX_COUNTED_COPIES = 500
 def pull(
     engine: Engine, kiosk: str, request: PullRequest, page: int = MAX_PULL_ROWS
 ) -> PullResponse:
+    path = journals.Path.of(request.journals)
     with reading(engine) as conn:
-        reflects = int(
+        acked = int(
             conn.execute(select(kiosks.c.acked_through).where(kiosks.c.name == kiosk)).scalar_one()
         )
+        # Along the journals the kiosk says it has now (it may have begun one since its push).
+        start = min([acked, *(first - 1 for _, first in path.starts[1:])])
+        reflects = acked
+        if start < acked:
+            reflects, _ = journals.advance(conn, kiosk, path, start)
         top = revisions.latest(conn)
         horizon = (
             conn.execute(select(counters.c.value).where(counters.c.name == HORIZON)).scalar() or 0
@@ -76,7 +82,9 @@ def pull(
         loan_rows = conn.execute(loan_query.order_by(loans.c.revision)).all()
         arrivals = _new_arrivals(conn) if complete else None
         every_count = snapshot or any(isinstance(r, WirePolicy) for _, r in ref_rows)
-        counts = _term_checkouts(conn, kiosk, reflects, [r.barcode for r in loan_rows], every_count)
+        counts = _term_checkouts(
+            conn, kiosk, path, reflects, [r.barcode for r in loan_rows], every_count
+        )
         response = PullResponse(
             protocol=PROTOCOL_VERSION,
             snapshot=snapshot,
@@ -89,17 +97,24 @@ def pull(
             new_arrivals=arrivals,
             reflects_through=reflects,
             term_checkouts=counts,
+            journals_held=journals.highest(conn, kiosk),
         )
     return response
 
 
 def _term_checkouts(
-    conn: Connection, kiosk: str, reflects: int, changed: Sequence[str], every: bool
+    conn: Connection,
+    kiosk: str,
+    path: journals.Path,
+    reflects: int,
+    changed: Sequence[str],
+    every: bool,
 ) -> list[TermCheckouts]:
     """This term's checkouts per reader, at every kiosk: of the readers who borrowed one of the
     ``changed`` copies this term, or of everyone (``every``: a snapshot, or a new policy that
-    may move the term). The asking kiosk's own events count up to ``reflects`` only: it adds
-    those after that itself."""
+    may move the term). The asking kiosk's own events on its path count up to ``reflects``
+    only: it adds those after that itself (events of another of its histories, which its file
+    does not hold, count here)."""
     source = conn.execute(select(policy.c.source).where(policy.c.id == 1)).scalar()
     term = _term_start(source) if source is not None else None
     if term is None or not (every or changed):
@@ -109,7 +124,7 @@ def _term_checkouts(
         events.c.type == "checkout",
         events.c.card.is_not(None),
         events.c.effective_time >= start,
-        or_(events.c.kiosk != kiosk, events.c.seq <= reflects),
+        or_(events.c.kiosk != kiosk, events.c.seq <= reflects, not_(path.sql())),
     )
     query = select(events.c.card, func.count()).where(*counted).group_by(events.c.card)
     if not every and len(changed) <= MAX_COUNTED_COPIES:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.moments import ClockSource
@@ -30,14 +30,13 @@ from sync.protocol import (
     WireEvent,
     hash_matches,
 )
-from sync.server import loans, retiming, revisions
+from sync.server import journals, loans, retiming, revisions
 from sync.server.db import writing
 from sync.server.ratelimit import RateLimit, RateLimited
-from sync.server.review import Item, Kind, clear, report
-from sync.server.tables import events, kiosks, readers
+from sync.server.review import Item, Kind, Resolution, clear, report
+from sync.server.tables import events, kiosks, readers, review_items
 
 _CIRCULATION = ("checkout", "return")
-GAP_WINDOW = 20_000  # events after the contiguous prefix looked at for gaps, per push
 
 
 @dataclass(frozen=True)
@@ -108,18 +107,23 @@ def store_together(
 def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Stored]:
     """Everything of one push but the loans: its events, its answer, its review items."""
     kiosk, request, now = p.kiosk, p.request, p.received_at
-    acked = int(
+    stored_acked = int(
         conn.execute(
             select(kiosks.c.acked_through).where(kiosks.c.name == kiosk).with_for_update()
         ).scalar_one()
     )
-    results, new = _sort_out(conn, kiosk, request.events, careful)
+    path = journals.Path.of(request.journals)
+    began = journals.declare(conn, kiosk, path, now)
+    # A journal begun since the last push: the prefix is walked again from where it forks.
+    acked = min([stored_acked, *(first - 1 for _, first in path.starts[1:])])
+    results, new, moved_ids = _sort_out(conn, kiosk, request.events, careful)
     breaks: list[ChainReport] = []
     moved: set[str] = set()
     if new:
-        moved = _insert(conn, kiosk, request, new, now)
-        breaks = _check_chain(conn, kiosk, new)
-    acked, gaps = _advance(conn, kiosk, acked)
+        moved = _insert(conn, kiosk, path, request, new, now)
+    if new or moved_ids:
+        breaks = _check_chain(conn, kiosk, path, new)
+    acked, gaps = journals.advance(conn, kiosk, path, acked)
     conn.execute(
         update(kiosks).where(kiosks.c.name == kiosk).values(acked_through=acked, last_seen_at=now)
     )
@@ -127,18 +131,8 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
         Item(Kind.CHAIN_BREAK, f"{kiosk}:{b.seq}", kiosk, b.seq, detail={"problem": b.problem})
         for b in breaks
     ]
-    items += [
-        Item(
-            Kind.SEQUENCE_REUSED,
-            f"{kiosk}:{r.seq}:{r.id}",
-            kiosk,
-            r.seq,
-            r.id,
-            detail={"reason": r.reason},
-        )
-        for r in results
-        if r.status is Status.REJECTED
-    ]
+    items += _reused(conn, kiosk, request.events, results)
+    items += journals.fork_items(conn, kiosk, path, began)
     items += _gap_items(kiosk, gaps)
     items += _unknown_cards(conn, kiosk, new)
     items += [
@@ -151,6 +145,9 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     clear(
         conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
     )
+    if began:
+        # What the kiosk was refused before it began a journal there is on the server now.
+        _clear_reused(conn, kiosk, min(first for _, first in began), now)
     touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION} | moved
     response = PushResponse(
         protocol=PROTOCOL_VERSION,
@@ -158,60 +155,129 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
         acked_through=acked,
         gaps=gaps,
         chain_breaks=breaks,
+        journals_held=journals.highest(conn, kiosk),
     )
     return response, _Stored(kiosk, new, touched)
 
 
 def _sort_out(
     conn: Connection, kiosk: str, batch: Sequence[WireEvent], careful: bool
-) -> tuple[list[EventResult], list[WireEvent]]:
-    """Each event's answer, and the events the server has never had.
+) -> tuple[list[EventResult], list[WireEvent], list[str]]:
+    """Each event's answer, the events the server has never had, and the ids of events it had
+    under another of the kiosk's journals (moved to the one the kiosk now says).
 
     Only the kiosk's own range of sequence numbers is looked at (an index range), unless
     ``careful``: then every id too, wherever it is (the slow path, after a clash).
     """
     c = events.c
     if not batch:
-        return [], []
+        return [], [], []
     # One range of the kiosk's sequence numbers (an index range), not a list of 500 values.
     low, high = min(e.seq for e in batch), max(e.seq for e in batch)
-    stored = conn.execute(
-        select(c.id, c.kiosk, c.seq, c.hash).where(c.kiosk == kiosk, c.seq.between(low, high))
-    ).all()
+    columns = (c.number, c.id, c.kiosk, c.seq, c.journal, c.hash)
+    stored = conn.execute(select(*columns).where(c.kiosk == kiosk, c.seq.between(low, high))).all()
     wanted = {e.id for e in batch}
     by_id = {r.id: r for r in stored if r.id in wanted}
     if careful:
-        elsewhere = select(c.id, c.kiosk, c.seq, c.hash).where(c.id.in_(sorted(wanted)))
+        elsewhere = select(*columns).where(c.id.in_(sorted(wanted)))
         by_id.update({r.id: r for r in conn.execute(elsewhere)})
-    by_seq = {r.seq: r for r in stored}
+    by_seq = {(r.journal, r.seq): r for r in stored}
     results: list[EventResult] = []
     new: list[WireEvent] = []
+    moved: list[str] = []
     taken_ids: dict[str, WireEvent] = {}
-    taken_seqs: set[int] = set()
+    taken_seqs: set[tuple[int, int]] = set()
     for e in batch:
         old = by_id.get(e.id)
         twin = taken_ids.get(e.id)
         if old is not None:
             same = old.kiosk == kiosk and old.seq == e.seq and old.hash == e.hash
             status, reason = (Status.DUPLICATE, None) if same else (Status.REJECTED, "id_taken")
+            if same and old.journal != e.journal:
+                # Stored before the kiosk found its history forked: the same event, now under
+                # the journal the kiosk says (nothing of the other history is at that number).
+                if (e.journal, e.seq) in by_seq or (e.journal, e.seq) in taken_seqs:
+                    status, reason = Status.REJECTED, "seq_taken"
+                else:
+                    conn.execute(
+                        update(events).where(c.number == old.number).values(journal=e.journal)
+                    )
+                    moved.append(e.id)
+                    taken_seqs.add((e.journal, e.seq))
         elif twin is not None:
             status, reason = (
                 (Status.DUPLICATE, None) if twin == e else (Status.REJECTED, "id_taken")
             )
-        elif e.seq in by_seq or e.seq in taken_seqs:
+        elif (e.journal, e.seq) in by_seq or (e.journal, e.seq) in taken_seqs:
             status, reason = Status.REJECTED, "seq_taken"
         else:
             status, reason = Status.ACCEPTED, None
             new.append(e)
             taken_ids[e.id] = e
-            taken_seqs.add(e.seq)
+            taken_seqs.add((e.journal, e.seq))
         results.append(EventResult(id=e.id, seq=e.seq, status=status, reason=reason))
     new.sort(key=lambda e: e.seq)
-    return results, new
+    return results, new, moved
+
+
+def _reused(
+    conn: Connection, kiosk: str, batch: Sequence[WireEvent], results: list[EventResult]
+) -> list[Item]:
+    """One item per event refused because another has its number or id, naming both events'
+    copies and cards (the kiosk begins a new journal for it: see sync.server.journals)."""
+    c = events.c
+    refused = {r.id: r for r in results if r.status is Status.REJECTED}
+    items: list[Item] = []
+    for e in batch:
+        r = refused.get(e.id)
+        if r is None:
+            continue
+        held = conn.execute(
+            select(c.id, c.type, c.barcode, c.card).where(
+                or_(c.id == e.id, and_(c.kiosk == kiosk, c.journal == e.journal, c.seq == e.seq))
+            )
+        ).first()
+        items.append(
+            Item(
+                Kind.SEQUENCE_REUSED,
+                f"{kiosk}:{r.seq}:{r.id}",
+                kiosk,
+                r.seq,
+                r.id,
+                e.barcode,
+                e.card,
+                detail={
+                    "reason": r.reason,
+                    "journal": e.journal,
+                    "type": e.type.value,
+                    "held": None if held is None else dict(held._mapping),
+                },
+            )
+        )
+    return items
+
+
+def _clear_reused(conn: Connection, kiosk: str, first: int, now: datetime) -> None:
+    r = review_items.c
+    conn.execute(
+        update(review_items)
+        .where(
+            r.kind == Kind.SEQUENCE_REUSED.value,
+            r.kiosk == kiosk,
+            r.seq >= first,
+            r.resolved_at.is_(None),
+        )
+        .values(resolved_at=now, resolved_by="server", resolution=Resolution.CLEARED.value)
+    )
 
 
 def _insert(
-    conn: Connection, kiosk: str, request: PushRequest, new: list[WireEvent], now: datetime
+    conn: Connection,
+    kiosk: str,
+    path: journals.Path,
+    request: PushRequest,
+    new: list[WireEvent],
+    now: datetime,
 ) -> set[str]:
     """Store the new events, re-timed; the copies whose stored events were moved to fit."""
     moments = [
@@ -230,7 +296,7 @@ def _insert(
         sender_boot=request.sent.boot_id,
         sender_mono=request.sent.mono,
         received_at=now,
-        bounds=_bounds(conn, kiosk, new[0].seq, new[-1].seq),
+        bounds=_bounds(conn, kiosk, path, new[0].seq, new[-1].seq),
     )
     conn.execute(
         events.insert(),
@@ -259,19 +325,23 @@ def _insert(
                 "received_at": now,
                 "effective_time": t.effective,
                 "timing": t.timing,
+                "journal": e.journal,
             }
             for e, t in zip(new, timed, strict=True)
         ],
     )
-    return _fit_neighbours(conn, kiosk, [(e.seq, t) for e, t in zip(new, timed, strict=True)])
+    placed = [(e.seq, t) for e, t in zip(new, timed, strict=True)]
+    return _fit_neighbours(conn, kiosk, path, placed)
 
 
-def _bounds(conn: Connection, kiosk: str, first: int, last: int) -> retiming.Bounds:
-    """Where the kiosk's stored events put the events ``first``..``last``."""
+def _bounds(
+    conn: Connection, kiosk: str, path: journals.Path, first: int, last: int
+) -> retiming.Bounds:
+    """Where the kiosk's stored events (on its path) put the events ``first``..``last``."""
     c = events.c
-    before_first = select(c.effective_time).where(c.kiosk == kiosk, c.seq < first)
+    before_first = select(c.effective_time).where(c.kiosk == kiosk, c.seq < first, path.sql())
     after_last = select(c.effective_time).where(
-        c.kiosk == kiosk, c.seq > last, c.timing.in_(retiming.TRUSTED)
+        c.kiosk == kiosk, c.seq > last, c.timing.in_(retiming.TRUSTED), path.sql()
     )
     return retiming.Bounds(
         after=conn.execute(
@@ -283,7 +353,7 @@ def _bounds(conn: Connection, kiosk: str, first: int, last: int) -> retiming.Bou
 
 
 def _fit_neighbours(
-    conn: Connection, kiosk: str, placed: list[tuple[int, retiming.Timed]]
+    conn: Connection, kiosk: str, path: journals.Path, placed: list[tuple[int, retiming.Timed]]
 ) -> set[str]:
     """Move the kiosk's stored untrusted events that no longer fit beside the trustworthy
     events just placed: one before such an event happened no later than it, one after it no
@@ -292,7 +362,7 @@ def _fit_neighbours(
     trusted = [(seq, t.effective) for seq, t in placed if t.trusted]
     if not trusted:
         return set()
-    untrusted = (c.kiosk == kiosk, c.timing.in_(retiming.UNTRUSTED))
+    untrusted = (c.kiosk == kiosk, c.timing.in_(retiming.UNTRUSTED), path.sql())
     low, high = placed[0][0], placed[-1][0]
     # Stored events among the ones placed exist only when a push fills a gap; else one range.
     inside = conn.execute(
@@ -312,7 +382,7 @@ def _fit_neighbours(
     last_seq, last_time = trusted[-1]
     later_trusted = conn.execute(
         select(func.min(c.seq)).where(
-            c.kiosk == kiosk, c.seq > last_seq, c.timing.in_(retiming.TRUSTED)
+            c.kiosk == kiosk, c.seq > last_seq, c.timing.in_(retiming.TRUSTED), path.sql()
         )
     ).scalar()
     where = [*untrusted, c.seq > max(last_seq, high), c.effective_time < last_time]
@@ -386,15 +456,23 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
     return touched
 
 
-def _check_chain(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[ChainReport]:
-    """Each place where a new event does not link to its stored neighbours, or to itself."""
+def _check_chain(
+    conn: Connection, kiosk: str, path: journals.Path, new: list[WireEvent]
+) -> list[ChainReport]:
+    """Each place where a new event does not link to its stored neighbours on the kiosk's
+    path, or to itself."""
     c = events.c
+    if not new:
+        return []
     low, high = min(e.seq for e in new) - 1, max(e.seq for e in new) + 1
     around = {
         r.seq: r
         for r in conn.execute(
-            select(c.seq, c.hash, c.prev_hash).where(c.kiosk == kiosk, c.seq.between(low, high))
+            select(c.seq, c.journal, c.hash, c.prev_hash).where(
+                c.kiosk == kiosk, c.seq.between(low, high)
+            )
         )
+        if path.holds(r.journal, r.seq)
     }
     breaks: list[ChainReport] = []
     for e in new:
@@ -408,26 +486,6 @@ def _check_chain(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[Cha
             breaks.append(ChainReport(seq=e.seq + 1, problem="previous-event hash does not match"))
     unique = {(b.seq, b.problem): b for b in breaks}
     return sorted(unique.values(), key=lambda b: b.seq)
-
-
-def _advance(conn: Connection, kiosk: str, acked: int) -> tuple[int, list[SeqRange]]:
-    """The end of the kiosk's contiguous prefix, and the holes after it."""
-    c = events.c
-    # Bounded: behind a hole that is never filled this would otherwise read ever more rows.
-    later = conn.execute(
-        select(c.seq).where(c.kiosk == kiosk, c.seq > acked).order_by(c.seq).limit(GAP_WINDOW)
-    ).scalars()
-    gaps: list[SeqRange] = []
-    expected = acked + 1
-    contiguous = True
-    for seq in later:
-        if seq != expected:
-            gaps.append(SeqRange(first=expected, last=seq - 1))
-            contiguous = False
-        if contiguous:
-            acked = seq
-        expected = seq + 1
-    return acked, gaps
 
 
 def _gap_items(kiosk: str, gaps: list[SeqRange]) -> list[Item]:

@@ -2,8 +2,9 @@
 
 Events arrive late and out of order (a kiosk offline for a week), so the state of a copy is
 never patched: it is folded again from all of that copy's events, in the order the server
-believes they happened (effective time, then kiosk, then sequence). The fold also says what the
-librarian must look at; items it no longer finds are cleared (see sync.server.review).
+believes they happened (effective time, then kiosk, then journal and sequence). The fold also
+says what the librarian must look at; items it no longer finds are cleared (see
+sync.server.review).
 Call :func:`refold` with the revision lock held (sync.server.revisions.lock).
 """
 
@@ -100,7 +101,7 @@ def _history(conn: Connection, barcodes: Iterable[str]) -> dict[str, list[Circul
     rows = conn.execute(
         select(c.barcode, c.id, c.kiosk, c.seq, c.type, c.card, c.due, c.flags, c.effective_time)
         .where(c.barcode.in_(sorted(barcodes)), c.type.in_(["checkout", "return"]))
-        .order_by(c.barcode, c.effective_time, c.kiosk, c.seq)
+        .order_by(c.barcode, c.effective_time, c.kiosk, c.journal, c.seq)
     )
     history: dict[str, list[Circulation]] = defaultdict(list)
     for r in rows:

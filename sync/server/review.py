@@ -29,6 +29,7 @@ class Kind(enum.StrEnum):
     CHAIN_BREAK = "chain_break"  # an event whose hash chain does not hold
     SEQUENCE_GAP = "sequence_gap"  # events of a kiosk the server never received
     SEQUENCE_REUSED = "sequence_reused"  # a different event with a sequence number already used
+    JOURNAL_FORKED = "journal_forked"  # a kiosk went on from an older copy of its file
     DAMAGE_REPORTED = "damage_reported"  # a child pressed "this book is damaged"
     UNKNOWN_CODE = "unknown_code"  # a card or book the kiosk did not know (one item per code)
 

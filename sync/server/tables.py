@@ -118,10 +118,24 @@ events = Table(
     # else re-timed (see sync.server.retiming); ``timing`` says which.
     Column("effective_time", UtcTime, nullable=False),
     Column("timing", String(12), nullable=False),
-    UniqueConstraint("kiosk", "seq"),
+    # Which of the kiosk's journals (sync.protocol.JournalStart): 0 unless it found its history
+    # forked (restored from an older backup); then both histories are kept, each under its own.
+    Column("journal", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("kiosk", "journal", "seq"),
     Index(None, "barcode", "effective_time"),
     Index(None, "card", "type"),
     Index(None, "kiosk", "boot_id", "clock_synced"),
+)
+
+# Where each of a kiosk's journals begins, as the kiosk last declared them (journal 0 from 1 is
+# implied). ``acked_through`` and gaps follow them: events 1.. of journal 0, then each journal's.
+kiosk_journals = Table(
+    "kiosk_journals",
+    metadata,
+    Column("kiosk", KIOSK, ForeignKey("kiosks.name"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("from_seq", BigInteger, nullable=False),
+    Column("declared_at", UtcTime, nullable=False),
 )
 
 readers = Table(

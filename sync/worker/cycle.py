@@ -31,6 +31,7 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     ClockReading,
     Heartbeat,
+    JournalStart,
     PullRequest,
     PullResponse,
     PushRequest,
@@ -38,6 +39,7 @@ from sync.protocol import (
     Status,
     WireCopy,
     WireReader,
+    journal_of,
     wire_event,
 )
 from sync.protocol import Cursor as WireCursor
@@ -64,13 +66,37 @@ class Report:
     rejected: int = 0
     pages: int = 0
     retired: int = 0
+    # (journal, first event) of a journal begun: the server held other events under this
+    # file's numbers (the file was restored from an older backup; kiosk.store._forks)
+    forked: tuple[int, int] | None = None
+    # (first, last) events sent again: the server had lost them (restored from a backup)
+    resent: tuple[int, int] | None = None
 
     def __str__(self) -> str:
-        return (
+        said = (
             f"{self.pushed} event(s) sent, {self.duplicates} already on the server, "
             f"{self.rejected} refused; {self.pages} page(s) pulled; {self.retired} old event(s) "
             "deleted"
         )
+        if self.forked is not None:
+            journal, first = self.forked
+            said += (
+                f"; the server held other events under this kiosk's numbers from {first} on "
+                f"(was this SD card restored from an older backup?): events from {first} on "
+                f"were sent as journal {journal}, both are kept"
+            )
+        if self.resent is not None:
+            first, last = self.resent
+            said += (
+                f"; the server no longer had events {first}-{last} (was it restored from a "
+                "backup?): sent again"
+            )
+        return said
+
+
+# A push that finds the server's history and the kiosk's apart starts over at most this often in
+# one sync (each time the store moved the outbox back: kiosk.store._forks).
+MAX_RESTARTS = 3
 
 
 def _reading(clock: Clock) -> ClockReading:
@@ -80,18 +106,38 @@ def _reading(clock: Clock) -> ClockReading:
     )
 
 
+def _journals(store: Store) -> list[JournalStart]:
+    path = store.sync.journals()
+    if path == [(0, 1)]:
+        return []  # a kiosk that never forked says nothing (what servers before journals read)
+    return [JournalStart(number=n, from_seq=f) for n, f in path]
+
+
 def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Report) -> None:
+    restarts = 0
     while events := store.sync.unsent(batch):
+        journals = _journals(store)
         request = PushRequest(
             protocol=PROTOCOL_VERSION,
             kiosk_id=store.kiosk_id,
             sent=_reading(clock),
-            events=[wire_event(e) for e in events],
+            events=[wire_event(e, journal_of(journals, e.seq)) for e in events],
+            journals=journals,
         )
+        before = store.sync.status().pushed_through
         answer = client.push(request)
         if [(r.id, r.seq) for r in answer.results] != [(e.id, e.seq) for e in events]:
             raise ServerUnavailable("the server's answer does not match the events sent")
-        for r in answer.results:
+        # The server holds another event under one of these numbers: the file's history forked
+        # from the server's there. Answers from there on are not kept: they go again, as a new
+        # journal's.
+        taken = next(
+            (r.seq for r in answer.results if r.status is Status.REJECTED
+             and r.reason == "seq_taken"),
+            None,
+        )  # fmt: skip
+        answers = [r for r in answer.results if taken is None or r.seq < taken]
+        for r in answers:
             if r.status is Status.ACCEPTED:
                 report.pushed += 1
             elif r.status is Status.DUPLICATE:
@@ -100,7 +146,7 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
                 report.rejected += 1
         try:
             store.sync.acknowledge(
-                [Answer(r.seq, r.status is not Status.REJECTED, r.reason) for r in answer.results]
+                [Answer(r.seq, r.status is not Status.REJECTED, r.reason) for r in answers]
             )
         except AcknowledgementError as exc:
             # Only another sync of this file moves the outbox (the sync lock keeps that from
@@ -109,21 +155,60 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
                 f"another sync of this kiosk answered these events first ({exc}); "
                 "the next sync carries on from there"
             ) from None
+        if taken is not None:
+            _fork(store, report, taken, answer.journals_held, answer.acked_through)
+        elif _held_as_sent(store, report, answer.acked_through, answer.journals_held, before):
+            continue
+        restarts += 1
+        if restarts > MAX_RESTARTS:
+            raise ServerUnavailable(
+                "the server's history and this kiosk's still disagree after "
+                f"{MAX_RESTARTS} tries; the next sync tries again"
+            )
 
 
-def pull(store: Store, client: SyncClient, report: Report) -> None:
+def _fork(store: Store, report: Report, from_seq: int, journals_held: int, server_has: int) -> None:
+    journal = store.sync.fork(from_seq, above=journals_held, server_held=server_has)
+    report.forked = (journal, from_seq)
+
+
+def _held_as_sent(
+    store: Store, report: Report, server_has: int, journals_held: int, pushed_before: int
+) -> bool:
+    """Whether the server holds this kiosk's events as the outbox says; if not, the outbox is
+    set right (False): events it lost are sent again; if it holds more than this file has,
+    the file began a new journal."""
+    if server_has < pushed_before:
+        resent = store.sync.rewind(server_has)
+        if resent is not None:
+            report.resent = resent
+            return False
+    elif server_has > store.sync.last_seq():
+        status = store.sync.status()
+        _fork(store, report, status.pushed_through + 1, journals_held, server_has)
+        return False
+    return True
+
+
+def pull(store: Store, client: SyncClient, report: Report) -> bool:
+    """Pull every page; False if the server turned out not to hold this kiosk's events as the
+    outbox says (then the outbox was set right: push and pull again)."""
     for _ in range(MAX_PULL_PAGES):
         cursor = store.sync.cursor()
         request = PullRequest(
             protocol=PROTOCOL_VERSION,
             kiosk_id=store.kiosk_id,
             cursor=WireCursor(reference=cursor.reference, loans=cursor.loans) if cursor else None,
+            journals=_journals(store),
         )
         answer = client.pull(request)
         store.sync.apply_pull(page_of(answer))
         report.pages += 1
         if answer.complete:
-            return
+            pushed = store.sync.status().pushed_through
+            return _held_as_sent(
+                store, report, answer.reflects_through, answer.journals_held, pushed
+            )
     raise ServerUnavailable(f"the pull did not complete in {MAX_PULL_PAGES} pages")
 
 
@@ -151,7 +236,11 @@ def sync_once(store: Store, client: SyncClient, settings: Settings, clock: Clock
     report = Report()
     try:
         push(store, client, clock, settings.batch_events, report)
-        pull(store, client, report)
+        if not pull(store, client, report):
+            # The server lost events, or holds another history under this file's numbers:
+            # the outbox was set right; send what that means, and pull again.
+            push(store, client, clock, settings.batch_events, report)
+            pull(store, client, report)
         heartbeat(store, client, clock)
     except SyncError as exc:
         store.sync.record_attempt(

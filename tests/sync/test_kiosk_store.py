@@ -119,7 +119,8 @@ def test_a_local_checkout_not_yet_reflected_wins_over_the_last_pull(
     loan = k.store.library.loan("B1")
     assert loan is not None and loan.card == "S31"
     seq = k.events()[-1].seq
-    # The server has now seen it and says it was returned at another door since.
+    # Pushed and answered; the server says it was returned at another door since.
+    _ack_all(k.store)
     k.store.sync.apply_pull(
         _page(
             reflects_through=seq,
@@ -143,6 +144,7 @@ def test_a_readers_count_this_term_is_the_servers_plus_what_this_door_lent_since
     term = example_term_start(k)
     k.borrow("S31", "B1")  # lent here and already on the server ...
     seq = k.events()[-1].seq
+    _ack_all(k.store)
     # ... which counted it with four from the other door
     k.store.sync.apply_pull(
         _page(snapshot=True, reflects_through=seq, term_checkouts={"S31": (term.date(), 5)})
