@@ -210,6 +210,11 @@ async def _limited(work: Callable[..., T], *args: object) -> T:
         raise RefusedError(
             429, "rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)}
         ) from None
+    except ingest.PushFailed:
+        # Logged with its traceback where it failed; the kiosk sends it again later.
+        raise RefusedError(
+            500, "server_error", "the server could not store this push; try later"
+        ) from None
 
 
 def _store_heartbeat(

@@ -10,6 +10,7 @@ folded (every kiosk's pushes fold in turn).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from sync.server.ratelimit import RateLimit, RateLimited
 from sync.server.review import Item, Kind, Resolution, clear, report
 from sync.server.tables import events, kiosks, readers, review_items
 
+log = logging.getLogger("kiosk_server")
 _CIRCULATION = ("checkout", "return")
 
 
@@ -65,34 +67,36 @@ def push(
     return outcome
 
 
+class PushFailed(Exception):  # noqa: N818 (a state: this push, and only it, failed)
+    """Storing one push of a group failed; the others of its group were stored."""
+
+
 def store_together(
     engine: Engine, pushes: Sequence[Push], limit: RateLimit | None = None
-) -> list[PushResponse | RateLimited]:
+) -> list[PushResponse | RateLimited | PushFailed]:
     """Store several pushes in one transaction (one commit for all: see sync.server.queue).
 
-    Each push is counted against ``limit`` and stored in a savepoint of its own, so one over
-    its limit or clashing changes nothing of the others; then the loans of every copy they
-    touched are folded once, under the revision lock.
+    Each push is counted against ``limit`` in a savepoint of its own, then stored in another,
+    so one over its limit, clashing or failing changes nothing of the others (and is counted
+    all the same: a kiosk whose pushes fail cannot flood the server); then the loans of every
+    copy they touched are folded once, under the revision lock.
     """
-    outcomes: list[PushResponse | RateLimited] = []
+    outcomes: list[PushResponse | RateLimited | PushFailed] = []
     stored: list[_Stored] = []
     with writing(engine) as conn:
         for p in pushes:
             try:
-                with conn.begin_nested():
-                    if limit is not None:
+                if limit is not None:
+                    with conn.begin_nested():
                         limit.count(conn, p.kiosk, p.received_at)
-                    response, done = _store(conn, p, careful=False)
+                response, done = _store_one(conn, p)
             except RateLimited as exc:
                 outcomes.append(exc)
                 continue
-            except IntegrityError:
-                # An event id that another kiosk's event already has (never by chance: UUID4s).
-                # Once more, looking every id up, so that those are rejected and the rest stored.
-                with conn.begin_nested():
-                    if limit is not None:
-                        limit.count(conn, p.kiosk, p.received_at)
-                    response, done = _store(conn, p, careful=True)
+            except Exception as exc:  # this push alone failed (logged): see PushFailed
+                log.exception("push from kiosk %s failed; the others are stored", p.kiosk)
+                outcomes.append(PushFailed(f"{type(exc).__name__}"))
+                continue
             outcomes.append(response)
             stored.append(done)
         if any(s.new for s in stored):
@@ -102,6 +106,17 @@ def store_together(
                 touched |= s.touched | _retime_held(conn, s.kiosk, s.new)
             loans.refold(conn, touched, max(p.received_at for p in pushes))
     return outcomes
+
+
+def _store_one(conn: Connection, p: Push) -> tuple[PushResponse, _Stored]:
+    try:
+        with conn.begin_nested():
+            return _store(conn, p, careful=False)
+    except IntegrityError:
+        # An event id that another kiosk's event already has (never by chance: UUID4s).
+        # Once more, looking every id up, so that those are rejected and the rest stored.
+        with conn.begin_nested():
+            return _store(conn, p, careful=True)
 
 
 def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Stored]:

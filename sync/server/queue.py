@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sync.protocol import PushResponse
 from sync.server import ingest
 from sync.server.ingest import Push
-from sync.server.ratelimit import RateLimit, RateLimited
+from sync.server.ratelimit import RateLimit
 
 MAX_GROUP_EVENTS = 5000  # keeps one group's transaction short
 
@@ -59,7 +59,7 @@ class PushQueue:
                     raise
                 continue
             for (_, answer), outcome in zip(group, outcomes, strict=True):
-                if isinstance(outcome, RateLimited):
+                if isinstance(outcome, Exception):  # over its limit, or it alone failed
                     answer.set_exception(outcome)
                 else:
                     answer.set_result(outcome)
