@@ -42,10 +42,12 @@ class Mix:
     delays: int
     lost_answers: int  # cut half-way after the server committed
     held_answers: int  # held back until the worker gave up
+    cut_uploads: int  # a push's body cut half-way
+    admin_syncs: int  # `kiosk sync once` run by hand beside the running worker
 
 
-SHORT = Mix(3, 2, 1, 2, 4, 1, 2, 2, 2, 1)
-FULL = Mix(30, 9, 6, 10, 7, 3, 8, 7, 10, 4)
+SHORT = Mix(3, 2, 1, 2, 4, 1, 2, 2, 2, 1, 1, 1)
+FULL = Mix(30, 9, 6, 10, 7, 3, 8, 7, 10, 4, 5, 4)
 
 
 def plan(visits: int, mix: Mix, rng: random.Random, *, postgres: bool) -> dict[int, list[Fault]]:
@@ -101,6 +103,10 @@ def plan(visits: int, mix: Mix, rng: random.Random, *, postgres: bool) -> dict[i
         d = door()
         at(i, Fault("hold_answer", d))
         at(i + rng.randint(1, 3), Fault("release", d))
+    for i in some(mix.cut_uploads):
+        at(i, Fault("cut_upload", door()))
+    for i in some(mix.admin_syncs):
+        at(i, Fault("admin_sync", door()))
     restored = door()
     at(visits * 15 // 100, Fault("backup_kiosk", restored))
     at(visits * 45 // 100, Fault("restore_kiosk", restored))

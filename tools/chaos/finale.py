@@ -150,12 +150,17 @@ def _processes(sim: Simulation, school: School) -> list[Check]:
                 f"{door.name}: {log.count(TRACEBACK)} traceback(s), last: {last[-1]}"
             )
     workers.problems += sim.counts.worker_deaths
+    admin = Check("a sync by hand beside the running worker: no traceback")
+    for done in sim.counts.admin_syncs:
+        admin.checked += 1
+        if TRACEBACK in done:
+            admin.problems.append(done)
     up, down = school.server_errors()
     server = Check("server errors logged while its database was up (tracebacks)")
     server.checked = up + down
     if up:
         server.problems.append(f"{up} traceback(s) in {school.folder / 'server.log'}")
-    return [workers, server]
+    return [workers, admin, server]
 
 
 def check_all(sim: Simulation, school: School) -> list[Check]:

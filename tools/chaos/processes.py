@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -25,6 +27,15 @@ from tests.sync.processes import BIN, ServerProcess
 from tests.sync.proxy import FaultProxy
 
 TRACEBACK = "Traceback (most recent call last)"
+PUSH = b"POST /v1/push "
+
+
+def _reset(*sockets: socket.socket) -> None:
+    """Close with a RST (SO_LINGER 0), as a dropped link or a crashed router does."""
+    for s in sockets:
+        with contextlib.suppress(OSError):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
 
 
 class LoggedServer(ServerProcess):
@@ -57,8 +68,38 @@ class LoggedServer(ServerProcess):
 
 
 class ChaosProxy(FaultProxy):
-    """The fault proxy, plus a cut (every connection closed, new ones dropped) and holds that
-    can be repeated."""
+    """The fault proxy, plus a cut (every connection closed, new ones dropped), holds that can
+    be repeated, and an upload cut half-way (``cut_upload``: the next push's body is half sent,
+    then the connection is reset, as when the kiosk's Wi-Fi drops mid-request)."""
+
+    cut_upload = False
+
+    def _pipe(self, source: socket.socket, target: socket.socket, answers: bool) -> None:
+        if answers:
+            super()._pipe(source, target, answers)
+            return
+        cutting = False
+        try:
+            while chunk := source.recv(65536):
+                if self.cut_upload and chunk.startswith(PUSH):
+                    self.cut_upload, cutting = False, True
+                if cutting:
+                    head, sep, body = chunk.partition(b"\r\n\r\n")
+                    if sep:  # the request's headers go whole; its body will not
+                        target.sendall(head + sep)
+                        chunk = body
+                        if not chunk:
+                            continue
+                    target.sendall(chunk[: len(chunk) // 2])
+                    _reset(source, target)
+                    return
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
         with self._lock:

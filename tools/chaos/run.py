@@ -47,6 +47,7 @@ class Counts:
     restores: Counter[str] = field(default_factory=Counter)
     worker_deaths: list[str] = field(default_factory=list)  # workers that died on their own
     notes: list[str] = field(default_factory=list)  # what could not be done as planned
+    admin_syncs: list[str] = field(default_factory=list)  # how each went: "door: exit N ..."
 
 
 class Simulation:
@@ -209,6 +210,15 @@ class Simulation:
                 counts.network["answer held back after the server committed"] += 1
             case "release" if door is not None:
                 door.proxy.release()
+            case "cut_upload" if door is not None:
+                door.proxy.cut_upload = True
+                counts.network["upload cut half-way"] += 1
+            case "admin_sync" if door is not None:
+                # An IT teacher runs a sync by hand while the service's worker runs.
+                done = school.sync_once(door)
+                counts.admin_syncs.append(
+                    f"{door.name}: exit {done.returncode}: {done.stderr.strip()[-300:]}"
+                )
             case "backup_kiosk" if door is not None:
                 self.kiosk_backup = (school.backup_kiosk(door), self.truth.now())
                 counts.restores[f"{door.name}: backup copy made (sqlite3 backup API)"] += 1

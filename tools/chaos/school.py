@@ -87,7 +87,8 @@ class School:
         self.truth = truth
         self.cluster: CrashableCluster | None = None
         if database == "postgresql":
-            self.cluster = CrashableCluster()
+            # Durable (fsync, synchronous commits): a crash must lose nothing the server answered.
+            self.cluster = CrashableCluster(durable=True)
             self.cluster.start()
             self.url = self.cluster.create_database(PG_DATABASE)
         else:
