@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server.tables import review_items
@@ -30,6 +30,7 @@ class Kind(enum.StrEnum):
     SEQUENCE_GAP = "sequence_gap"  # events of a kiosk the server never received
     SEQUENCE_REUSED = "sequence_reused"  # a different event with a sequence number already used
     JOURNAL_FORKED = "journal_forked"  # a kiosk went on from an older copy of its file
+    INBOX_FULL = "inbox_full"  # a kiosk reported more of one kind than the inbox keeps open
     DAMAGE_REPORTED = "damage_reported"  # a child pressed "this book is damaged"
     UNKNOWN_CODE = "unknown_code"  # a card or book the kiosk did not know (one item per code)
 
@@ -53,8 +54,15 @@ class Item:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# Open items of one kind from one kiosk kept in the inbox. A kiosk gone wrong, or a stolen token,
+# could otherwise fill it with thousands (one per unknown code); past this, one ``inbox_full``
+# item counts what was left out (every event is still in the event log).
+MAX_OPEN_PER_KIOSK = 200
+
+
 def report(conn: Connection, items: Iterable[Item], now: datetime) -> None:
     """Add each item unless it is already in the inbox (an item the server cleared reopens)."""
+    items = _within_bounds(conn, list(items), now)
     rows = [
         {
             "kind": i.kind.value,
@@ -79,6 +87,71 @@ def report(conn: Connection, items: Iterable[Item], now: datetime) -> None:
         where=review_items.c.resolved_by == "server",
     )
     conn.execute(reopened, rows)
+
+
+def _within_bounds(conn: Connection, items: list[Item], now: datetime) -> list[Item]:
+    """The items that fit under MAX_OPEN_PER_KIOSK, and for each kiosk and kind that did not
+    fit an ``inbox_full`` item counting those left out (items already open always fit)."""
+    r = review_items.c
+    groups = {(i.kiosk, i.kind) for i in items if i.kiosk is not None}
+    if not groups:
+        return items
+    kiosks = sorted({k for k, _ in groups if k is not None})
+    rows = conn.execute(
+        select(r.kiosk, r.kind, func.count())
+        .where(r.kiosk.in_(kiosks), r.resolved_at.is_(None), r.kind != Kind.INBOX_FULL.value)
+        .group_by(r.kiosk, r.kind)
+    ).all()
+    room = {(k, Kind(kind)): MAX_OPEN_PER_KIOSK - int(n) for k, kind, n in rows if kind in _KINDS}
+    keys = {i.key for i in items}
+    already = {
+        (row.kind, row.key)
+        for row in conn.execute(
+            select(r.kind, r.key).where(r.key.in_(sorted(keys)), r.resolved_at.is_(None))
+        )
+    }
+    kept: list[Item] = []
+    left_out: dict[tuple[str, Kind], int] = {}
+    for i in items:
+        if i.kiosk is None or i.kind is Kind.INBOX_FULL or (i.kind.value, i.key) in already:
+            kept.append(i)
+            continue
+        free = room.get((i.kiosk, i.kind), MAX_OPEN_PER_KIOSK)
+        if free > 0:
+            room[(i.kiosk, i.kind)] = free - 1
+            kept.append(i)
+        else:
+            left_out[(i.kiosk, i.kind)] = left_out.get((i.kiosk, i.kind), 0) + 1
+    for (kiosk, kind), count in left_out.items():
+        kept.append(_full(conn, kiosk, kind, count))
+    return kept
+
+
+_KINDS = {k.value for k in Kind}
+
+
+def _full(conn: Connection, kiosk: str, kind: Kind, count: int) -> Item:
+    key = f"{kiosk}:{kind.value}"
+    before = conn.execute(
+        select(review_items.c.detail).where(
+            review_items.c.kind == Kind.INBOX_FULL.value,
+            review_items.c.key == key,
+            review_items.c.resolved_at.is_(None),
+        )
+    ).scalar()
+    counted = 0
+    if before:
+        try:
+            counted = int(json.loads(before).get("left_out", 0))
+        except (ValueError, AttributeError, TypeError):
+            counted = 0
+    detail = {"kind": kind.value, "left_out": counted + count, "open": MAX_OPEN_PER_KIOSK}
+    conn.execute(
+        update(review_items)
+        .where(review_items.c.kind == Kind.INBOX_FULL.value, review_items.c.key == key)
+        .values(detail=json.dumps(detail, sort_keys=True))
+    )
+    return Item(Kind.INBOX_FULL, key, kiosk, detail=detail)
 
 
 def clear(
@@ -112,12 +185,27 @@ def clear(
         )
 
 
-def open_items(conn: Connection, kind: Kind | None = None) -> list[dict[str, Any]]:
-    """The items nobody has resolved yet, oldest first."""
+def open_items(
+    conn: Connection,
+    kind: Kind | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The items nobody has resolved yet, oldest first (``limit`` of them from ``offset``)."""
     query = select(review_items).where(review_items.c.resolved_at.is_(None))
     if kind is not None:
         query = query.where(review_items.c.kind == kind.value)
-    return [dict(row._mapping) for row in conn.execute(query.order_by(review_items.c.id))]
+    query = query.order_by(review_items.c.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count_open(conn: Connection) -> int:
+    return int(
+        conn.execute(select(func.count()).where(review_items.c.resolved_at.is_(None))).scalar_one()
+    )
 
 
 def resolve(

@@ -124,7 +124,7 @@ def test_the_password_is_never_an_argument() -> None:
     assert "password" in shown and "--password" not in shown
 
 
-def test_the_pages_migration_goes_down_and_up_again(db: str) -> None:
+def test_the_migrations_go_down_and_up_again(db: str) -> None:
     from alembic import command
 
     from sync.server.db import SCHEMA_HEAD, _config, schema_problem
@@ -133,5 +133,5 @@ def test_the_pages_migration_goes_down_and_up_again(db: str) -> None:
     command.downgrade(_config(engine), "0001")
     assert schema_problem(engine) is not None
     migrate(engine)
-    assert schema_problem(engine) is None and SCHEMA_HEAD == "0100"
+    assert schema_problem(engine) is None and SCHEMA_HEAD == "0200"
     engine.dispose()

@@ -53,6 +53,8 @@ KINDS = {
     Kind.CHAIN_BREAK: N_("A kiosk's journal does not link up"),
     Kind.SEQUENCE_GAP: N_("Events missing from a kiosk"),
     Kind.SEQUENCE_REUSED: N_("A kiosk sent two events with one number"),
+    Kind.JOURNAL_FORKED: N_("A kiosk went on from an older copy of its memory card"),
+    Kind.INBOX_FULL: N_("More reports from one kiosk than the inbox shows"),
     Kind.DAMAGE_REPORTED: N_("Damage reported by a child"),
     Kind.UNKNOWN_CODE: N_("Unknown code scanned"),
 }
@@ -84,6 +86,8 @@ TIMINGS = {
     "anchor": N_("placed by a later synchronised event"),
     "received": N_("placed by the time it reached the server"),
     "held": N_("kiosk clock not synchronised"),
+    "operator": N_("a time typed by a person at the kiosk"),
+    "bounded": N_("the kiosk's clock was wrong: placed between the events around it"),
 }
 
 

@@ -8,6 +8,7 @@ the repair register in the same transaction.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,7 @@ from sync.server.web.eventlog import shown_time
 from sync.server.web.site import PageNotFoundError, Pages, WebRoute, see_other
 
 HISTORY_ROWS = 100
+OPEN_ROWS = 100  # open items a page (a kiosk gone wrong can report many: see review.py)
 CHOICES = {
     review.Kind.DAMAGE_REPORTED: (review.Resolution.SENT_FOR_REPAIR, review.Resolution.ACCEPTED),
 }
@@ -79,6 +81,32 @@ def _decorate(conn: Connection, items: list[dict[str, Any]]) -> list[dict[str, A
     return shown
 
 
+@dataclass(frozen=True)
+class Shown:
+    """Which open items a page shows, for its "earlier / later" links."""
+
+    first: int
+    last: int
+    total: int
+    page: int
+    size: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.page + 1 if self.page * self.size < self.total else None
+
+
+def _page_number(text: str | None) -> int:
+    """``?page=N``: anything else (or a page past any inbox) is the first page."""
+    if text is None or not text.isdigit() or len(text) > 6:
+        return 1
+    return max(1, int(text))
+
+
 def router(pages: Pages) -> APIRouter:
     r = APIRouter(route_class=WebRoute)
 
@@ -96,9 +124,22 @@ def router(pages: Pages) -> APIRouter:
                     .limit(HISTORY_ROWS)
                 )
                 items = _decorate(conn, [dict(row._mapping) for row in rows])
+                shown = None
             else:
-                items = _decorate(conn, review.open_items(conn))
-        return pages.page(visit, "review.html", library, items=items, history=history)
+                page = _page_number(request.query_params.get("page"))
+                total = review.count_open(conn)
+                first = (page - 1) * OPEN_ROWS
+                items = _decorate(conn, review.open_items(conn, limit=OPEN_ROWS, offset=first))
+                shown = Shown(first + 1, first + len(items), total, page, OPEN_ROWS)
+        return pages.page(
+            visit,
+            "review.html",
+            library,
+            items=items,
+            history=history,
+            pages_of=shown if shown is not None and shown.total > OPEN_ROWS else None,
+            open_count=shown.total if shown is not None else None,
+        )
 
     @r.post("/review/{item_id}")
     async def resolve(item_id: str, request: Request) -> Response:
