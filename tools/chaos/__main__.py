@@ -75,16 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if school is not None:
             school.close()
     elapsed = time.monotonic() - started
-    print("\n".join(report.counts(sim.counts, sim.ledger, elapsed)))
-    print()
-    print("\n".join(report.table(results)))
+    lines = [*report.counts(sim.counts, sim.ledger, elapsed), "", *report.table(results), ""]
     failed = [c for c in results if c.gating and not c.ok]
     rerun = f"python -m tools.chaos{' --short' if args.short else ''} --db {args.db} --seed {seed}"
     if failed:
-        print(f"\nchaos: {len(failed)} check(s) found differences; again: {rerun}")
+        lines.append(f"chaos: {len(failed)} check(s) found differences; again: {rerun}")
+    else:
+        lines.append(f"chaos: every check passed ({rerun})")
+    print("\n".join(lines))
+    (folder / "report.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if failed:
         print(f"chaos: the run's files are in {folder}")
         return 1
-    print(f"\nchaos: every check passed ({rerun})")
     if args.keep is None:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

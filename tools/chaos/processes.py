@@ -1,9 +1,9 @@
 """The real processes the simulation runs and breaks, on top of the sync tests' harness.
 
-``LoggedServer`` is tests/sync's ServerProcess whose output is read as it comes (a long run's
-tracebacks would otherwise fill the pipe and stop the server), ``ChaosProxy`` its fault proxy
-with a network cut, ``CrashableCluster`` its PostgreSQL that can also crash, restart, dump and
-restore, and ``Worker`` one kiosk's `kiosk sync run`.
+``ChaosServer`` is the server on the simulation's clock (tools.chaos.server), its output read as
+it comes; ``ChaosProxy`` tests/sync's fault proxy with a network cut and an upload cut half-way;
+``CrashableCluster`` its PostgreSQL that can also crash, restart, dump and restore; ``Worker``
+one kiosk's `kiosk sync run`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -23,9 +24,10 @@ import psycopg
 
 from kiosk.clocks import SIMULATED_CLOCK_VARIABLE
 from tests.sync.postgres import Cluster
-from tests.sync.processes import BIN, ServerProcess
+from tests.sync.processes import BIN
 from tests.sync.proxy import FaultProxy
 
+REPO = Path(__file__).resolve().parents[2]
 TRACEBACK = "Traceback (most recent call last)"
 PUSH = b"POST /v1/push "
 
@@ -38,14 +40,32 @@ def _reset(*sockets: socket.socket) -> None:
             s.close()
 
 
-class LoggedServer(ServerProcess):
-    """`kiosk-server serve`, its stderr copied to ``log`` line by line as it is written, and
-    to ``lines`` with the time each arrived (time.monotonic())."""
+class ChaosServer:
+    """The server (tools.chaos.server: the app as `kiosk-server serve` serves it, on the
+    simulation's clock) on 127.0.0.1; its stderr copied to ``log`` as it is written, and to
+    ``lines`` with the time each arrived (time.monotonic()), so that a long run's tracebacks
+    never fill a pipe and stop it."""
 
     def __init__(
-        self, db: str, log: Path, lines: list[tuple[float, str]], *, port: int = 0
+        self, db: str, clock: Path, log: Path, lines: list[tuple[float, str]], *, port: int = 0
     ) -> None:
-        super().__init__(db, port=port)
+        argv = ["-m", "tools.chaos.server", "--db", db, "--port", str(port), "--clock", str(clock)]
+        self.process = subprocess.Popen(
+            [sys.executable, *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.process.stdout is not None and self.process.stderr is not None
+        line = self.process.stdout.readline()  # printed once the socket listens
+        if "serving" not in line:
+            self.process.kill()
+            _, err = self.process.communicate(timeout=30)
+            raise RuntimeError(f"the server did not start: {line}{err}")
+        self.url = line.split()[2]
+        self.port = int(self.url.rsplit(":", 1)[1])
         self.log = log
         self.lines = lines
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -59,12 +79,26 @@ class LoggedServer(ServerProcess):
                 out.write(line)
                 out.flush()
 
-    def _drain(self) -> str:
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no goodbye, as when the power goes."""
+        self.process.kill()
+        self._end()
+
+    def stop(self) -> None:
+        """SIGTERM, and wait."""
+        self.process.terminate()
+        self._end()
+
+    def _end(self) -> None:
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
         self._reader.join(30)
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
-        return ""  # every line is in the log and in ``lines``
 
 
 class ChaosProxy(FaultProxy):

@@ -111,6 +111,7 @@ class Simulation:
     def _jump(self, moment: datetime) -> None:
         assert self.school is not None
         jumped = self.truth.jump_to(moment)
+        self.school.server_clock.passed(jumped)
         for door in self.school.doors.values():
             door.clock.passed(jumped)
 

@@ -22,8 +22,8 @@ from tools.chaos.crowd import DOORS
 from tools.chaos.processes import (
     TRACEBACK,
     ChaosProxy,
+    ChaosServer,
     CrashableCluster,
-    LoggedServer,
     Worker,
     environment,
 )
@@ -111,9 +111,9 @@ class School:
         ):
             _checked(server_command("import", kind, path, "--db", self.url), f"import {kind}")
         self.server_lines: list[tuple[float, str]] = []  # every server's stderr, timed
-        self.server: LoggedServer | None = LoggedServer(
-            self.url, folder / "server.log", self.server_lines
-        )
+        # The server's clock is right: the true time (see tools.chaos.server).
+        self.server_clock = PiClock(folder / "server-clock.json", truth, "server")
+        self.server: ChaosServer | None = self._server()
         self.port = self.server.port
         self.doors = {name: self._door(name, boot_id()) for name in DOORS}
 
@@ -223,9 +223,7 @@ class School:
         if not self.database_up:
             return False
         try:
-            self.server = LoggedServer(
-                self.url, self.folder / "server.log", self.server_lines, port=self.port
-            )
+            self.server = self._server(self.port)
         except RuntimeError as exc:
             if "kiosk-server migrate" not in str(exc):
                 raise
@@ -233,10 +231,17 @@ class School:
             # what the runbook says, migrate, then serve.
             _checked(server_command("migrate", "--db", self.url), "kiosk-server migrate")
             self.notes.append(f"the server's database needed `kiosk-server migrate`: {exc}")
-            self.server = LoggedServer(
-                self.url, self.folder / "server.log", self.server_lines, port=self.port
-            )
+            self.server = self._server(self.port)
         return True
+
+    def _server(self, port: int = 0) -> ChaosServer:
+        return ChaosServer(
+            self.url,
+            self.server_clock.path,
+            self.folder / "server.log",
+            self.server_lines,
+            port=port,
+        )
 
     def kill_server(self) -> bool:
         if self.server is None:

@@ -1,8 +1,8 @@
 """The simulated school week: its days, the sample policy moved onto them, and the true time.
 
-The week is the last whole school week before today (so the server, which keeps the real clock,
-sees events from a few days ago, as after a weekend offline), plus one earlier day whose loans
-are overdue by then. The sample policy's term is moved to surround those days and its closed
+The week is the last whole school week before today (never in the future of the machine's
+clock, which certificates, logs and a database's own clock still read), plus one earlier day
+whose loans are overdue by then. The sample policy's term is moved to surround those days and its closed
 days dropped; everything else (windows, limits, loan days) is the sample school's.
 
 Time is compressed by jumps: the true time is the real time plus an offset that only grows.
