@@ -103,10 +103,18 @@ def render(language: str, name: str, context: Mapping[str, Any]) -> str:
 def formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
     """Functions templates call to show times and days the library's way."""
 
+    def local_time(value: datetime) -> datetime:
+        # A row stored before pushes were bounded may say year 1 or 9999, whose local time
+        # lies past what Python holds: shown in UTC rather than failing the page.
+        try:
+            return value.astimezone(zone)
+        except OverflowError:
+            return value
+
     def moment(value: datetime | None, with_day: bool = True) -> str:
         if value is None:
             return "—"
-        local = value.astimezone(zone)
+        local = local_time(value)
         if not with_day:
             return f"{local:%H:%M}"
         if language == "zh_CN":
@@ -114,7 +122,7 @@ def formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
         return f"{local.day} {local:%b %H:%M}"
 
     def moment_day(value: datetime) -> str:
-        local = value.astimezone(zone)
+        local = local_time(value)
         return f"{local.month}月{local.day}日" if language == "zh_CN" else f"{local.day} {local:%b}"
 
     def day(value: date | str | None) -> str:

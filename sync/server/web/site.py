@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.core.policy import Policy
@@ -256,6 +257,7 @@ class WebRoute(APIRoute):
                 PageNotFoundError,
                 FormRefusedError,
                 StarletteHTTPException,
+                ClientDisconnect,  # an upload cut off half-way: answered quietly (app.py)
             ):
                 raise
             except Exception:
