@@ -2,8 +2,8 @@
 
 The week is the last whole school week before today (never in the future of the machine's
 clock, which certificates, logs and a database's own clock still read), plus one earlier day
-whose loans are overdue by then. The sample policy's term is moved to surround those days and its closed
-days dropped; everything else (windows, limits, loan days) is the sample school's.
+whose loans are overdue by then. The sample policy's term is moved to surround those days and
+its closed days dropped; everything else (windows, limits, loan days) is the sample school's.
 
 Time is compressed by jumps: the true time is the real time plus an offset that only grows.
 Between visits the simulation jumps it to the next visit's moment; every kiosk's clock (and its
