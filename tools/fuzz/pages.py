@@ -227,7 +227,8 @@ class PageRequests:
             files, note = (("file", filename, data, kind),), f"upload: {what}"
             fields = []
         elif route.key == "POST /rules" and rng.random() < 0.8:
-            fields, note = [("source", uploads.policy(rng, self.codes))], "a hostile policy"
+            source, what = uploads.policy(rng, self.codes)
+            fields, note = [("source", source)], f"a hostile policy: {what}"
         csrf = rng.choice(["valid", "valid", "valid", "none", "forged", "stale", "other"])
         if route.key == "POST /signout" and csrf == "valid":
             who = "spare"  # a session of its own to end, never the fuzzer's

@@ -63,6 +63,7 @@ class KioskRequests:
         self.codes = codes
         self.chains = {k: Chain(k) for k in FUZZ_KIOSKS}
         self._pending: dict[int, tuple[Chain, list[dict[str, Any]]]] = {}
+        self.hostile_fields: list[str] = []  # what the events of the push being made carry
 
     # --- events -------------------------------------------------------------------------------
 
@@ -117,6 +118,17 @@ class KioskRequests:
                 card = None  # type: ignore[assignment]
                 due = None
                 synced, source = rng.random() < 0.5, rng.choice(list(ClockSource))
+            shown = {
+                0: f"wall_time {wall.isoformat()}",
+                1: f"mono_time {mono}",
+                2: f"due {due}",
+                3: f"code {code!r}",
+                4: f"card {card!r}",
+                5: f"barcode {barcode!r}",
+                6: f"flags {[f.value for f in flags]}",
+                7: f"session_id {session!r}, boot_id {boot!r}",
+            }.get(what, f"a {kind.value} without card or due")
+            self.hostile_fields.append(f"seq {seq} {kind.value}: {shown[:120]}")
         texts = {
             "session_id": session,
             "card": card,
@@ -243,6 +255,9 @@ class KioskRequests:
             events[0] = {**events[0], "prev_hash": _flip(str(events[0]["prev_hash"]))}
             note = "an event whose prev_hash is not the last event's"
         body = self._push_body(chain, events, **sent)
+        if self.hostile_fields:
+            note += " (" + "; ".join(self.hostile_fields) + ")"
+            self.hostile_fields = []
         token_kiosk = chain.kiosk
         if rng.random() < 0.08:
             token_kiosk = rng.choice(["door-1", REVOKED, *FUZZ_KIOSKS])
@@ -349,6 +364,7 @@ class KioskRequests:
 
     def _malformed(self) -> Request:
         """A message that is not protocol v1: broken JSON, wrong types, too big, wrong media."""
+        self.hostile_fields = []
         rng = self.rng
         chain = self.chains[rng.choice(FUZZ_KIOSKS)]
         path = rng.choice([PUSH, PULL, BEAT])

@@ -137,8 +137,8 @@ def upload(rng: random.Random, codes: SchoolCodes, kind: str) -> tuple[str, byte
     return name, (header + "\n" + "\n".join(good)).encode(), "text/csv", "the sample file itself"
 
 
-def policy(rng: random.Random, codes: SchoolCodes) -> str:
-    """A policy file: the sample's, with one value made hostile."""
+def policy(rng: random.Random, codes: SchoolCodes) -> tuple[str, str]:
+    """(a policy file, what is wrong with it): the sample's, with one value made hostile."""
     text = (SAMPLE / "policy.toml").read_text(encoding="utf-8")
     edits = [
         ("start = 2026-09-01", "start = 0001-01-01"),
@@ -161,9 +161,14 @@ def policy(rng: random.Random, codes: SchoolCodes) -> str:
     roll = rng.random()
     if roll < 0.7:
         old, new = rng.choice(edits)
-        return text.replace(old, new, 1)
+        shown = new if len(new) <= 60 else f"{new[:40]}… ({len(new)} characters)"
+        return text.replace(old, new, 1), f"the sample's with {old!r} made {shown!r}"
     if roll < 0.8:
-        return text + "\n" + hostile(rng, codes)[1]
+        junk = hostile(rng, codes)[1]
+        return text + "\n" + junk, f"the sample's and a last line {junk[:60]!r}"
     if roll < 0.9:
-        return text[: rng.randrange(len(text))]
-    return rng.choice(["", "\x00", "a = 1", text * 60, "[[windows]]\n" * 5000])
+        cut = rng.randrange(len(text))
+        return text[:cut], f"the sample's cut after {cut} characters"
+    other = rng.choice(["", "\x00", "a = 1", "sample*60", "[[windows]]\n * 5000"])
+    made = {"sample*60": text * 60, "[[windows]]\n * 5000": "[[windows]]\n" * 5000}
+    return made.get(other, other), f"{other!r}"
