@@ -210,5 +210,6 @@ def check_sync(config: KioskConfig, health: SyncHealth | None) -> Result:
         SyncProblem.UNREACHABLE: "unreachable",
         SyncProblem.REFUSED: "refused",
         SyncProblem.UNTRUSTED: "untrusted",
+        SyncProblem.OVERLAPPED: "overlapped",
     }[health.problem_kind]
     return fail("sync", reason, last=last, problem=health.problem or "")

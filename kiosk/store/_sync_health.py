@@ -23,6 +23,7 @@ class SyncProblem(enum.StrEnum):
     REFUSED = "refused"  # a revoked token, a wrong kiosk id: a person must fix a setting
     UNTRUSTED = "untrusted"  # the certificate does not verify: nothing is sent
     CLOCK_BEHIND_CERTIFICATE = "clock_behind_certificate"  # synced, but the clock is wrong
+    OVERLAPPED = "overlapped"  # another sync of this file was running (or answered first)
 
 
 @dataclass(frozen=True)

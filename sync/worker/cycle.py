@@ -264,6 +264,8 @@ def _problem_kind(exc: SyncError) -> SyncProblem:
         return SyncProblem.UNTRUSTED
     if isinstance(exc, ServerRefused):
         return SyncProblem.REFUSED
+    if isinstance(exc, OutboxMoved):
+        return SyncProblem.OVERLAPPED
     return SyncProblem.UNREACHABLE
 
 

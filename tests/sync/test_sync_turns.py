@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
 
 from kiosk.cli import main
-from kiosk.store import Answer, Store, SyncLock
+from kiosk.health.kiosk_checks import check_sync
+from kiosk.store import Answer, Store, SyncLock, SyncProblem
 from sync.protocol import PushRequest, PushResponse
 from sync.settings import Settings
 from sync.worker.client import SyncClient
@@ -96,6 +98,15 @@ def test_an_outbox_answered_by_another_sync_is_a_clear_failure_not_a_crash(
         with pytest.raises(OutboxMoved, match="another sync of this kiosk answered"):
             sync_once(k.store, client, Settings(), k.clock)
     assert k.store.sync.status().events_waiting == 0
+    # `kiosk doctor --config` reads it back: what happened, and that nothing is to be done.
+    health = k.store.sync.health()
+    assert health.problem_kind is SyncProblem.OVERLAPPED
+    configured = SimpleNamespace(sync=Settings(server=live.url))  # check_sync reads only this
+    result = check_sync(configured, health)  # type: ignore[arg-type]
+    assert (result.reason, result.params["problem"].startswith("another sync")) == (
+        "overlapped",
+        True,
+    )
     # The next sync carries on and finds nothing left to send.
     report = sync_once(k.store, SyncClient(live.url, live.tokens[k.id]), Settings(), k.clock)
     assert (report.pushed, report.duplicates) == (0, 0)
