@@ -129,6 +129,10 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     )
     path = journals.Path.of(request.journals)
     began = journals.declare(conn, kiosk, path, now)
+    if began:
+        # What was refused or found unlinked before the kiosk began a journal there was judged
+        # against the other history: judged again below, along the kiosk's path.
+        _clear_judged(conn, kiosk, min(first for _, first in began), now)
     # A journal begun since the last push: the prefix is walked again from where it forks.
     acked = min([stored_acked, *(first - 1 for _, first in path.starts[1:])])
     results, new, moved_ids = _sort_out(conn, kiosk, request.events, careful)
@@ -137,7 +141,8 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     if new:
         moved = _insert(conn, kiosk, path, request, new, now)
     if new or moved_ids:
-        breaks = _check_chain(conn, kiosk, path, new)
+        moved_events = [e for e in request.events if e.id in set(moved_ids)]
+        breaks = _check_chain(conn, kiosk, path, sorted(new + moved_events, key=lambda e: e.seq))
     acked, gaps = journals.advance(conn, kiosk, path, acked)
     conn.execute(
         update(kiosks).where(kiosks.c.name == kiosk).values(acked_through=acked, last_seen_at=now)
@@ -160,9 +165,6 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     clear(
         conn, [Kind.SEQUENCE_GAP], "kiosk", [kiosk], {i.key for i in _gap_items(kiosk, gaps)}, now
     )
-    if began:
-        # What the kiosk was refused before it began a journal there is on the server now.
-        _clear_reused(conn, kiosk, min(first for _, first in began), now)
     touched = {e.barcode for e in new if e.barcode and e.type.value in _CIRCULATION} | moved
     response = PushResponse(
         protocol=PROTOCOL_VERSION,
@@ -272,12 +274,12 @@ def _reused(
     return items
 
 
-def _clear_reused(conn: Connection, kiosk: str, first: int, now: datetime) -> None:
+def _clear_judged(conn: Connection, kiosk: str, first: int, now: datetime) -> None:
     r = review_items.c
     conn.execute(
         update(review_items)
         .where(
-            r.kind == Kind.SEQUENCE_REUSED.value,
+            r.kind.in_((Kind.SEQUENCE_REUSED.value, Kind.CHAIN_BREAK.value)),
             r.kiosk == kiosk,
             r.seq >= first,
             r.resolved_at.is_(None),
