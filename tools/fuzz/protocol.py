@@ -19,7 +19,8 @@ from typing import Any
 from kiosk.core.decisions import Event, EventType, Flag, Reason
 from kiosk.core.journal import GENESIS_HASH, Stamp, as_dict, record
 from kiosk.core.moments import ClockSource
-from sync.protocol import MAX_BODY_BYTES
+from tools.fuzz import malformed
+from tools.fuzz.malformed import JSON, TYPE_JUNK
 from tools.fuzz.sending import Answer, Request
 from tools.fuzz.server import FUZZ_KIOSKS, REVOKED, School
 from tools.fuzz.texts import SchoolCodes, hostile
@@ -31,7 +32,6 @@ PUSH, PULL, BEAT, WHOAMI, HEALTH = (
     "/v1/whoami",
     "/v1/health",
 )
-JSON = (("Content-Type", "application/json"),)
 FAR = [
     datetime(1, 1, 1, tzinfo=UTC),
     datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
@@ -42,7 +42,6 @@ FAR = [
     datetime(2000, 2, 29, tzinfo=timezone(timedelta(hours=14))),
 ]
 HUGE_MONO = [1e308, -1e308, 5e-324, -0.0, 2.0**63, -(2.0**63), 1e16 + 1, float("nan"), float("inf")]
-TYPE_JUNK: list[Any] = [None, True, 0, -1, 2**64, 10**30, 1.5, "", "x" * 5000, [], {}, [None]]
 
 
 @dataclass
@@ -363,7 +362,7 @@ class KioskRequests:
         )
 
     def _malformed(self) -> Request:
-        """A message that is not protocol v1: broken JSON, wrong types, too big, wrong media."""
+        """A message that is not protocol v1 (tools/fuzz/malformed.py)."""
         self.hostile_fields = []
         rng = self.rng
         chain = self.chains[rng.choice(FUZZ_KIOSKS)]
@@ -373,90 +372,8 @@ class KioskRequests:
             if path == PUSH
             else {"protocol": 1, "kiosk_id": chain.kiosk, "cursor": None}
         )
-        text = json.dumps(base)
-        how = rng.randrange(14)
-        headers = JSON
-        if how == 0:
-            body, note = text[: rng.randrange(len(text))].encode(), "truncated JSON"
-        elif how == 1:
-            at = rng.randrange(len(text))
-            body, note = (
-                (text[:at] + rng.choice('{}[],:"\\x') + text[at:]).encode(),
-                "a stray character",
-            )
-        elif how == 2:
-            body, note = _wrong_type(rng, base), "a field of the wrong type"
-        elif how == 3:
-            body, note = ("[" * 100_000 + "]" * 100_000).encode(), "100,000 nested arrays"
-        elif how == 4:
-            body, note = b"\xef\xbb\xbf" + text.encode(), "a UTF-8 BOM"
-        elif how == 5:
-            body, note = text.encode("utf-16", "surrogatepass"), "UTF-16"
-        elif how == 6:
-            body, note = text.encode()[:-1] + b"\xff\xfe}", "bytes that are not UTF-8"
-        elif how == 7:
-            body, note = text.replace('"protocol": 1', '"protocol": 1e400').encode(), "1e400"
-        elif how == 8:
-            body, note = (
-                text.replace('"protocol": 1', '"protocol": ' + "9" * 5000).encode(),
-                "a 5000-digit number",
-            )
-        elif how == 9:
-            body, note = (
-                (text[:-1] + ', "protocol": 2, "protocol": 1}').encode(),
-                "a duplicated key",
-            )
-        elif how == 10:
-            body, note = b'{"pad": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}', "over the body limit"
-        elif how == 11:
-            body, note = text.encode(), "the wrong media type"
-            headers = (
-                (
-                    "Content-Type",
-                    rng.choice(
-                        [
-                            "text/plain",
-                            "application/x-www-form-urlencoded",
-                            "",
-                            "application/json; charset=utf-16",
-                            "application/jsonx",
-                        ]
-                    ),
-                ),
-            )
-        elif how == 12:
-            body, note = (
-                rng.choice([b"", b"null", b"0", b'"x"', b"NaN", b"[]", b"{}"]),
-                "not an object",
-            )
-        else:
-            data = text.encode()
-            length = rng.choice([b"-1", b"abc", b"99999999999999999999", b"1e3", b" 12", b"5"])
-            raw = (
-                b"POST "
-                + path.encode()
-                + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + b"Authorization: Bearer "
-                + self.school.tokens[chain.kiosk].encode()
-                + b"\r\nContent-Length: "
-                + length
-                + b"\r\nConnection: close\r\n\r\n"
-                + data
-            )
-            return Request(
-                f"POST {path}", "POST", path, f"Content-Length: {length.decode()}", raw=raw
-            )
-        # A push the parser lets through is acted on: only its refusal must change nothing.
-        return Request(
-            f"POST {path}",
-            "POST",
-            path,
-            note,
-            kiosk=chain.kiosk,
-            headers=headers,
-            body=body,
-            may_change=path == PUSH,
-        )
+        self.hostile_fields = []
+        return malformed.request(rng, path, base, chain.kiosk, self.school.tokens[chain.kiosk])
 
 
 def _utf8(text: str | None) -> str | None:
@@ -465,27 +382,3 @@ def _utf8(text: str | None) -> str | None:
 
 def _flip(digest: str) -> str:
     return ("1" if digest[0] != "1" else "2") + digest[1:]
-
-
-def _wrong_type(rng: random.Random, body: dict[str, Any]) -> bytes:
-    """``body`` with one field, at any depth, replaced by a value of another type."""
-    paths: list[list[Any]] = []
-
-    def walk(value: Any, path: list[Any]) -> None:
-        if path:
-            paths.append(path)
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, [*path, key])
-        elif isinstance(value, list):
-            for index, inner in enumerate(value):
-                walk(inner, [*path, index])
-
-    walk(body, [])
-    copy = json.loads(json.dumps(body))
-    target = rng.choice(paths)
-    holder = copy
-    for step in target[:-1]:
-        holder = holder[step]
-    holder[target[-1]] = rng.choice(TYPE_JUNK)
-    return json.dumps(copy).encode()
