@@ -73,16 +73,22 @@ def _event(e: Mapping[str, Any]) -> str:
     return f"{e['kiosk_id']}#{e['seq']} {e['type']} {what} ({e['id'][:8]})"
 
 
-def _cause(ledger: Ledger, e: Mapping[str, Any]) -> str:
-    """What the simulation did that would explain an event's loss, if anything."""
+def _cause(ledger: Ledger, e: Mapping[str, Any], kept: frozenset[str]) -> str:
+    """What the simulation did that could explain an event's loss, and where the event is."""
     visit = ledger.when.get(e["id"], -1)
     door_restored = ledger.milestones.get(f"{e['kiosk_id']} restored")
     server_restored = ledger.milestones.get("server restored")
+    causes = []
     if door_restored is not None and visit >= door_restored:
-        return f"journaled after {e['kiosk_id']}'s file was restored from its backup"
+        causes.append(f"journaled after {e['kiosk_id']}'s file was restored from its backup")
     if server_restored is not None and visit < server_restored:
-        return "journaled before the server's database was restored from its backup"
-    return "no restore explains it"
+        causes.append("journaled before the server's database was restored from its backup")
+    where = (
+        "still in the kiosk's journal, not sent again"
+        if e["id"] in kept
+        else "no longer in the kiosk's journal (retention or the restore removed it)"
+    )
+    return "; ".join([*(causes or ["no restore explains it"]), where])
 
 
 def _ranges(seqs: list[int]) -> str:
@@ -95,11 +101,11 @@ def _ranges(seqs: list[int]) -> str:
     return ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}-#{r[-1]}" for r in runs)
 
 
-def _grouped(ledger: Ledger, events: list[Wire]) -> list[str]:
+def _grouped(ledger: Ledger, events: list[Wire], kept: frozenset[str]) -> list[str]:
     """Lost events as one line per kiosk and cause: their numbers and their types."""
     groups: dict[tuple[str, str], list[Wire]] = defaultdict(list)
     for e in events:
-        groups[(e["kiosk_id"], _cause(ledger, e))].append(e)
+        groups[(e["kiosk_id"], _cause(ledger, e, kept))].append(e)
     lines = []
     for (kiosk, cause), found in sorted(groups.items()):
         types = Counter(str(e["type"]) for e in found)
@@ -110,8 +116,11 @@ def _grouped(ledger: Ledger, events: list[Wire]) -> list[str]:
     return lines
 
 
-def on_the_server(ledger: Ledger, server: Sequence[Wire]) -> tuple[list[Check], Lost]:
-    """Every event shown at a door is on the server exactly once and unchanged."""
+def on_the_server(
+    ledger: Ledger, server: Sequence[Wire], kept: frozenset[str] = frozenset()
+) -> tuple[list[Check], Lost]:
+    """Every event shown at a door is on the server exactly once and unchanged. ``kept``: the
+    ids of the events the kiosks' files still hold at the end (to say where a lost one is)."""
     by_id: dict[str, list[Wire]] = defaultdict(list)
     by_decision: dict[tuple[object, ...], list[Wire]] = defaultdict(list)
     for e in server:
@@ -136,7 +145,7 @@ def on_the_server(ledger: Ledger, server: Sequence[Wire]) -> tuple[list[Check], 
         elif found[0] != e:
             fields = sorted(k for k in e if e.get(k) != found[0].get(k))
             changed.problems.append(f"{_event(e)}: {', '.join(fields)} differ")
-    lost.problems, lost.count = _grouped(ledger, missing), len(missing)
+    lost.problems, lost.count = _grouped(ledger, missing, kept), len(missing)
     for copies in by_decision.values():
         if len(copies) > 1:
             doubled.problems.append(f"{_event(copies[0])} stored {len(copies)} times")

@@ -20,7 +20,7 @@ from sync.server.tables import events, loans
 from tests.sync.processes import server_command
 from tools.chaos import checks
 from tools.chaos.checks import Check
-from tools.chaos.ledger import Ledger
+from tools.chaos.ledger import Ledger, journal
 from tools.chaos.processes import TRACEBACK
 from tools.chaos.run import Simulation
 from tools.chaos.school import PG_DATABASE, School
@@ -175,7 +175,8 @@ def check_all(sim: Simulation, school: School) -> list[Check]:
         kiosk_loans[door.name] = [json.loads(line) for line in done.stdout.splitlines()]
     sim.counts.notes += school.notes
     truth = checks.true_history(ledger)
-    on_server, lost = checks.on_the_server(ledger, exported)
+    kept = frozenset(e["id"] for door in school.doors.values() for e in journal(door.db))
+    on_server, lost = checks.on_the_server(ledger, exported, kept)
     after = checks.consequences()
     return [
         *on_server,
