@@ -92,6 +92,7 @@ def run_doctor(
             rebuild_loans=getattr(args, "rebuild_loans", False),
             repair=getattr(args, "repair", False),
             config=None,
+            lang=language,  # the file checks speak the language the appliance checks speak
         )
         with machine.as_owner(db):
             file_status = file_doctor(file_args)
