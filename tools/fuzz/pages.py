@@ -163,6 +163,12 @@ class PageRequests:
             return rng.choice(self.school.cards)
         if roll < 0.8:
             return rng.choice(["", " ", "x" * rng.choice([81, 201, 2001, 600_000])])
+        if roll < 0.87:
+            # A real code with a NUL or a lone surrogate in it: what a database may refuse to
+            # store or compare (PostgreSQL's text holds no NUL), in a field that looks right.
+            code = rng.choice([*self.school.barcodes, *self.school.cards])
+            at = rng.randint(0, len(code))
+            return code[:at] + rng.choice(["\x00", "\ud800", "\x00\x00", "\udfff"]) + code[at:]
         return hostile(rng, self.codes)[1][:3000]
 
     def _path(self, route: Route) -> str:
