@@ -163,6 +163,11 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.ui.app import KioskApp
 
     app = KioskApp(runtime)
+    if script is not None:
+        from kiosk.ui.script import ScriptRunner
+
+        runner = ScriptRunner(app)  # held here while the app runs
+        app.on_started.append(runner.start)
     stopping.append(app)
     app.run()
     if scripted and args.shots is not None:

@@ -1,8 +1,9 @@
 """The Kivy app: screens that show what the door's thread sends, and taps sent back to it.
 
 Import only after :func:`kiosk.ui.kivy_setup.prepare`. The UI thread never touches the store:
-readers put their output straight into the door's queue, the door's thread answers with
-:class:`~kiosk.ui.inputs.Update` values, and those reach the widgets through the Kivy clock.
+readers put their output straight into the door's queue, the door's thread answers with the
+desk's :class:`~kiosk.desk.inputs.Update` values, presented there as views, and those reach the
+widgets through the Kivy clock.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,11 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from hardware import ReaderOutput
+from kiosk.desk.door_thread import DoorThread
+from kiosk.desk.inputs import Exit, Tap, Update
+from kiosk.desk.machine import machine_facts
 from kiosk.i18n import LANGUAGES, catalogue, format_day
-from kiosk.ui.door_thread import DoorThread
-from kiosk.ui.inputs import Exit, Tap, Update
-from kiosk.ui.machine import machine_facts
+from kiosk.ui.presenters import present
 from kiosk.ui.runtime import Runtime, fake
 from kiosk.ui.screens import typescale
 from kiosk.ui.screens.answer import FaultScreen, ReturnScreen, SummaryScreen
@@ -39,7 +42,7 @@ from kiosk.ui.screens.staff import AdminScreen, HelperScreen, PinScreen
 from kiosk.ui.screens.widgets import KioskButton
 from kiosk.ui.sd_notify import Notifier
 from kiosk.ui.sounds import Sounds
-from kiosk.ui.views import SCREEN_OF
+from kiosk.ui.views import SCREEN_OF, View
 from kiosk.ui.words import text
 
 logger = logging.getLogger(__name__)
@@ -79,6 +82,8 @@ class KioskApp(App):
         self.received = 0  # reader outputs put into the door's queue (the script counts them)
         self.pending = 0  # updates scheduled on the Kivy clock and not yet shown
         self.shown: Update | None = None
+        # Run once the app has started (the scripted mode's runner, set by `kiosk run`).
+        self.on_started: list[Callable[[], None]] = []
         self.shown_on_screen = 0.0  # perf_counter() of the first frame drawn after an update
         self.frame_waiters: list[Any] = []
         self.notifier = Notifier()
@@ -157,11 +162,8 @@ class KioskApp(App):
         Clock.schedule_interval(self._every_check, FRAME_CHECK_SECONDS)
         if self.notifier.watchdog_seconds:
             Clock.schedule_interval(self._watchdog, self.notifier.watchdog_seconds / 3)
-        if self.runtime.script is not None:
-            from kiosk.ui.script import ScriptRunner
-
-            self.runner = ScriptRunner(self)
-            self.runner.start()
+        for started in self.on_started:
+            started()
 
     def on_stop(self) -> None:
         self.notifier.stopping()
@@ -177,19 +179,25 @@ class KioskApp(App):
 
     def _deliver_from_door(self, update: Update | Exit) -> None:
         self.pending += 1
-        Clock.schedule_once(lambda _dt: self._apply(update), -1)
+        if isinstance(update, Exit):
+            Clock.schedule_once(lambda _dt: self._leave(update.status), -1)
+            return
+        # On the door's thread: the words are put together here, not on the UI thread.
+        view = present(update.facts)
+        Clock.schedule_once(lambda _dt: self._apply(update, view), -1)
 
     # -- on the UI thread ------------------------------------------------------------------
 
-    def _apply(self, update: Update | Exit) -> None:
+    def _leave(self, status: int) -> None:
         self.pending -= 1
-        if isinstance(update, Exit):
-            self.status = update.status
-            self.stop()
-            return
-        name = SCREEN_OF[type(update.view)]
+        self.status = status
+        self.stop()
+
+    def _apply(self, update: Update, view: View) -> None:
+        self.pending -= 1
+        name = SCREEN_OF[type(view)]
         screen = self.screens[name]
-        screen.show(update.view)
+        screen.show(view)
         self.manager.current = name
         self.shown = update
         self.frame_waiters.append(self._drawn)

@@ -1,17 +1,34 @@
-"""Pure presenters: a Decision and plain library facts in, the values a screen shows out.
+"""Pure presenters: the desk's facts in (``kiosk.desk.facts``), the values a screen shows out.
 
 Every reason the engine can give has a picture and a sentence in each language (a test walks
-``Reason``). Nothing here reads the store or imports Kivy.
+``Reason``). Nothing here reads the store or imports Kivy; :func:`present` is the one way in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from kiosk.core.decisions import Decision, Flag, Outcome, Reason
+from kiosk.core.modes import DoorMode
+from kiosk.desk.facts import (
+    AdminFacts,
+    Facts,
+    FaultFacts,
+    HelperFacts,
+    IdleFacts,
+    MachineState,
+    Notice,
+    PinFacts,
+    ReceiptFacts,
+    ReturnFacts,
+    ScannerFacts,
+    SessionFacts,
+)
+from kiosk.desk.pin_pad import PinAnswer, PinOutcome
 from kiosk.i18n import format_day, say
+from kiosk.ui import board_lines
 from kiosk.ui.views import (
     AdminView,
     Answer,
@@ -19,13 +36,13 @@ from kiosk.ui.views import (
     HelperView,
     IdleView,
     LoanLine,
-    Mode,
     PinView,
     ReaderLine,
     ReturnView,
     SessionView,
     SummaryView,
     Tone,
+    View,
 )
 from kiosk.ui.words import text
 
@@ -56,9 +73,16 @@ PICTURES: dict[Reason, str] = {
     Reason.SHUTDOWN: "wave",
 }
 MODE_KEYS = {
-    Mode.NORMAL: "ui.admin.mode_normal",
-    Mode.RETURNS_ONLY: "ui.admin.mode_returns_only",
-    Mode.CLOSED: "ui.admin.mode_closed",
+    DoorMode.NORMAL: "ui.admin.mode_normal",
+    DoorMode.RETURNS_ONLY: "ui.admin.mode_returns_only",
+    DoorMode.CLOSED: "ui.admin.mode_closed",
+}
+MODE_PICTURES = {DoorMode.NORMAL: "card", DoorMode.RETURNS_ONLY: "book", DoorMode.CLOSED: "clock"}
+# What the kiosk says by itself: (sentence, picture).
+NOTICES = {
+    Notice.UNREAD: ("ui.notice.unread", "scan_again"),
+    Notice.RETURNS_ONLY: ("ui.notice.returns_only", "clock"),
+    Notice.CLOSED: ("ui.notice.closed", "clock"),
 }
 
 
@@ -85,8 +109,9 @@ def answer(decision: Decision, language: str) -> Answer:
     return Answer(tone, picture, sentence, decision.title or "", due)
 
 
-def notice(key: str, picture: str, language: str) -> Answer:
+def notice(said: Notice, language: str) -> Answer:
     """An answer the kiosk gives by itself (returns-only mode, a scan that did not go through)."""
+    key, picture = NOTICES[said]
     return Answer(Tone.INFO, picture, text(key, language))
 
 
@@ -190,18 +215,18 @@ def idle_view(
     window_next: str,
     arrivals: Sequence[str],
     best_class: str,
-    mode: Mode,
+    mode: DoorMode,
     language: str,
     notice: Answer | None = None,
 ) -> IdleView:
-    mode_line = text("ui.idle.returns_only", language) if mode is Mode.RETURNS_ONLY else ""
+    mode_line = text("ui.idle.returns_only", language) if mode is DoorMode.RETURNS_ONLY else ""
     # The biggest line says what can be done now: tap a card, only return, or nothing.
     prompt = {
-        Mode.NORMAL: text("ui.idle.prompt", language),
-        Mode.RETURNS_ONLY: text("ui.idle.returns_prompt", language),
-        Mode.CLOSED: text("ui.idle.closed", language),
+        DoorMode.NORMAL: text("ui.idle.prompt", language),
+        DoorMode.RETURNS_ONLY: text("ui.idle.returns_prompt", language),
+        DoorMode.CLOSED: text("ui.idle.closed", language),
     }[mode]
-    hint = text("ui.idle.return_hint", language) if mode is Mode.NORMAL else ""
+    hint = text("ui.idle.return_hint", language) if mode is DoorMode.NORMAL else ""
     return IdleView(
         library=library,
         prompt=prompt,
@@ -215,16 +240,17 @@ def idle_view(
         mode=mode,
         mode_line=mode_line,
         notice=notice,
-        picture={Mode.NORMAL: "card", Mode.RETURNS_ONLY: "book", Mode.CLOSED: "clock"}[mode],
+        picture=MODE_PICTURES[mode],
     )
 
 
 def reader_lines(
-    readers: Iterable[tuple[str, str | None, str | None]], language: str, *, with_codes: bool = True
+    readers: Iterable[ScannerFacts], language: str, *, with_codes: bool = True
 ) -> tuple[ReaderLine, ...]:
-    """(name, problem reason or None, last code read or None) per reader."""
+    """Each reader: working, with the last code it read (the librarian's screen), or why not."""
     lines = []
-    for name, problem, last in readers:
+    for reader in readers:
+        name, problem, last = reader.name, reader.problem, reader.last_read
         if problem is None:
             shown = last if last is not None else text("ui.admin.reader_nothing", language)
             key = "ui.admin.reader_ok" if with_codes else "ui.helper.reader_ok"
@@ -250,7 +276,7 @@ def reader_problem(reason: str, language: str) -> str:
     return text(key, language)
 
 
-def mode_name(mode: Mode, language: str) -> str:
+def mode_name(mode: DoorMode, language: str) -> str:
     return text(MODE_KEYS[mode], language)
 
 
@@ -265,20 +291,8 @@ def pin_view(entered: int, message: str, language: str) -> PinView:
     )
 
 
-@dataclass(frozen=True)
-class MachineState:
-    """What the admin screen reports about the kiosk itself."""
-
-    pending_events: int  # journal events the server has not acknowledged yet
-    last_sync: str | None
-    network_up: bool
-    clock_state: str  # synced, from_server (the server told the sync worker), unsynced
-    now: str
-    sync_problem: str | None = None  # kiosk.store.SyncProblem's value, from the sync worker
-
-
 def admin_view(
-    machine: MachineState, readers: tuple[ReaderLine, ...], mode: Mode, language: str
+    machine: MachineState, readers: tuple[ReaderLine, ...], mode: DoorMode, language: str
 ) -> AdminView:
     clock_key = f"ui.admin.clock_{machine.clock_state}"
     sync = text(
@@ -300,7 +314,7 @@ def admin_view(
         test_hint=text("ui.admin.test_hint", language),
         mode=mode,
         mode_line=text("ui.admin.mode", language, mode=mode_name(mode, language)),
-        mode_buttons=tuple((m, mode_name(m, language)) for m in Mode),
+        mode_buttons=tuple((m, mode_name(m, language)) for m in DoorMode),
         language=text("ui.admin.language", language),
         restart=text("ui.admin.restart", language),
         leave=text("ui.admin.leave", language),
@@ -308,8 +322,8 @@ def admin_view(
     )
 
 
-def helper_view(readers: tuple[ReaderLine, ...], mode: Mode, language: str) -> HelperView:
-    returns_only = mode is Mode.RETURNS_ONLY
+def helper_view(readers: tuple[ReaderLine, ...], mode: DoorMode, language: str) -> HelperView:
+    returns_only = mode is DoorMode.RETURNS_ONLY
     return HelperView(
         title=text("ui.helper.title", language),
         readers=readers,
@@ -325,3 +339,92 @@ def fault_view(details: Sequence[str], language: str) -> FaultView:
         details=tuple(details),
         retrying=text("ui.fault.retrying", language),
     )
+
+
+def pin_message(answer: PinAnswer | None, language: str) -> str:
+    if answer is None or answer.outcome in (PinOutcome.TYPING, PinOutcome.OPEN):
+        return ""
+    if answer.outcome is PinOutcome.NO_PIN:
+        return text("ui.admin.pin_none", language)
+    if answer.outcome is PinOutcome.WRONG:
+        return text("ui.admin.pin_wrong", language, left=answer.tries_left)
+    return text("ui.admin.pin_locked", language, seconds=answer.locked_seconds)
+
+
+def fault_lines(facts: FaultFacts) -> list[str]:
+    language = facts.language
+    lines = [
+        text("ui.fault.reader", language, name=name, reason=reader_problem(reason, language))
+        for name, reason in facts.scanners
+    ]
+    if facts.database is not None:
+        lines.append(text("ui.fault.database", language, detail=facts.database))
+    return lines
+
+
+def idle(facts: IdleFacts) -> IdleView:
+    language = facts.language
+    # In returns-only or closed mode the timetable would promise what is not on offer.
+    normal = facts.mode is DoorMode.NORMAL
+    said = facts.notice
+    shown = None
+    if isinstance(said, Notice):
+        shown = notice(said, language)
+    elif said is not None:
+        shown = answer(said, language)
+    return idle_view(
+        library=facts.library,
+        window_now=board_lines.window_now(facts.open_windows, language) if normal else "",
+        window_next=(
+            board_lines.window_next(facts.next_window, facts.local, language) if normal else ""
+        ),
+        arrivals=facts.arrivals,
+        best_class=board_lines.best_class_line(facts.best_class, language),
+        mode=facts.mode,
+        language=language,
+        notice=shown,
+    )
+
+
+def session(facts: SessionFacts) -> SessionView:
+    language = facts.language
+    view = session_view(
+        greeting=facts.greeting,
+        progress=Progress(facts.read, facts.to_go, facts.target),
+        loans=loan_lines(facts.loans, facts.today, language),
+        visit=facts.answers,
+        language=language,
+        idle_seconds=facts.idle_seconds,
+        last_activity=facts.last_activity,
+    )
+    if facts.unread:  # the big answer says "scan again"; this visit's list is unchanged
+        return replace(view, answer=notice(Notice.UNREAD, language))
+    return view
+
+
+def present(facts: Facts) -> View:
+    """What a screen shows for the desk's ``facts``."""
+    if isinstance(facts, IdleFacts):
+        return idle(facts)
+    if isinstance(facts, SessionFacts):
+        return session(facts)
+    if isinstance(facts, ReturnFacts):
+        return return_view(
+            facts.decision,
+            facts.language,
+            damage_open=facts.damage_open,
+            closes_at=facts.closes_at,
+        )
+    if isinstance(facts, ReceiptFacts):
+        borrowed = loan_lines(facts.borrowed, facts.today, facts.language)
+        return summary_view(facts.name, borrowed, facts.language, facts.closes_at)
+    if isinstance(facts, PinFacts):
+        message = pin_message(facts.answer, facts.language)
+        return pin_view(facts.entered, message, facts.language)
+    if isinstance(facts, AdminFacts):
+        lines = reader_lines(facts.scanners, facts.language)
+        return admin_view(facts.machine, lines, facts.mode, facts.language)
+    if isinstance(facts, HelperFacts):
+        lines = reader_lines(facts.scanners, facts.language, with_codes=False)
+        return helper_view(lines, facts.mode, facts.language)
+    return fault_view(fault_lines(facts), facts.language)

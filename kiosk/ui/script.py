@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kivy.base import EventLoop
 from kivy.clock import Clock
@@ -23,13 +23,11 @@ from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui.inputs import Tick
+from kiosk.desk.inputs import Tick
+from kiosk.ui.app import KioskApp
 from kiosk.ui.runtime import fake
 from kiosk.ui.screens.widgets import KioskButton
 from kiosk.ui.script_file import ScriptLine
-
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
 
 logger = logging.getLogger(__name__)
 # A door that has not answered after this long (real time) has hung: fail, do not hang CI.
@@ -147,6 +145,9 @@ class ScriptRunner:
             self.runtime.shots.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
+        """Once the app has started. (Kivy's clock holds its callbacks weakly: whoever made the
+        runner keeps it.)"""
+        self.waiting_since = time.monotonic()
         self._event = Clock.schedule_interval(self._check, 0)
 
     def _caught_up(self) -> bool:

@@ -1,7 +1,8 @@
 """What each screen shows, as plain values in one language: the screens only lay them out.
 
-Built by :mod:`kiosk.ui.presenters` on the door's thread (they need the store), handed to the
-UI thread through the Kivy clock, and written into each shot's JSON by the scripted mode.
+Built by :mod:`kiosk.ui.presenters` from the desk's facts (on the door's thread, as they arrive),
+handed to the UI thread through the Kivy clock, and written into each shot's JSON by the scripted
+mode.
 """
 
 from __future__ import annotations
@@ -9,17 +10,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from kiosk.core.modes import DoorMode
+
 
 class Tone(enum.StrEnum):
     OK = "ok"  # a big green tick
     REFUSED = "refused"  # a friendly picture, never red
     INFO = "info"
-
-
-class Mode(enum.StrEnum):
-    NORMAL = "normal"
-    RETURNS_ONLY = "returns_only"
-    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class IdleView:
     arrivals: tuple[str, ...]
     best_class: str
     language_button: str
-    mode: Mode = Mode.NORMAL
+    mode: DoorMode = DoorMode.NORMAL
     mode_line: str = ""
     picture: str = "card"
     notice: Answer | None = None  # the answer to a scan with no session (a refused card)
@@ -118,9 +115,9 @@ class AdminView:
     clock: str
     readers: tuple[ReaderLine, ...]
     test_hint: str
-    mode: Mode
+    mode: DoorMode
     mode_line: str
-    mode_buttons: tuple[tuple[Mode, str], ...]
+    mode_buttons: tuple[tuple[DoorMode, str], ...]
     language: str
     restart: str
     leave: str

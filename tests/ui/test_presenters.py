@@ -3,13 +3,16 @@ countdowns, kind words for late returns."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from kiosk.core.decisions import Decision, Flag, Outcome, Reason
+from kiosk.core.timetable import open_windows
+from kiosk.desk.board import next_window
 from kiosk.i18n import LANGUAGES, catalogue
-from kiosk.ui import board, presenters
+from kiosk.ui import presenters
+from kiosk.ui.board_lines import window_next, window_now
 from kiosk.ui.views import Tone
 from kiosk.ui.words import class_name, keep_punctuation
 from tests.conftest import example_policy, local
@@ -64,14 +67,21 @@ def test_class_names_as_children_read_them() -> None:
 def test_the_timetable_now_and_next() -> None:
     policy = example_policy()
     monday_lunch = local("2026-11-23 12:15")
-    assert board.window_now(policy, monday_lunch, "zh_CN").startswith("现在借书（12:10–13:00）")
-    assert board.window_next(policy, monday_lunch, "zh_CN") == "下一次：今天 14:30 一年级、二年级"
+
+    def now(local: datetime, language: str) -> str:
+        return window_now(open_windows(policy, local), language)
+
+    def then(local: datetime, language: str) -> str:
+        return window_next(next_window(policy, local), local, language)
+
+    assert now(monday_lunch, "zh_CN").startswith("现在借书（12:10–13:00）")
+    assert then(monday_lunch, "zh_CN") == "下一次：今天 14:30 一年级、二年级"
     friday_evening = local("2026-11-27 18:00")
-    assert board.window_now(policy, friday_evening, "en") == "No borrowing now; returns welcome"
+    assert now(friday_evening, "en") == "No borrowing now; returns welcome"
     # The weekend is closed: next is Monday's break window.
-    assert board.window_next(policy, friday_evening, "en").startswith("Next: Mon 10:00")
+    assert then(friday_evening, "en").startswith("Next: Mon 10:00")
     after_term = local("2027-01-23 09:00")
-    assert board.window_next(policy, after_term, "zh_CN") == "这学期没有更多借书时间了"
+    assert then(after_term, "zh_CN") == "这学期没有更多借书时间了"
 
 
 def test_the_countdown_runs_down_to_zero() -> None:

@@ -6,10 +6,11 @@ from typing import Any
 
 from kivy.metrics import dp
 
+from kiosk.core.modes import DoorMode
 from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.widgets import KioskButton, Rows, TextLine
-from kiosk.ui.views import Mode, ReaderLine
+from kiosk.ui.views import ReaderLine
 
 ORANGE = (0.95, 0.58, 0.12, 1)
 INK = (0.16, 0.16, 0.18, 1)
@@ -31,7 +32,7 @@ class PinScreen(KioskScreen):
 
 class AdminScreen(KioskScreen):
     _readers: Rows[ReaderLine] | None = None
-    _modes: Rows[tuple[Mode, str]] | None = None
+    _modes: Rows[tuple[DoorMode, str]] | None = None
 
     def refresh(self) -> None:
         view = self.view
@@ -48,7 +49,7 @@ class AdminScreen(KioskScreen):
         button.bind(on_release=lambda b: self.press(b.target))
         return button
 
-    def _put_mode(self, button: KioskButton, mode_and_label: tuple[Mode, str]) -> None:
+    def _put_mode(self, button: KioskButton, mode_and_label: tuple[DoorMode, str]) -> None:
         mode, label = mode_and_label
         button.text, button.target = label, f"mode:{mode.value}"
         button.tone = "ok" if mode is self.view.mode else "quiet"

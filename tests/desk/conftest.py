@@ -1,4 +1,5 @@
-"""A front desk on the test school's real SQLite file, with a clock the test moves."""
+"""A front desk on the test school's real SQLite file, with a clock the test moves; what it
+says is read as the screen would show it (the touchscreen's presenters)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from hardware import Reason as ReaderReason
 from kiosk.clocks import ScriptedClock
 from kiosk.config import KioskConfig, hash_pin
 from kiosk.config import load as load_config
+from kiosk.desk.front_desk import FrontDesk
+from kiosk.desk.inputs import Exit, Tap, Tick, Update
+from kiosk.desk.scanners import Scanners
 from kiosk.store import Store
-from kiosk.ui.front_desk import FrontDesk
-from kiosk.ui.inputs import Exit, Tap, Tick, Update
+from kiosk.ui.presenters import present
 from kiosk.ui.views import View
 from tests.conftest import COPIES, EXAMPLES, READERS, local
 
@@ -52,7 +55,8 @@ class Desk:
 
     @property
     def view(self) -> View:
-        return self.desk.view
+        """What the screen shows now."""
+        return present(self.desk.shown)
 
     def scan(self, code: str, source: str = "book-scanner", *, later: float = 1) -> Update | None:
         self.clock.advance(later)
@@ -90,7 +94,7 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
         store,
         clock,
         desk_config(db),
-        ["card-reader", "book-scanner"],
+        Scanners(["card-reader", "book-scanner"]),
         new_id=lambda: f"session-{next(counter)}",
     )
     yield Desk(front, clock)

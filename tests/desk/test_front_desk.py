@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from kiosk.core.decisions import EventType, Reason
-from kiosk.ui.inputs import RESTART, Exit, Update
+from kiosk.core.modes import DoorMode
+from kiosk.desk.inputs import RESTART, Exit, Update
 from kiosk.ui.views import (
     AdminView,
     FaultView,
     HelperView,
     IdleView,
-    Mode,
     PinView,
     ReturnView,
     SessionView,
     SummaryView,
     Tone,
 )
-from tests.ui.conftest import PIN, Desk
+from tests.desk.conftest import PIN, Desk
 
 
 def events(desk: Desk) -> list[tuple[str, str]]:
@@ -185,9 +185,9 @@ def test_helper_turns_returns_only_on_and_off(desk: Desk) -> None:
     view = desk.view
     assert isinstance(view, HelperView) and view.toggle == "打开“只还书”"
     desk.tap("returns_only")
-    assert desk.desk.mode is Mode.RETURNS_ONLY
+    assert desk.desk.mode is DoorMode.RETURNS_ONLY
     desk.tap("returns_only")
-    assert desk.desk.mode is Mode.NORMAL
+    assert desk.desk.mode is DoorMode.NORMAL
     assert desk.tap("leave") is None  # a helper cannot leave the app
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from hardware import DeviceRole, ScanEvent
 from kiosk.clocks import ScriptedClock
-from kiosk.ui.door_thread import DoorThread
-from kiosk.ui.inputs import Exit, Tick, Update
+from kiosk.desk.door_thread import DoorThread
+from kiosk.desk.inputs import Exit, Tick, Update
+from kiosk.ui.presenters import present
 from kiosk.ui.views import FaultView, IdleView, SessionView, View
 from tests.conftest import local
-from tests.ui.conftest import desk_config, school_file
+from tests.desk.conftest import desk_config, school_file
 
 WAIT = 10.0  # seconds a test waits for the door thread's answer before it fails
 
@@ -36,7 +37,7 @@ def settle(door: DoorThread) -> None:
 def view(answers: queue.SimpleQueue[Update | Exit]) -> View:
     answer = answers.get(timeout=WAIT)
     assert isinstance(answer, Update)
-    return answer.view
+    return present(answer.facts)
 
 
 def test_a_scan_is_taken_at_once_while_another_program_holds_the_database(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hardware import ReaderOutput
-from kiosk.ui.views import View
+from kiosk.desk.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,9 @@ Item = ReaderOutput | Tap | Tick
 
 @dataclass(frozen=True)
 class Update:
-    """A new screen to show, a sound to play with it, and the scan it answers (for timing)."""
+    """A new screen to show (as facts), a sound to play with it, and the scan it answers."""
 
-    view: View
+    facts: Facts
     sound: str | None = None  # success | refusal | attention
     scan_time: float | None = None  # the ScanEvent's monotonic time, when it answers a scan
 

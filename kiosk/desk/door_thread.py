@@ -2,7 +2,8 @@
 
 The store refuses calls from other threads, and the UI thread must never wait on SQLite (the
 sync worker may hold the write lock for seconds), so the Store, the Door and the FrontDesk all
-live here. Answers go back through ``deliver``, which the app points at the Kivy clock. When
+live here. Answers (the facts of a screen) go back through ``deliver``, which the app points at
+the Kivy clock. When
 the database cannot be used the thread shows the fault screen and tries again every
 ``screens.fault_retry_seconds`` until it can.
 """
@@ -16,13 +17,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from hardware import ReaderProblem, ReaderReady
 from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
+from kiosk.desk.facts import FaultFacts
+from kiosk.desk.front_desk import FrontDesk, KioskMismatchError
+from kiosk.desk.inputs import Exit, Item, Tick, Update
+from kiosk.desk.scanners import Scanners
 from kiosk.store import Store, StoreError
-from kiosk.ui import presenters
-from kiosk.ui.front_desk import FrontDesk, KioskMismatchError
-from kiosk.ui.inputs import Exit, Item, Tick, Update
-from kiosk.ui.words import text
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,9 @@ class DoorThread:
         new_id: Callable[[], str] | None = None,
     ) -> None:
         self.config, self.clock, self._deliver = config, clock, deliver
-        self._names = tuple(reader_names)
+        # Kept across a database that fails and comes back: a reader unplugged meanwhile is
+        # still out when the desk opens again.
+        self.scanners = Scanners(reader_names)
         self._tick_seconds = tick_seconds  # None: only explicit Tick items (the scripted mode)
         self._machine, self._new_id = machine, new_id
         self._queue: queue.SimpleQueue[Item | _Stop] = queue.SimpleQueue()
@@ -115,6 +119,10 @@ class DoorThread:
         if self.desk is None:
             if isinstance(item, Tick) and self.clock.read().mono >= self._retry_at:
                 self._open()
+            elif isinstance(item, ReaderProblem):
+                self.scanners.lost(item)  # the desk shows it when the database is back
+            elif isinstance(item, ReaderReady):
+                self.scanners.back(item.source)
             return
         try:
             result = self.desk.handle(item)
@@ -133,7 +141,7 @@ class DoorThread:
                 store,
                 self.clock,
                 self.config,
-                self._names,
+                self.scanners,
                 machine=self._machine,
                 **({"new_id": self._new_id} if self._new_id else {}),
             )
@@ -144,7 +152,7 @@ class DoorThread:
             self._fault(str(exc))
             return
         logger.info("door open on %s", self.config.database)
-        self._deliver(Update(self.desk.view))
+        self._deliver(Update(self.desk.shown))
 
     def _fault(self, detail: str) -> None:
         if self.desk is not None:
@@ -154,9 +162,8 @@ class DoorThread:
                 logger.exception("closing the store failed")
             self.desk = None
         self._retry_at = self.clock.read().mono + self.config.screens.fault_retry_seconds
-        language = self.config.language
-        line = text("ui.fault.database", language, detail=detail)
-        self._deliver(Update(presenters.fault_view([line], language), "attention"))
+        facts = FaultFacts(self.scanners.faults(), detail, self.config.language)
+        self._deliver(Update(facts, "attention"))
 
     def _close(self) -> None:
         if self.desk is None:

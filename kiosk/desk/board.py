@@ -1,7 +1,7 @@
-"""What the idle screen knows: the timetable now and next, new arrivals, this week's top class.
+"""What the idle screen knows: the next borrowing window, new arrivals, this week's top class.
 
-No personal data: classes and titles only. The new-arrivals source is replaceable (a list the
-librarian sets today; sync may bring one later), see :class:`ArrivalsSource`.
+No personal data: classes and titles only. The words for them are the touchscreen's
+(``kiosk.ui.board_lines``).
 """
 
 from __future__ import annotations
@@ -17,33 +17,9 @@ from kiosk.core.decisions import EventType
 from kiosk.core.journal import RecordedEvent
 from kiosk.core.models import ClassName
 from kiosk.core.policy import Policy, Window
-from kiosk.core.timetable import open_windows
-from kiosk.ui.words import class_name, grade_label, joined, text
 
 # How far ahead the idle screen looks for the next borrowing window.
 LOOKAHEAD_DAYS = 21
-
-
-def who(window: Window, language: str) -> str:
-    names = [class_name(c, language) for c in sorted(window.classes)]
-    names += [grade_label(g, language) for g in sorted(window.grades)]
-    return joined(names, language)
-
-
-def window_now(policy: Policy, local: datetime, language: str) -> str:
-    windows = open_windows(policy, local)
-    if not windows:
-        return text("ui.idle.no_window_now", language)
-    return "\n".join(
-        text(
-            "ui.idle.window_now",
-            language,
-            classes=who(w, language),
-            start=f"{w.start:%H:%M}",
-            end=f"{w.end:%H:%M}",
-        )
-        for w in windows
-    )
 
 
 def next_window(policy: Policy, local: datetime) -> tuple[datetime, Window] | None:
@@ -58,27 +34,6 @@ def next_window(policy: Policy, local: datetime) -> tuple[datetime, Window] | No
             if moment > local:
                 return moment, window
     return None
-
-
-def window_next(policy: Policy, local: datetime, language: str) -> str:
-    found = next_window(policy, local)
-    if found is None:
-        return text("ui.idle.no_window_next", language)
-    moment, window = found
-    days = (moment.date() - local.date()).days
-    if days == 0:
-        day = text("ui.today", language)
-    elif days == 1:
-        day = text("ui.tomorrow", language)
-    else:
-        day = text(f"ui.weekday.{moment.weekday()}", language)
-    return text(
-        "ui.idle.window_next",
-        language,
-        day=day,
-        start=f"{moment:%H:%M}",
-        classes=who(window, language),
-    )
 
 
 class ArrivalsSource(Protocol):
@@ -135,9 +90,3 @@ class WeeklyTally:
         # Ties go to the class named first, so the screen does not flicker between them.
         klass, count = min(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return klass, count
-
-
-def best_class_line(best: tuple[str, int] | None, language: str) -> str:
-    if best is None:
-        return text("ui.idle.no_best_class", language)
-    return text("ui.idle.best_class", language, klass=class_name(best[0], language), count=best[1])

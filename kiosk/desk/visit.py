@@ -1,0 +1,64 @@
+"""The child's visit: from the card to Done, what the session screen and the receipt show.
+
+The engine decides; a visit keeps what the child has been told (the greeting, this term's count,
+every answer since the card) so the screen can show it and the receipt can list what was lent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from kiosk.core.decisions import Decision, Outcome
+from kiosk.desk.facts import ReceiptFacts, SessionFacts
+
+
+@dataclass
+class Visit:
+    greeting: Decision
+    read: int  # books this term
+    to_go: int
+    target: int  # 0: no reading target
+    answers: list[Decision] = field(default_factory=list)
+
+    @classmethod
+    def begin(cls, greeting: Decision, *, teacher: bool) -> Visit:
+        read = int(greeting.params.get("read", 0))
+        to_go = int(greeting.params.get("to_go", 0))
+        target = read + to_go if not greeting.message_key.endswith("no_target") else 0
+        return cls(greeting, read, to_go, 0 if teacher else target)
+
+    def answered(self, decision: Decision) -> None:
+        self.answers.append(decision)
+        if decision.outcome is Outcome.BORROWED:
+            self.read += 1
+            self.to_go = max(0, self.to_go - 1)
+
+    def facts(
+        self,
+        loans: Sequence[tuple[str, date]],
+        today: date,
+        *,
+        idle_seconds: float,
+        last_activity: float,
+        language: str,
+    ) -> SessionFacts:
+        return SessionFacts(
+            greeting=self.greeting,
+            read=self.read,
+            to_go=self.to_go,
+            target=self.target,
+            loans=tuple(loans),
+            today=today,
+            answers=tuple(self.answers),
+            idle_seconds=idle_seconds,
+            last_activity=last_activity,
+            language=language,
+        )
+
+    def receipt(self, today: date, *, closes_at: float, language: str) -> ReceiptFacts:
+        """What was lent on this visit, with due dates, in the child's language."""
+        borrowed = tuple((d.title or "", d.due) for d in self.answers if d.due is not None)
+        name = self.greeting.given_name or ""
+        return ReceiptFacts(name, borrowed, today, closes_at, language)
