@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from kiosk.clocks import Clock
 from kiosk.core.decisions import Decision, Reason
 from kiosk.core.journal import RecordedEvent, Stamp
+from kiosk.core.modes import DoorMode
 from kiosk.core.moments import Instant, believed_wall
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
@@ -103,6 +104,15 @@ class Door:
             self.store.checkpoint()
             self._last_checkpoint = now
         return Handled(None, None, ())
+
+    @property
+    def mode(self) -> DoorMode:
+        return self._ctx.mode
+
+    def set_mode(self, mode: DoorMode) -> None:
+        """What the door is open for from the next input on (a librarian's or helper's choice;
+        the engine refuses by it and journals the refusals)."""
+        self._ctx = replace(self._ctx, mode=mode)
 
     def close(self, reason: Reason = Reason.SHUTDOWN) -> Handled:
         """End an open session on the way out (the kiosk stopping, `kiosk scan` finishing)."""

@@ -40,6 +40,9 @@ class Reason(enum.StrEnum):
     UNKNOWN_CODE = "unknown_code"
     UNREADABLE_CODE = "unreadable_code"
     NO_RECENT_RETURN = "no_recent_return"
+    # refusals of the door's mode (kiosk.core.modes)
+    RETURNS_ONLY = "returns_only"  # a card, while the door takes returns only
+    CLOSED = "closed"  # anything, while the door is closed
     # ignored
     DUPLICATE_SCAN = "duplicate_scan"
     NO_SESSION = "no_session"

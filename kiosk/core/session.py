@@ -18,6 +18,7 @@ from kiosk.core.codes import clean_code, kept_code, printable
 from kiosk.core.decisions import Decision, Event, EventType, Outcome, Reason
 from kiosk.core.library import Library
 from kiosk.core.models import Reader, ReaderRole
+from kiosk.core.modes import DoorMode, turned_away
 from kiosk.core.moments import Instant, local_time
 from kiosk.core.policy import Policy
 
@@ -105,6 +106,7 @@ class Context:
     policy: Policy
     library: Library
     new_id: Callable[[], str]  # a fresh session id (uuid4 in the kiosk, a counter in tests)
+    mode: DoorMode = DoorMode.NORMAL
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,11 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
         state = replace(state, session=replace(session, last_activity=scan.at.mono))
 
     reader = ctx.library.reader(code) if scan.role is not DeviceRole.BOOK else None
+    refused = turned_away(ctx.mode, reader)
+    if refused is not None:
+        who = reader.card if reader is not None else card
+        event = Event(EventType.REFUSAL, refused, session_id, card=who, code=kept_code(code))
+        return Step(state, _answer(code, Outcome.REFUSED, refused), events=(event,))
     if reader is not None:
         return _card(state, code, reader, scan.at, ctx)
     if scan.role is DeviceRole.CARD:

@@ -21,8 +21,6 @@ class Notice(enum.StrEnum):
     """What the kiosk says by itself, not the engine."""
 
     UNREAD = "unread"  # a scan the reader could not read: "scan again"
-    RETURNS_ONLY = "returns_only"
-    CLOSED = "closed"
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ class FrontDesk:
         self.door = Door(store, clock, policy=self.policy, **kwargs)
         self._zone = ZoneInfo(self.policy.timezone)
         self.scanners = scanners
-        self.staff = Staff(config, store, clock, machine)
+        self.staff = Staff(config, self.door, clock, machine)
         self.language = config.language
         self.visit: Visit | None = None
         self.until: float | None = None  # when the screen on show closes by itself
@@ -88,7 +88,7 @@ class FrontDesk:
 
     @property
     def mode(self) -> DoorMode:
-        return self.staff.mode
+        return self.door.mode
 
     # -- the one entry point -----------------------------------------------------------------
 
@@ -123,14 +123,6 @@ class FrontDesk:
             # Out of order: nothing is decided that the child cannot see.
             logger.info("a scan was ignored while the fault screen is up")
             return None
-        mode = self.mode
-        if mode is DoorMode.CLOSED or (
-            mode is DoorMode.RETURNS_ONLY
-            and role is not DeviceRole.BOOK
-            and self.store.library.reader(event.text) is not None
-        ):
-            notice = Notice.CLOSED if mode is DoorMode.CLOSED else Notice.RETURNS_ONLY
-            return self._idle_notice(notice, "refusal")
         handled = self.door.scan(event.text, role, mono=event.time)
         update = self._after(handled)
         return replace(update, scan_time=event.time) if update else None

@@ -20,7 +20,7 @@ from kiosk.desk.facts import AdminFacts, HelperFacts, MachineState, PinFacts
 from kiosk.desk.inputs import RESTART, Exit
 from kiosk.desk.pin_pad import PinAnswer, PinOutcome, PinPad
 from kiosk.desk.scanners import Scanners
-from kiosk.store import Store
+from kiosk.door import Door
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +42,20 @@ class Staff:
     def __init__(
         self,
         config: KioskConfig,
-        store: Store,
+        door: Door,
         clock: Clock,
         network_up: Callable[[], bool],
     ) -> None:
-        self._store, self._clock, self._network_up = store, clock, network_up
+        self._door, self._clock, self._network_up = door, clock, network_up
         self._librarians, self._helpers = config.librarian_cards, config.helper_cards
         self.pin = PinPad(config.pin_hash)
         self._pin_answer: PinAnswer | None = None
-        self.mode = DoorMode.NORMAL
         self.default_language = config.language
+
+    @property
+    def mode(self) -> DoorMode:
+        """The door's mode: the engine decides by it (kiosk.core.modes)."""
+        return self._door.mode
 
     def screen_for_card(self, code: str, role: DeviceRole) -> type[AdminFacts | HelperFacts] | None:
         """The screen a librarian's or a helper's card opens (a book reader reads no cards)."""
@@ -80,13 +84,13 @@ class Staff:
         admin = isinstance(shown, AdminFacts)
         if target.startswith("mode:") and admin:
             try:
-                self.mode = DoorMode(target.removeprefix("mode:"))
+                self._door.set_mode(DoorMode(target.removeprefix("mode:")))
             except ValueError:
                 return StaffStep.NOTHING
             logger.info("mode set to %s by the librarian", self.mode.value)
         elif target == "returns_only" and isinstance(shown, HelperFacts):
             normal = self.mode is DoorMode.RETURNS_ONLY
-            self.mode = DoorMode.NORMAL if normal else DoorMode.RETURNS_ONLY
+            self._door.set_mode(DoorMode.NORMAL if normal else DoorMode.RETURNS_ONLY)
             logger.info("mode set to %s by a helper", self.mode.value)
         elif target == "default_language" and admin:
             self.default_language = "en" if self.default_language == "zh_CN" else "zh_CN"
@@ -109,7 +113,7 @@ class Staff:
     def admin(self, scanners: Scanners, language: str, zone: tzinfo) -> AdminFacts:
         reading = self._clock.read()
         # What the sync worker wrote of itself (it shares this file).
-        sync = self._store.sync
+        sync = self._door.store.sync
         waiting, health = sync.status().events_waiting, sync.health()
         heard = health.server_clock
         clock_state = (

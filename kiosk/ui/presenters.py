@@ -64,6 +64,8 @@ PICTURES: dict[Reason, str] = {
     Reason.LIMIT_REACHED: "return_first",
     Reason.UNREADABLE_CODE: "scan_again",
     Reason.NO_RECENT_RETURN: "book",
+    Reason.RETURNS_ONLY: "clock",
+    Reason.CLOSED: "clock",
     Reason.DUPLICATE_SCAN: "scan_again",
     Reason.NO_SESSION: "card",
     Reason.FINISHED: "wave",
@@ -79,11 +81,9 @@ MODE_KEYS = {
 }
 MODE_PICTURES = {DoorMode.NORMAL: "card", DoorMode.RETURNS_ONLY: "book", DoorMode.CLOSED: "clock"}
 # What the kiosk says by itself: (sentence, picture).
-NOTICES = {
-    Notice.UNREAD: ("ui.notice.unread", "scan_again"),
-    Notice.RETURNS_ONLY: ("ui.notice.returns_only", "clock"),
-    Notice.CLOSED: ("ui.notice.closed", "clock"),
-}
+NOTICES = {Notice.UNREAD: ("ui.notice.unread", "scan_again")}
+# Refusals that are news rather than trouble (the librarian chose them): drawn as information.
+INFORMATION = {Reason.RETURNS_ONLY, Reason.CLOSED}
 
 
 def due_text(due: date, language: str) -> str:
@@ -92,9 +92,9 @@ def due_text(due: date, language: str) -> str:
 
 def answer(decision: Decision, language: str) -> Answer:
     """What a child sees for one decision. Late returns are thanked, never scolded or charged."""
-    if decision.outcome is Outcome.REFUSED:
+    if decision.outcome is Outcome.REFUSED and decision.reason not in INFORMATION:
         tone = Tone.REFUSED
-    elif decision.outcome is Outcome.IGNORED:
+    elif decision.outcome in (Outcome.IGNORED, Outcome.REFUSED):
         tone = Tone.INFO
     else:
         tone = Tone.OK
@@ -110,7 +110,7 @@ def answer(decision: Decision, language: str) -> Answer:
 
 
 def notice(said: Notice, language: str) -> Answer:
-    """An answer the kiosk gives by itself (returns-only mode, a scan that did not go through)."""
+    """An answer the kiosk gives by itself (a scan that did not go through the reader)."""
     key, picture = NOTICES[said]
     return Answer(Tone.INFO, picture, text(key, language))
 

@@ -147,6 +147,8 @@ def test_admin_by_card_ends_the_session_and_tests_the_readers(desk: Desk) -> Non
     view = desk.view
     assert isinstance(view, IdleView) and view.notice is not None
     assert view.notice.sentence == "现在只能还书，不能借书哦"
+    assert view.notice.tone is Tone.INFO  # news the librarian chose, not a child's mistake
+    assert events(desk)[-1] == ("refusal", "returns_only")  # journaled like any refusal
 
 
 def test_admin_by_pin_wrong_then_right(desk: Desk) -> None:

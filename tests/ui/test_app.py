@@ -75,8 +75,13 @@ def test_admin_by_pin_and_by_card_closed_mode(tmp_path: Path) -> None:
     assert "图书室现在关门了" in run.texts(6)  # the card was not let in
     assert run.screen(7) == "admin"  # the librarian's card
     assert run.screen(10) == "session"
-    # The only session is the one after "normal"; the app closing ends it.
-    assert run.events() == [("session_started", "ok"), ("session_ended", "shutdown")]
+    # The card refused while closed is journaled; the only session is the one after "normal",
+    # and the app closing ends it.
+    assert run.events() == [
+        ("refusal", "closed"),
+        ("session_started", "ok"),
+        ("session_ended", "shutdown"),
+    ]
 
 
 def test_a_helper_turns_on_returns_only_and_returns_still_work(tmp_path: Path) -> None:
@@ -95,7 +100,7 @@ def test_a_helper_turns_on_returns_only_and_returns_still_work(tmp_path: Path) -
     assert run.screen(8) == "return"
     events = run.events()
     assert events.count(("session_started", "ok")) == 1
-    assert events[-1] == ("return", "ok")
+    assert events[-2:] == [("refusal", "returns_only"), ("return", "ok")]
 
 
 def test_the_fault_screen_while_a_reader_is_gone_and_recovery(tmp_path: Path) -> None:

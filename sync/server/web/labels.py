@@ -24,6 +24,8 @@ REASONS = {
     Reason.UNKNOWN_CODE: N_("unknown code"),
     Reason.UNREADABLE_CODE: N_("unreadable code"),
     Reason.NO_RECENT_RETURN: N_("damage button without a return"),
+    Reason.RETURNS_ONLY: N_("card tapped while the kiosk took returns only"),
+    Reason.CLOSED: N_("scanned while the kiosk was closed"),
     Reason.DUPLICATE_SCAN: N_("same code read twice"),
     Reason.NO_SESSION: N_("no session open"),
     Reason.FINISHED: N_("pressed Done"),
