@@ -301,9 +301,16 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
 
 def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) -> Decision:
     policy = ctx.policy
+def reading_target(policy: Policy, reader: Reader) -> int:
+    """Books this reader is asked to read this term; 0 for none (the screen then shows no target).
+
+    The target is for pupils (学生人均每学期借书不少于10本), not for teachers.
+    """
+    return (policy.books_per_term or 0) if reader.role is ReaderRole.STUDENT else 0
+
+
     read = ctx.library.checkouts_since(reader.card, policy.term_began)
-    # The reading target is for pupils (学生人均每学期借书不少于10本), not for teachers.
-    target = (policy.books_per_term or 0) if reader.role is ReaderRole.STUDENT else 0
+    target = reading_target(policy, reader)
     on_loan = len(ctx.library.loans_of(reader.card))
     if key == "session.started":
         if not target:

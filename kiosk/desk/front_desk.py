@@ -20,9 +20,8 @@ from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
 from kiosk.core.decisions import Decision, Outcome, Reason
 from kiosk.core.models import ClassName
-from kiosk.core.models import ReaderRole as PersonRole
 from kiosk.core.modes import DoorMode
-from kiosk.core.session import Button, DeviceRole
+from kiosk.core.session import Button, DeviceRole, reading_target
 from kiosk.core.timetable import open_windows
 from kiosk.desk import board
 from kiosk.desk.facts import (
@@ -255,8 +254,8 @@ class FrontDesk:
 
     def _start_visit(self, greeting: Decision) -> None:
         reader = self.store.library.reader(greeting.reader or "")
-        teacher = reader is not None and reader.role is PersonRole.TEACHER
-        self.visit = Visit.begin(greeting, teacher=teacher)
+        target = reading_target(self.policy, reader) if reader is not None else 0
+        self.visit = Visit.begin(greeting, target=target)
         self._notice = None
         self.until = None
 

@@ -23,11 +23,11 @@ class Visit:
     answers: list[Decision] = field(default_factory=list)
 
     @classmethod
-    def begin(cls, greeting: Decision, *, teacher: bool) -> Visit:
+    def begin(cls, greeting: Decision, *, target: int) -> Visit:
+        """``target`` is the engine's (``kiosk.core.session.reading_target``)."""
         read = int(greeting.params.get("read", 0))
         to_go = int(greeting.params.get("to_go", 0))
-        target = read + to_go if not greeting.message_key.endswith("no_target") else 0
-        return cls(greeting, read, to_go, 0 if teacher else target)
+        return cls(greeting, read, to_go, target)
 
     def answered(self, decision: Decision) -> None:
         self.answers.append(decision)

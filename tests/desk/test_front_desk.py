@@ -261,3 +261,11 @@ def test_the_receipt_is_in_the_language_the_child_chose(desk: Desk) -> None:
     desk.tap("done")
     view = desk.view
     assert isinstance(view, SummaryView) and view.title == "Your receipt"
+
+
+def test_a_teacher_sees_her_count_and_no_target(desk: Desk) -> None:
+    desk.scan("T1")
+    view = desk.view
+    assert isinstance(view, SessionView)
+    assert view.greeting == "武老师，你好！"
+    assert view.progress == "本学期已读0本"  # the term's target is for pupils
