@@ -1,5 +1,11 @@
-"""Bounds of protocol v1 that the kiosk's settings check too, importable without pydantic."""
+"""Bounds and paths of protocol v1 that the kiosk needs too, importable without pydantic.
+
+Defined on the kiosk's side (kiosk/protocol_v1.py), because the kiosk imports nothing of ``sync``
+outside its composition root; named here for the sync package (sync/protocol.py).
+"""
 
 from __future__ import annotations
 
-MAX_PUSH_EVENTS = 500  # events in one push
+from kiosk.protocol_v1 import MAX_PUSH_EVENTS, WHOAMI_PATH
+
+__all__ = ["MAX_PUSH_EVENTS", "WHOAMI_PATH"]

@@ -28,11 +28,11 @@ from kiosk.health.machine import (
     Machine,
     ServerAnswer,
 )
-from sync.protocol import WHOAMI_PATH
+from kiosk.protocol_v1 import WHOAMI_PATH
 
-# An authenticated request that changes nothing on the server. PROVISIONAL: the sync
-# protocol (issue 8) names the real one; reconcile at merge.
-TOKEN_CHECK_PATH = WHOAMI_PATH  # the server's token check: 200 for this kiosk's token, else 401
+# An authenticated request that changes nothing on the server: 200 for this kiosk's token, else
+# 401. From kiosk/protocol_v1.py, so `kiosk doctor` loads neither the sync package nor pydantic.
+TOKEN_CHECK_PATH = WHOAMI_PATH
 TIMEOUT_SECONDS = 5.0
 # OpenSSL's verify codes the kiosk can tell a person something useful about.
 _NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH, _IP_MISMATCH = 9, 10, 62, 64
