@@ -1,30 +1,51 @@
 """The kiosk's settings file (``kiosk.toml``): read, checked key by key, over the shipped defaults.
 
-The defaults are ``kiosk/kiosk.toml`` beside this module; a school's file names only what it
-changes. Every problem names its key, and all of them are reported at once, so a typo in
-``/etc`` is one clear message at start-up instead of a traceback or a key silently ignored. The
-``[sync]`` table is the sync worker's: sync/settings.py checks it, for `kiosk run` as for
-`kiosk sync`, so both read the same file the same way.
+The defaults are ``kiosk/kiosk.toml`` beside this module, and only there: a school's file names
+only what it changes, and every value is read from the two merged, so no default is written a
+second time in code. Every problem is a value naming its key (:class:`BadKey`), and all of them
+are reported at once, so a typo in ``/etc`` is one clear message at start-up instead of a
+traceback or a key silently ignored, and `kiosk doctor` names the key without parsing the
+message. The ``[sync]`` table is the sync worker's: kiosk/sync_settings.py checks it, for
+`kiosk run` as for `kiosk sync`, so both read the same file the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hardware.errors import ReaderUrlError
 from hardware.spec import parse_reader_url
 from kiosk.core.toml_checks import Checker, show
-from sync import settings as sync_settings
+from kiosk.shipped import DEFAULTS
+from kiosk.sync_settings import Settings as SyncSettings
+from kiosk.sync_settings import check_table as check_sync_table
 
-DEFAULTS = Path(__file__).with_name("kiosk.toml")
+__all__ = [
+    "DEFAULTS",
+    "LANGUAGES",
+    "ROLES",
+    "SECTIONS",
+    "BadKey",
+    "ConfigError",
+    "Display",
+    "KioskConfig",
+    "ReaderConfig",
+    "Screens",
+    "hash_pin",
+    "load",
+    "parse_size",
+    "pin_matches",
+]
+
 LANGUAGES = ("zh_CN", "en")
 ROLES = ("card", "book", "any")
 _SIZE = re.compile(r"([1-9][0-9]{2,3})x([1-9][0-9]{2,3})")
@@ -42,12 +63,55 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "screens": ("summary_seconds", "return_seconds", "slow_answer_seconds", "fault_retry_seconds"),
     "display": ("fullscreen", "size", "density", "font", "font_bold"),
     "idle": ("new_arrivals", "arrival_seconds"),
-    "sync": (),  # checked by sync/settings.py (SYNC_KEYS)
+    "sync": (),  # checked by kiosk/sync_settings.py (SYNC_KEYS)
 }
 
 
+@dataclass(frozen=True)
+class BadKey:
+    """One key of the file that cannot be used as written."""
+
+    key: str  # as the file spells it: "sync.interval", "readers[2].role", "colour"
+    expected: str = ""  # what the key takes: "a number from 1 to 86400"
+    found: str = ""  # what the file has, as written there: "0", '"fr"'
+    said: str = ""  # a problem that is not a wrong value: "unknown key", ...
+
+    @property
+    def problem(self) -> str:
+        return f"expected {self.expected}, found {self.found}" if self.expected else self.said
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.problem}"
+
+
 class ConfigError(ValueError):
-    """The settings file cannot be used as written; the message names every bad key."""
+    """The settings file cannot be used as written.
+
+    Either it cannot be read (``unreadable`` says why), or it is not TOML (``syntax``, the
+    parser's words), or some keys are wrong: ``bad_keys``, every one of them, in file order.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        bad_keys: Sequence[BadKey] = (),
+        *,
+        unreadable: str = "",
+        syntax: str = "",
+    ) -> None:
+        self.path = path
+        self.bad_keys = tuple(bad_keys)
+        self.unreadable = unreadable
+        self.syntax = syntax
+        super().__init__(f"{path}: {self.problem}")
+
+    @property
+    def problem(self) -> str:
+        if self.unreadable:
+            return self.unreadable
+        if self.syntax:
+            return f"not valid TOML: {self.syntax}"
+        return "; ".join(map(str, self.bad_keys))
 
 
 @dataclass(frozen=True)
@@ -57,58 +121,60 @@ class ReaderConfig:
     role: str  # card | book | any
 
 
+# No defaults in the dataclasses: every value comes from the file over kiosk/kiosk.toml.
 @dataclass(frozen=True)
 class Screens:
-    summary_seconds: float = 6.0
-    return_seconds: float = 20.0
-    slow_answer_seconds: float = 0.4
-    fault_retry_seconds: float = 5.0
+    summary_seconds: float
+    return_seconds: float
+    slow_answer_seconds: float
+    fault_retry_seconds: float
 
 
 @dataclass(frozen=True)
 class Display:
-    fullscreen: bool = True
-    size: tuple[int, int] = (800, 480)
-    density: float = 0.0  # 0: from the window's height
-    font: Path | None = None  # None: look for Noto Sans CJK where Debian puts it
-    font_bold: Path | None = None
+    fullscreen: bool
+    size: tuple[int, int]
+    density: float  # 0: from the window's height
+    font: Path | None  # None: look for Noto Sans CJK where Debian puts it
+    font_bold: Path | None
 
 
 @dataclass(frozen=True)
 class KioskConfig:
     database: Path
     data_dir: Path
-    kiosk_id: str | None = None
-    language: str = "zh_CN"
-    readers: tuple[ReaderConfig, ...] = ()
-    sounds_enabled: bool = True
-    volume: float = 0.7
-    pin_hash: str = ""
-    librarian_cards: frozenset[str] = frozenset()
-    helper_cards: frozenset[str] = frozenset()
-    screens: Screens = field(default_factory=Screens)
-    display: Display = field(default_factory=Display)
-    new_arrivals: tuple[str, ...] = ()
-    arrival_seconds: float = 6.0
-    # The sync worker's settings (sync/settings.py), with the database and id from [kiosk].
-    sync: sync_settings.Settings = field(default_factory=sync_settings.Settings)
+    kiosk_id: str | None
+    language: str
+    readers: tuple[ReaderConfig, ...]
+    sounds_enabled: bool
+    volume: float
+    pin_hash: str
+    librarian_cards: frozenset[str]
+    helper_cards: frozenset[str]
+    screens: Screens
+    display: Display
+    new_arrivals: tuple[str, ...]
+    arrival_seconds: float
+    # The sync worker's settings (kiosk/sync_settings.py), with the database and id from [kiosk].
+    sync: SyncSettings
 
 
 def load(path: Path | None) -> KioskConfig:
     """The shipped defaults, with ``path``'s keys over them (None: the defaults alone)."""
-    merged = _read(DEFAULTS)
+    defaults = _read(DEFAULTS)
+    merged = dict(defaults)
     if path is not None:
-        own = _read(path)
-        for section, value in own.items():
+        for section, value in _read(path).items():
             if isinstance(value, dict) and isinstance(merged.get(section), dict):
                 merged[section] = {**merged[section], **value}
             else:
                 merged[section] = value  # [[readers]] replace the default list whole
-    try:
-        return _check(merged, path.resolve().parent if path is not None else DEFAULTS.parent)
-    except ConfigError as exc:
-        where = path if path is not None else DEFAULTS
-        raise ConfigError(f"{where}: {exc}") from None
+    base = path.resolve().parent if path is not None else DEFAULTS.parent
+    c = _KeyedChecker()
+    config = _check(c, merged, defaults, base)
+    if c.bad_keys:
+        raise ConfigError(path if path is not None else DEFAULTS, c.bad_keys)
+    return config
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -116,98 +182,137 @@ def _read(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
             return tomllib.load(f)
     except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot read the settings file ({exc.strerror or exc})"
-        ) from None
+        why = f"cannot read the settings file ({exc.strerror or exc})"
+        raise ConfigError(path, unreadable=why) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(path, syntax=str(exc)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        raise ConfigError(path, unreadable="not UTF-8 text; save it as UTF-8") from None
 
 
-def _check(doc: Mapping[str, Any], base: Path) -> KioskConfig:
-    c = Checker()
+class _KeyedChecker(Checker):
+    """kiosk.core's TOML checks, each problem kept as a :class:`BadKey` (only the methods
+    overridden here are used on kiosk.toml)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad_keys: list[BadKey] = []
+
+    def bad(self, key: str, expected: str, value: object) -> None:
+        self.bad_keys.append(BadKey(key, expected, show(value)))
+
+    def unknown_keys(self, table: Mapping[str, object], key: str, known: Iterable[str]) -> None:
+        prefix = f"{key}." if key else ""
+        known = tuple(known)
+        self.bad_keys.extend(
+            BadKey(f"{prefix}{name}", said="unknown key") for name in table if name not in known
+        )
+
+    def missing(self, key: str, expected: str) -> None:
+        self.bad_keys.append(BadKey(key, said=f"missing; expected {expected}"))
+
+    def said(self, key: str, problem: str) -> None:
+        self.bad_keys.append(BadKey(key, said=problem))
+
+
+# A bad value is recorded and stands in for a value of its type; load() raises before any of
+# them is used. Checker's methods take a fallback for a key the table lacks: every table here
+# has every key (the shipped file is under it), so the fallback is never read either.
+_UNUSED = math.nan
+
+
+def _check(
+    c: _KeyedChecker, doc: Mapping[str, Any], defaults: Mapping[str, Any], base: Path
+) -> KioskConfig:
     c.unknown_keys(doc, "", [s.removesuffix("[]") for s in SECTIONS])
-    kiosk = c.table(doc, "kiosk", "kiosk", SECTIONS["kiosk"]) or {}
+
+    def section(name: str) -> Mapping[str, Any]:
+        # A section written as something else than a table is reported; the shipped one
+        # stands in, so the keys under it can still be read.
+        table = c.table(doc, name, name, SECTIONS[name])
+        return table if table is not None else defaults[name]
+
+    kiosk = section("kiosk")
     database = _path(c, kiosk, "database", "kiosk.database", base)
     data_dir = _path(c, kiosk, "data_dir", "kiosk.data_dir", base)
-    kiosk_id = kiosk.get("id", "")
+    kiosk_id = kiosk["id"]
     if not isinstance(kiosk_id, str):
         c.bad("kiosk.id", "a text in quotes", kiosk_id)
         kiosk_id = ""
-    language = kiosk.get("language", "zh_CN")
+    language = kiosk["language"]
     if language not in LANGUAGES:
         c.bad("kiosk.language", f"one of {', '.join(LANGUAGES)}", language)
-        language = "zh_CN"
 
-    sounds = c.table(doc, "sounds", "sounds", SECTIONS["sounds"]) or {}
-    volume = sounds.get("volume", 0.7)
+    sounds = section("sounds")
+    volume = sounds["volume"]
     if isinstance(volume, bool) or not isinstance(volume, int | float) or not 0 <= volume <= 1:
         c.bad("sounds.volume", "a number from 0.0 to 1.0", volume)
-        volume = 0.7
-    admin = c.table(doc, "admin", "admin", SECTIONS["admin"]) or {}
-    pin_hash = admin.get("pin_hash", "")
+        volume = _UNUSED
+    admin = section("admin")
+    pin_hash = admin["pin_hash"]
     if not isinstance(pin_hash, str) or (pin_hash and not _is_pin_hash(pin_hash)):
         c.bad("admin.pin_hash", "empty, or a hash printed by `kiosk run --hash-pin`", pin_hash)
-        pin_hash = ""
-    helpers = c.table(doc, "helpers", "helpers", SECTIONS["helpers"]) or {}
-    screens = c.table(doc, "screens", "screens", SECTIONS["screens"]) or {}
-    display = c.table(doc, "display", "display", SECTIONS["display"]) or {}
-    idle = c.table(doc, "idle", "idle", SECTIONS["idle"]) or {}
-    sync_table = doc.get("sync", {})
-    if not isinstance(sync_table, dict):
-        c.bad("sync", "a table", sync_table)
-        sync_table = {}
-    try:
-        sync = sync_settings.from_table(
-            sync_table, base, db=database, kiosk_id=kiosk_id.strip() or None
-        )
-    except sync_settings.SettingsError as exc:
-        c.problems.append(str(exc).replace("[sync] ", "sync.", 1))  # named like the others
-        sync = sync_settings.Settings()
+    helpers = section("helpers")
+    screens = section("screens")
+    display = section("display")
+    idle = section("idle")
+    sync = _sync(c, doc, defaults, base, database, kiosk_id.strip() or None)
     librarians = _cards(c, admin, "librarian_cards", "admin.librarian_cards")
     helper_cards = _cards(c, helpers, "cards", "helpers.cards")
     for card in sorted(librarians & helper_cards):
-        c.problems.append(f"helpers.cards: {show(card)} is also a librarian card")
-    config = KioskConfig(
+        c.said("helpers.cards", f"{show(card)} is also a librarian card")
+    return KioskConfig(
         database=database,
         data_dir=data_dir,
         kiosk_id=kiosk_id.strip() or None,
         language=language,
-        readers=_readers(c, doc.get("readers", [])),
-        sounds_enabled=c.flag(sounds, "enabled", "sounds.enabled", True),
+        readers=_readers(c, doc["readers"]),
+        sounds_enabled=c.flag(sounds, "enabled", "sounds.enabled", False),
         volume=float(volume),
         pin_hash=pin_hash,
         librarian_cards=librarians,
         helper_cards=helper_cards,
         screens=Screens(
-            summary_seconds=c.seconds(
-                screens, "summary_seconds", "screens.summary_seconds", 6, above=True
-            ),
-            return_seconds=c.seconds(
-                screens, "return_seconds", "screens.return_seconds", 20, above=True
-            ),
-            slow_answer_seconds=c.seconds(
-                screens, "slow_answer_seconds", "screens.slow_answer_seconds", 0.4, above=True
-            ),
-            fault_retry_seconds=c.seconds(
-                screens, "fault_retry_seconds", "screens.fault_retry_seconds", 5, above=True
-            ),
+            summary_seconds=_seconds(c, screens, "screens", "summary_seconds"),
+            return_seconds=_seconds(c, screens, "screens", "return_seconds"),
+            slow_answer_seconds=_seconds(c, screens, "screens", "slow_answer_seconds"),
+            fault_retry_seconds=_seconds(c, screens, "screens", "fault_retry_seconds"),
         ),
         display=Display(
-            fullscreen=c.flag(display, "fullscreen", "display.fullscreen", True),
-            size=_size(c, display.get("size", "800x480")),
-            density=_density(c, display.get("density", 0.0)),
+            fullscreen=c.flag(display, "fullscreen", "display.fullscreen", False),
+            size=_size(c, display["size"]),
+            density=_density(c, display["density"]),
             font=_font(c, display, "font"),
             font_bold=_font(c, display, "font_bold"),
         ),
         new_arrivals=tuple(_cards(c, idle, "new_arrivals", "idle.new_arrivals", ordered=True)),
-        arrival_seconds=c.seconds(idle, "arrival_seconds", "idle.arrival_seconds", 6, above=True),
+        arrival_seconds=_seconds(c, idle, "idle", "arrival_seconds"),
         sync=sync,
     )
-    if c.problems:
-        raise ConfigError("; ".join(c.problems))
-    return config
+
+
+def _sync(
+    c: _KeyedChecker,
+    doc: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    base: Path,
+    database: Path,
+    kiosk_id: str | None,
+) -> SyncSettings:
+    table = doc["sync"]
+    if not isinstance(table, dict):
+        c.bad("sync", "a table", table)
+        table = defaults["sync"]
+    settings, problems = check_sync_table(table, base, db=database, kiosk_id=kiosk_id)
+    for problem in problems:  # named like the others: sync.interval
+        c.bad_keys.append(
+            BadKey(f"sync.{problem.key}", problem.expected, problem.found, problem.said)
+        )
+    return settings
+
+
+def _seconds(c: Checker, table: Mapping[str, Any], section: str, name: str) -> float:
+    return c.seconds(table, name, f"{section}.{name}", _UNUSED, above=True)
 
 
 def _path(c: Checker, table: Mapping[str, Any], name: str, key: str, base: Path) -> Path:
@@ -233,7 +338,7 @@ def _cards(
     return tuple(dict.fromkeys(found)) if ordered else frozenset(found)
 
 
-def _readers(c: Checker, value: object) -> tuple[ReaderConfig, ...]:
+def _readers(c: _KeyedChecker, value: object) -> tuple[ReaderConfig, ...]:
     if not isinstance(value, list):
         c.bad("readers", "tables written [[readers]]", value)
         return ()
@@ -244,12 +349,14 @@ def _readers(c: Checker, value: object) -> tuple[ReaderConfig, ...]:
             c.bad(key, "a table", entry)
             continue
         c.unknown_keys(entry, key, SECTIONS["readers[]"])
+        # A reader's role may be left out (any): its table is the school's own, whole, with no
+        # shipped table under it.
         name, url, role = entry.get("name"), entry.get("url"), entry.get("role", "any")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             c.bad(f"{key}.name", "letters, digits, '.', '_' or '-' (at most 32)", name)
             continue
         if any(r.name == name for r in readers):
-            c.problems.append(f"{key}.name: {show(name)} is the name of another reader")
+            c.said(f"{key}.name", f"{show(name)} is the name of another reader")
         if not isinstance(url, str) or not url.strip():
             c.bad(f"{key}.url", 'a reader URL such as "evdev:///dev/library/book-scanner"', url)
             continue
@@ -258,7 +365,7 @@ def _readers(c: Checker, value: object) -> tuple[ReaderConfig, ...]:
             continue
         problem = _url_problem(url.strip())
         if problem:
-            c.problems.append(f"{key}.url: {problem}")
+            c.said(f"{key}.url", problem)
             continue
         readers.append(ReaderConfig(name, url.strip(), role))
     return tuple(readers)
@@ -282,7 +389,7 @@ def _url_problem(url: str) -> str | None:
 
 
 def _font(c: Checker, display: Mapping[str, Any], name: str) -> Path | None:
-    value = display.get(name, "")
+    value = display[name]
     if not isinstance(value, str):
         c.bad(f"display.{name}", "a font file path in quotes, or empty", value)
         return None
@@ -293,14 +400,14 @@ def _size(c: Checker, value: object) -> tuple[int, int]:
     match = _SIZE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         c.bad("display.size", 'WIDTHxHEIGHT such as "800x480"', value)
-        return (800, 480)
+        return (0, 0)
     return int(match[1]), int(match[2])
 
 
 def _density(c: Checker, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 8:
         c.bad("display.density", "0 (from the screen) or a number up to 8", value)
-        return 0.0
+        return _UNUSED
     return float(value)
 
 

@@ -1,13 +1,12 @@
 """kiosk.toml as the appliance checks need it: kiosk id, database, readers and [sync].
 
 The file is read by the kiosk's own settings module (kiosk/config.py, with the shipped defaults
-under it), the same way `kiosk run` and `kiosk sync` read it; a problem it finds becomes the
-config check's result, naming the key.
+under it), the same way `kiosk run` and `kiosk sync` read it; the first problem it finds becomes
+the config check's result, with the key its error names (never parsed back from the message).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -42,10 +41,6 @@ class ConfigProblem(Exception):  # noqa: N818 - carries a check result, not a tr
         self.result = result
 
 
-# "PATH: key: what is wrong; key: ..." as kiosk/config.py words it; the first key is named.
-_PROBLEM = re.compile(r"(?P<key>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?): (?P<problem>.*)")
-
-
 def load_config(path: Path) -> KioskConfig:
     """Parse ``path``; ConfigProblem says which key (or line) is wrong."""
     if not path.exists():
@@ -53,7 +48,7 @@ def load_config(path: Path) -> KioskConfig:
     try:
         config = load(path)
     except ConfigError as exc:
-        raise ConfigProblem(_problem(path, str(exc))) from None
+        raise ConfigProblem(_problem(exc)) from None
     if not config.kiosk_id:
         _bad(path, "kiosk.id", 'needs this kiosk\'s id, e.g. id = "door-1"')
     if not config.readers:
@@ -74,17 +69,17 @@ def load_config(path: Path) -> KioskConfig:
     )
 
 
-def _problem(path: Path, message: str) -> Result:
-    text = message.removeprefix(f"{path}: ")
-    if text.startswith("cannot read") or text.startswith("not UTF-8"):
-        return fail("config", "unreadable", path=path, error=text)
-    if text.startswith("not valid TOML"):
-        return fail("config", "syntax", path=path, error=text.removeprefix("not valid TOML: "))
-    first = text.split("; ")[0]
-    found = _PROBLEM.match(first)
-    if found is None:
-        return fail("config", "bad_key", path=path, key="", problem=text)
-    return fail("config", "bad_key", path=path, key=found["key"], problem=found["problem"])
+def _problem(error: ConfigError) -> Result:
+    """The config check's result for what kiosk/config.py found, read from the error's fields."""
+    path = error.path
+    if error.unreadable:
+        return fail("config", "unreadable", path=path, error=error.unreadable)
+    if error.syntax:
+        return fail("config", "syntax", path=path, error=error.syntax)
+    if not error.bad_keys:
+        return fail("config", "bad_key", path=path, key="", problem=error.problem)
+    first = error.bad_keys[0]  # the first of them named, as one line has room for
+    return fail("config", "bad_key", path=path, key=first.key, problem=first.problem)
 
 
 def _bad(path: Path, key: str, problem: str) -> None:

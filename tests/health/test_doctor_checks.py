@@ -417,6 +417,31 @@ def test_one_line_per_check_in_chinese_by_default(pi: Pi) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        ("[display]\n", "[display]\nfont-size = 20\n", "display.font-size", "unknown key"),
+        ("[sounds]\n", "[Sounds]\nvolume = 0.5\n[sounds]\n", "Sounds", "unknown key"),
+        (
+            "interval = 60 ",
+            'interval = "1; 2" ',
+            "sync.interval",
+            "expected a number from 1 to 86400, found '1; 2'",
+        ),
+    ],
+    ids=["a dash", "a capital", "a semicolon in the value"],
+)
+def test_the_config_check_names_the_key_the_error_carries(
+    pi: Pi, old: str, new: str, key: str, problem: str
+) -> None:
+    pi.set_config(old, new)
+    status, results = pi.doctor("en")
+    config = next(r for r in results if r["check"] == "config")
+    assert status == 1 and config["reason"] == "bad_key"
+    assert config["params"] == {"path": str(pi.config), "key": key, "problem": problem}
+    assert str(config["fix"]).startswith(f"correct {key} in {pi.config}")
+
+
 def test_json_lines_carry_reason_and_params_for_the_admin_screen(pi: Pi) -> None:
     pi.answer = ServerAnswer(Answer.TOKEN_REFUSED, "Unauthorized", 401)
     status, out = pi.doctor_text("zh_CN", as_json=True)

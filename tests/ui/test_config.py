@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,17 @@ import pytest
 from kiosk.config import (
     DEFAULTS,
     SECTIONS,
+    BadKey,
     ConfigError,
+    Display,
+    KioskConfig,
+    Screens,
     hash_pin,
     load,
     parse_size,
     pin_matches,
 )
-from sync.settings import SYNC_KEYS
+from kiosk.sync_settings import SYNC_KEYS, Settings
 from tests.conftest import REPO
 
 DOC = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
@@ -33,6 +38,41 @@ def test_every_key_is_documented_and_shipped() -> None:
     # [sync] is documented with the sync worker, every key of it shipped here too.
     assert "`sync.*`" in DOC and "protocol.md" in DOC
     assert set(shipped["sync"]) == set(SYNC_KEYS)
+
+
+def test_each_default_is_written_once_in_the_shipped_file() -> None:
+    # The dataclasses hold no default of their own: every value comes from kiosk/kiosk.toml.
+    for dataclass in (KioskConfig, Screens, Display):
+        for f in fields(dataclass):
+            assert f.default is MISSING and f.default_factory is MISSING, f"{dataclass}.{f.name}"
+    # The sync worker's numbers without a file (`kiosk sync` with no --config) are the shipped ones.
+    shipped = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["sync"]
+    unconfigured = Settings()
+    for key, value in shipped.items():
+        if isinstance(value, int | float):
+            assert getattr(unconfigured, key) == value, key
+    assert load(None).sync.interval == shipped["interval"]
+
+
+def _documented_defaults(doc: str) -> dict[str, str]:
+    """The default column of a doc's key table, by key, without backticks or a remark after."""
+    rows = re.findall(r"^\| `([^`]+)` \|.*\| ([^|]+) \|$", doc, re.MULTILINE)
+    return {key: re.sub(r" \(.*\)$", "", cell).replace("`", "") for key, cell in rows}
+
+
+def test_the_documented_defaults_are_the_shipped_ones() -> None:
+    shipped = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
+    documented = _documented_defaults(DOC)
+    for section, keys in SECTIONS.items():
+        for key in () if section == "readers[]" else keys:
+            value, default = shipped[section][key], documented[f"{section}.{key}"]
+            if isinstance(value, str) and not default.startswith('"'):
+                default = f'"{default}"'  # a path, written bare in the table
+            assert tomllib.loads(f"v = {default}")["v"] == value, f"{section}.{key}"
+    in_protocol = _documented_defaults((REPO / "docs" / "protocol.md").read_text(encoding="utf-8"))
+    for key, value in shipped["sync"].items():
+        if isinstance(value, int | float):
+            assert tomllib.loads(f"v = {in_protocol[key]}")["v"] == value, f"sync.{key}"
 
 
 def test_the_shipped_defaults_load() -> None:
@@ -91,6 +131,27 @@ def test_the_sync_table_is_checked_as_the_sync_worker_reads_it(tmp_path: Path) -
     assert config.sync.retention_days == 30  # the shipped default
     assert "sync.anything: not a sync setting" in problems(tmp_path, "[sync]\nanything = 3\n")
     assert "sync.interval: expected a number from 1" in problems(tmp_path, "[sync]\ninterval = 0\n")
+
+
+def test_each_problem_is_a_value_naming_its_key(tmp_path: Path) -> None:
+    text = "[sync]\ninterval = 0\nverify = false\n[sounds]\nvolume = 3\n[display]\nfont-size = 9\n"
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, text))
+    assert caught.value.path == tmp_path / "kiosk.toml"
+    assert caught.value.bad_keys == (
+        BadKey("sounds.volume", expected="a number from 0.0 to 1.0", found="3"),
+        BadKey("display.font-size", said="unknown key"),
+        BadKey("sync.interval", expected="a number from 1 to 86400", found="0"),
+        BadKey("sync.verify", said=f"not a sync setting (known: {', '.join(SYNC_KEYS)})"),
+    )
+    # The message is made of them, each key named as before.
+    assert str(caught.value) == f"{tmp_path / 'kiosk.toml'}: " + "; ".join(
+        map(str, caught.value.bad_keys)
+    )
+    assert "sync.interval: expected a number from 1 to 86400, found 0" in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, "[kiosk\n"))
+    assert caught.value.syntax.startswith("Expected ']'") and caught.value.bad_keys == ()
 
 
 def test_not_toml_and_not_there(tmp_path: Path) -> None:
