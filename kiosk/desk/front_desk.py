@@ -21,6 +21,7 @@ from kiosk.config import KioskConfig
 from kiosk.core.decisions import Decision, Outcome, Reason
 from kiosk.core.models import ClassName
 from kiosk.core.modes import DoorMode
+from kiosk.core.policy import Policy
 from kiosk.core.session import Button, DeviceRole, reading_target
 from kiosk.core.timetable import open_windows
 from kiosk.desk import board
@@ -64,22 +65,21 @@ class FrontDesk:
         new_id: Callable[[], str] | None = None,
     ) -> None:
         self.store, self.clock, self.config = store, clock, config
-        self.policy = store.policy()
         if config.kiosk_id and config.kiosk_id != store.kiosk_id:
             raise KioskMismatchError(
                 f"{store.path}: the database of kiosk {store.kiosk_id!r}, "
                 f"but kiosk.id says {config.kiosk_id!r}"
             )
-        kwargs = {"new_id": new_id} if new_id is not None else {}
-        self.door = Door(store, clock, policy=self.policy, **kwargs)
-        self._zone = ZoneInfo(self.policy.timezone)
+        # The door owns the policy: it takes up what the sync worker saves, between visits, and
+        # the screen reads the same one (the timetable, the countdown, the time zone).
+        self.door = Door(store, clock, new_id=new_id) if new_id else Door(store, clock)
         self.scanners = scanners
         self.staff = Staff(config, self.door, clock, machine)
         self.language = config.language
         self.visit: Visit | None = None
         self.until: float | None = None  # when the screen on show closes by itself
         self._notice: Decision | Notice | None = None
-        self._idle_minute = ""
+        self._idle_minute: tuple[str, str, DoorMode, Policy] | None = None
         self.tally = board.WeeklyTally(self._class_of)
         self._start_week(self._local())
         self.arrivals = board.ListedArrivals(config.new_arrivals, self._title_of)
@@ -88,6 +88,10 @@ class FrontDesk:
     @property
     def mode(self) -> DoorMode:
         return self.door.mode
+
+    @property
+    def policy(self) -> Policy:
+        return self.door.policy
 
     # -- the one entry point -----------------------------------------------------------------
 
@@ -342,18 +346,23 @@ class FrontDesk:
     def _staff(self, kind: type[AdminFacts | HelperFacts]) -> AdminFacts | HelperFacts:
         if kind is HelperFacts:
             return self.staff.helper(self.scanners, self.language)
-        return self.staff.admin(self.scanners, self.language, self._zone)
+        return self.staff.admin(self.scanners, self.language, self._zone())
 
     # -- small facts ---------------------------------------------------------------------------
 
     def _now(self) -> float:
         return self.clock.read().mono
 
-    def _local(self) -> datetime:
-        return self.clock.read().wall.astimezone(self._zone)
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.policy.timezone)  # cached by zoneinfo
 
-    def _minute(self) -> str:
-        return f"{self._local():%Y-%m-%d %H:%M}{self.language}{self.mode}"
+    def _local(self) -> datetime:
+        return self.clock.read().wall.astimezone(self._zone())
+
+    def _minute(self) -> tuple[str, str, DoorMode, Policy]:
+        """What the idle screen was drawn from, besides the store: a new minute, language, mode
+        or policy redraws it."""
+        return f"{self._local():%Y-%m-%d %H:%M}", self.language, self.mode, self.policy
 
     def _title_of(self, barcode: str) -> str | None:
         copy = self.store.library.copy(barcode)

@@ -1,0 +1,109 @@
+"""From the pages to the kiosk's screen and back, through a real server on 127.0.0.1 and the real
+sync worker: what the librarian chooses reaches the idle screen, the rules she saves reach the
+screen as well as the door, and a scanner unplugged at the kiosk reaches her Today page.
+
+The kiosk is door-1 of the sample school, its front desk driven directly (the touchscreen's
+application layer, read through the presenters as the screen shows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+
+from hardware import DeviceRole as ScannerRole
+from hardware import ScanEvent
+from kiosk.clocks import ScriptedClock
+from kiosk.config import load as load_config
+from kiosk.desk.front_desk import FrontDesk
+from kiosk.desk.inputs import Tick
+from kiosk.desk.scanners import Scanners
+from kiosk.store import Store
+from kiosk.ui import presenters
+from kiosk.ui.views import IdleView, SessionView, View
+from sync.settings import Settings
+from sync.worker.client import SyncClient
+from sync.worker.cycle import sync_once
+from tests.conftest import SAMPLE
+from tests.web.conftest import NOW, Site
+
+PUPIL = "202430101"  # 3-1: borrows at the Monday lunchtime
+WAIT = 10.0  # seconds a test waits for a reader's thread before it fails
+
+
+@dataclass
+class Kiosk:
+    """door-1's front desk on its file, on a clock the test moves, as the touchscreen runs it."""
+
+    site: Site
+    desk: FrontDesk
+    clock: ScriptedClock
+
+    @property
+    def view(self) -> View:
+        return presenters.present(self.desk.shown)
+
+    def sync(self) -> None:
+        """One run of the real sync worker (its own connection to the file, as its process has):
+        push, pull, heartbeat."""
+        with Store(self.site.kiosk_db) as store:
+            client = SyncClient(self.site.url, self.site.tokens["door-1"])
+            report = sync_once(store, client, Settings(), self.clock)  # raises if it fails
+        assert report.pages >= 1, report
+
+    def later(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.desk.handle(Tick())
+
+    def scan(self, code: str) -> None:
+        self.clock.advance(5)
+        mono = self.clock.read().mono
+        self.desk.handle(ScanEvent(code, ScannerRole.CARD, "card-reader", mono))
+
+
+@pytest.fixture
+def kiosk(sqlite_site: Site) -> Iterator[Kiosk]:
+    """On the server's SQLite only: the PostgreSQL copy of the school was paired with other
+    tokens, and the pages and the sync are the same on both."""
+    site = sqlite_site
+    clock = ScriptedClock(NOW, synced=True)
+    config = replace(load_config(None), database=site.kiosk_db, new_arrivals=())
+    store = Store(site.kiosk_db)
+    desk = FrontDesk(store, clock, config, Scanners(["card-reader", "book-scanner"]))
+    yield Kiosk(site, desk, clock)
+    desk.close()
+    store.close()
+
+
+def save_rules(site: Site, source: str) -> None:
+    s = site.sign_in()
+    token = site.form_token(s, "/rules")
+    answer = site.post(s, "/rules", data={"form_token": token, "source": source})
+    assert answer.status_code == 200 and "已保存" in answer.text, answer.text
+
+
+def test_rules_saved_by_the_worker_change_the_timetable_and_the_countdown(kiosk: Kiosk) -> None:
+    idle = kiosk.view
+    assert isinstance(idle, IdleView)
+    assert idle.window_next == "下一次：今天 14:30 一年级、二年级"  # Monday 13:30
+    rules = (SAMPLE / "policy.toml").read_text(encoding="utf-8")
+    changed = rules.replace('start = "14:30"', 'start = "14:00"')
+    changed = changed.replace("idle_seconds = 20", "idle_seconds = 45")
+    assert changed.count("14:00") == 1 and "idle_seconds = 45" in changed
+    save_rules(kiosk.site, changed)
+    kiosk.sync()
+    kiosk.later(1)  # the door takes up the rules between visits; the screen shows them
+    idle = kiosk.view
+    assert isinstance(idle, IdleView)
+    assert idle.window_next == "下一次：今天 14:00 一年级、二年级"
+    kiosk.scan("T0001")  # a teacher may borrow outside the windows
+    session = kiosk.view
+    assert isinstance(session, SessionView)
+    now = kiosk.clock.read().mono
+    assert presenters.countdown(session, now)[0] == "45秒后自动结束"
+    kiosk.later(44)
+    assert isinstance(kiosk.view, SessionView)  # not closed after the old 20 seconds
+    kiosk.later(2)
+    assert isinstance(kiosk.view, IdleView)
