@@ -100,7 +100,15 @@ def _one_line(text: str) -> str:
     return text
 
 
-Text = Annotated[str, Field(max_length=64)]
+def _plain(text: str) -> str:
+    # What a kiosk writes here (ids, a version, what was read made printable) never holds a
+    # control character; PostgreSQL cannot store a NUL, and a page must not show one.
+    if bounds.breaks_lines(text):
+        raise ValueError("expected text without control characters or line breaks")
+    return text
+
+
+Text = Annotated[str, Field(max_length=64), AfterValidator(_plain)]
 Code = Annotated[str, Field(min_length=1, max_length=bounds.CODE_CHARS)]
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 KioskId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -139,7 +147,7 @@ class WireEvent(Message):
     session_id: Text | None
     card: JournalCode | None
     barcode: JournalCode | None
-    code: Annotated[str, Field(max_length=256)] | None  # what was read, made printable
+    code: Annotated[str, Field(max_length=256), AfterValidator(_plain)] | None  # made printable
     due: DueDay | None
     flags: Annotated[list[Flag], Field(max_length=len(Flag))]
     wall_time: ClockTime

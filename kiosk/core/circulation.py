@@ -7,6 +7,7 @@ from datetime import datetime
 
 from kiosk.core.books import Resolved
 from kiosk.core.calendar import due_date
+from kiosk.core.codes import kept_code
 from kiosk.core.decisions import Decision, Event, EventType, Flag, Outcome, Reason
 from kiosk.core.library import Library
 from kiosk.core.models import Reader
@@ -39,8 +40,14 @@ def borrow(
     )
     if refusal is not None:
         reason, limit = refusal
+        # The journal keeps of what was read only what kept_code keeps (children's data).
         event = Event(
-            EventType.REFUSAL, reason, session_id, card=reader.card, barcode=copy.barcode, code=code
+            EventType.REFUSAL,
+            reason,
+            session_id,
+            card=reader.card,
+            barcode=copy.barcode,
+            code=kept_code(code),
         )
         params: dict[str, str | int] = {} if limit is None else {"limit": limit}
         decision = replace(base, reason=reason, message_key=f"refused.{reason}", params=params)

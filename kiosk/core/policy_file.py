@@ -53,6 +53,8 @@ def parse_policy(text: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([_syntax_problem(text, str(exc))]) from None
+    except RecursionError:  # arrays nested hundreds deep: no policy looks like that
+        raise PolicyError(["the file nests arrays or tables too deeply to be a policy"]) from None
     check = _PolicyReader()
     policy = check.policy(data)
     if check.problems or policy is None:

@@ -287,7 +287,9 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
         # Another child is at the door: the open session is closed before anything else.
         state, ended, end_events = _end(state, Reason.PREEMPTED, at.mono)
     if not reader.active:
-        event = Event(EventType.REFUSAL, Reason.INACTIVE_READER, card=reader.card, code=code)
+        event = Event(
+            EventType.REFUSAL, Reason.INACTIVE_READER, card=reader.card, code=kept_code(code)
+        )
         decision = replace(
             _answer(code, Outcome.REFUSED, Reason.INACTIVE_READER), reader=reader.card
         )

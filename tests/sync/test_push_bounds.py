@@ -162,3 +162,19 @@ def test_a_heartbeat_from_no_clock_is_refused(live: LiveServer) -> None:
     assert answer.status_code == 400 and answer.json()["field"] == "clock.wall"
     beat["clock"]["wall"] = "2026-11-23T04:20:00+00:00"  # type: ignore[index]
     assert live.post("/v1/heartbeat", beat, kiosk="door-a").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["session_id", "boot_id", "code"])
+def test_a_nul_or_a_line_break_in_any_text_of_an_event_is_refused(
+    live: LiveServer, kiosks: dict[str, Kiosk], field: str
+) -> None:
+    a = kiosks["door-a"]
+    live.add_kiosk(a.id)
+    body = _body(a)
+    for bad in ("a\x00b", "a\nb"):
+        wrong = copy.deepcopy(body)
+        wrong["events"][2][field] = bad  # PostgreSQL cannot store a NUL: this was a 500
+        answer = live.post("/v1/push", wrong, kiosk=a.id)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["field"] == f"events.2.{field}"
+    assert _stored(live) == 0

@@ -68,10 +68,16 @@ def parse_filters(params: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
         if not values[key]:
             return None
         try:
-            return date.fromisoformat(values[key])
+            found = date.fromisoformat(values[key])
         except ValueError:
             errors[key] = N_("Write a date as YYYY-MM-DD, e.g. 2026-11-23.")
             return None
+        # The days an event can be on (what a push may carry): year 1's local midnight is not
+        # a time the database can hold, year 9999's next day not one Python can.
+        if not bounds.EARLIEST_DAY < found < bounds.LATEST_DAY:
+            errors[key] = N_("Give a date from 1970 to 2199.")
+            return None
+        return found
 
     def code(key: str) -> str | None:
         text = values[key]

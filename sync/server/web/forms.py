@@ -101,6 +101,9 @@ async def read_form(request: Request, *, upload: bool = False) -> Form:
                     return Form(too_large=True)
                 if form.upload is None and (data or value.filename):
                     form.upload = Upload(value.filename or "", data)
+            elif "\x00" in name or "\x00" in value:
+                # No person types a NUL, and PostgreSQL cannot store one: not a form of ours.
+                return Form(malformed=True)
             else:
                 form.fields.setdefault(name, value)
     finally:

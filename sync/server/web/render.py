@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from kiosk.core.codes import not_kept_length
+from kiosk.imports.errors import shown
 from sync.server.web.i18n import LANGUAGES, N_, catalogue
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -83,6 +84,8 @@ def environment(language: str) -> Environment:
     )
     env.filters["class_label"] = lambda c: class_label(c, language)
     env.filters["scanned"] = lambda code: _scanned(code, words)
+    # A bad file's text as the importers read it (bytes that are not text included): escaped.
+    env.filters["as_read"] = shown
     return env
 
 

@@ -269,6 +269,30 @@ class WebRoute(APIRoute):
         return guarded
 
 
+class NoNul:
+    """ASGI middleware: a query string with a NUL (``%00``) is answered 400 before any page
+    sees it. No link of ours makes one, and PostgreSQL cannot compare text with it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" in query or b"\x00" in query:
+            await HTMLResponse(_NUL_PAGE, status_code=400, headers=SECURITY_HEADERS)(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+_NUL_PAGE = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>400</title>'
+    "<p>这个地址里有无法识别的字符，请回到上一页再试。</p>"
+    "<p>This address holds a character no page of the library uses; go back and try again.</p>"
+)
+
+
 class StrictTransport:
     """ASGI middleware: every answer over TLS carries ``Strict-Transport-Security``; none over
     plain HTTP, where the header means nothing and must not make a school's browsers refuse a
@@ -327,3 +351,4 @@ def install_answers(app: FastAPI, pages: Pages) -> None:
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
     app.add_middleware(StrictTransport)
+    app.add_middleware(NoNul)
