@@ -31,7 +31,7 @@ from kiosk.core import bounds
 from kiosk.core.decisions import EventType, Flag, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
 from kiosk.core.moments import ClockSource
-from sync.limits import MAX_PUSH_EVENTS
+from sync.limits import MAX_PUSH_EVENTS, WHOAMI_PATH
 
 PROTOCOL_VERSION: Final = 1
 # A push carries at most MAX_PUSH_EVENTS events (sync/limits.py, which the kiosk's settings check
@@ -50,7 +50,6 @@ PULL_PATH = "/v1/pull"
 HEARTBEAT_PATH = "/v1/heartbeat"
 HEALTH_PATH = "/v1/health"
 # A kiosk's token checked and nothing else (`kiosk doctor`): 200 with the kiosk's name, or 401.
-WHOAMI_PATH = "/v1/whoami"
 
 Model = TypeVar("Model", bound=BaseModel)
 # The server's: only the server builds pulled rows from Python values (see Pulled).
