@@ -31,7 +31,8 @@ from kiosk.core import bounds
 from kiosk.core.decisions import EventType, Flag, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
 from kiosk.core.moments import ClockSource
-from sync.limits import MAX_PUSH_EVENTS, WHOAMI_PATH
+from sync.limits import MAX_PUSH_EVENTS
+from sync.limits import WHOAMI_PATH as WHOAMI_PATH  # the kiosk and the server name it here
 
 PROTOCOL_VERSION: Final = 1
 # A push carries at most MAX_PUSH_EVENTS events (sync/limits.py, which the kiosk's settings check
