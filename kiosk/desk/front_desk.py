@@ -74,6 +74,8 @@ class FrontDesk:
         # the screen reads the same one (the timetable, the countdown, the time zone).
         self.door = Door(store, clock, new_id=new_id) if new_id else Door(store, clock)
         self.scanners = scanners
+        scanners.forget_reported()
+        self._report_scanners()
         self.staff = Staff(config, self.door, clock, machine)
         self.language = config.language
         self.visit: Visit | None = None
@@ -134,7 +136,9 @@ class FrontDesk:
         # The message may quote what was read (a card number): only at debug level.
         logger.warning("reader %s: %s", problem.source, problem.reason.value)
         logger.debug("reader %s: %s", problem.source, problem.message)
-        if self.scanners.lost(problem):
+        lost = self.scanners.lost(problem)
+        self._report_scanners()
+        if lost:
             if isinstance(self.shown, AdminFacts | HelperFacts):
                 return self._show(self._staff(type(self.shown)))
             return self._show(self._fault(), "attention")
@@ -148,12 +152,19 @@ class FrontDesk:
 
     def _ready(self, source: str) -> Update | None:
         was_out = self.scanners.back(source)
+        self._report_scanners()
         if isinstance(self.shown, AdminFacts | HelperFacts):
             return self._show(self._staff(type(self.shown)))
         if not was_out or self.scanners.any_out:
             return None
         logger.info("reader %s is back", source)
         return self._show(self._current())
+
+    def _report_scanners(self) -> None:
+        """Each reader's new state, for the sync worker's heartbeat (the Today page)."""
+        for name, state in self.scanners.unreported():
+            self.store.sync.set_reader_state(name, state)
+            self.scanners.reported(name, state)
 
     # -- the screen's buttons --------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Reader faults: which configured reader is out and why, and what each one read last.
 
 A reader that is lost (unplugged, not found, busy, failed) puts the kiosk out of order until it
-is back; one bad read only asks the child to scan again.
+is back; one bad read only asks the child to scan again. Each reader's state ("ok", or the
+problem that took it out) is also written to the store for the sync worker's heartbeat, so the
+librarian's Today page shows it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ LOST = {
     "reader_failed",
     "bad_recording",
 }
+READY = "ok"  # the state of a reader that reads (it said ReaderReady)
 # One bad read: the child is asked to scan again. (RDM6300 noise and bad frames are not shown:
 # a card near the coil produces them all the time.)
 UNREAD = {"too_long", "garbled", "incomplete", "events_dropped", "wrong_layout", "unexpected_code"}
@@ -34,6 +37,8 @@ class Scanners:
         self.names = tuple(names)
         self.out: dict[str, str] = {}  # name -> the problem that took it out
         self.last_read: dict[str, str] = {}
+        self._states: dict[str, str] = {}  # as the readers last reported: READY or a problem
+        self._reported: dict[str, str] = {}  # as last written for the heartbeat
 
     @property
     def any_out(self) -> bool:
@@ -48,6 +53,7 @@ class Scanners:
         if reason not in LOST:
             return False
         self.out[problem.source] = reason
+        self._states[problem.source] = reason
         return True
 
     @staticmethod
@@ -57,7 +63,19 @@ class Scanners:
 
     def back(self, source: str) -> bool:
         """The reader is ready again; whether it had been out."""
+        self._states[source] = READY
         return self.out.pop(source, None) is not None
+
+    def unreported(self) -> list[tuple[str, str]]:
+        """(name, state) of each reader whose state changed since it was last written."""
+        return [(n, s) for n, s in sorted(self._states.items()) if self._reported.get(n) != s]
+
+    def reported(self, name: str, state: str) -> None:
+        self._reported[name] = state
+
+    def forget_reported(self) -> None:
+        """Another file may be open now (a database that came back): write every state again."""
+        self._reported.clear()
 
     def faults(self) -> tuple[tuple[str, str], ...]:
         return tuple(sorted(self.out.items()))

@@ -8,10 +8,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware import DeviceRole, ScanEvent
+from hardware import DeviceRole, ReaderProblem, Reason, ScanEvent
 from kiosk.clocks import ScriptedClock
 from kiosk.desk.door_thread import DoorThread
 from kiosk.desk.inputs import Exit, Tick, Update
+from kiosk.store import Store
 from kiosk.ui.presenters import present
 from kiosk.ui.views import FaultView, IdleView, SessionView, View
 from tests.conftest import local
@@ -78,3 +79,28 @@ def test_an_unusable_database_comes_back_by_itself(tmp_path: Path) -> None:
     door.submit(Tick())
     assert isinstance(view(answers), IdleView)  # back by itself
     assert door.stop()
+
+
+def test_a_reader_unplugged_while_the_database_is_out_is_still_out_when_it_comes_back(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "kiosk.db"
+    clock = ScriptedClock(local("2026-11-23 12:15"))
+    answers: queue.SimpleQueue[Update | Exit] = queue.SimpleQueue()
+    config = replace(
+        desk_config(db), screens=replace(desk_config(db).screens, fault_retry_seconds=5)
+    )
+    door = DoorThread(config, clock, ["card-reader"], answers.put, tick_seconds=None)
+    door.start()
+    assert isinstance(view(answers), FaultView)
+    mono = clock.read().mono
+    door.submit(ReaderProblem("card-reader", DeviceRole.CARD, Reason.DISCONNECTED, "gone", mono))
+    school_file(db)
+    clock.advance(6)
+    door.submit(Tick())
+    back = view(answers)
+    assert isinstance(back, FaultView)
+    assert back.details == ("读卡器“card-reader”：没有连接",)
+    assert door.stop()
+    with Store(db) as store:
+        assert store.sync.reader_states() == [("card-reader", "disconnected")]

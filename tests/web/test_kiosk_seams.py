@@ -8,13 +8,14 @@ application layer, read through the presenters as the screen shows it).
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
 
 from hardware import DeviceRole as ScannerRole
-from hardware import ScanEvent
+from hardware import Host, ReaderOutput, ScanEvent, open_reader
 from kiosk.clocks import ScriptedClock
 from kiosk.config import load as load_config
 from kiosk.desk.front_desk import FrontDesk
@@ -22,7 +23,7 @@ from kiosk.desk.inputs import Tick
 from kiosk.desk.scanners import Scanners
 from kiosk.store import Store
 from kiosk.ui import presenters
-from kiosk.ui.views import IdleView, SessionView, View
+from kiosk.ui.views import FaultView, IdleView, SessionView, View
 from sync.settings import Settings
 from sync.worker.client import SyncClient
 from sync.worker.cycle import sync_once
@@ -107,3 +108,36 @@ def test_rules_saved_by_the_worker_change_the_timetable_and_the_countdown(kiosk:
     assert isinstance(kiosk.view, SessionView)  # not closed after the old 20 seconds
     kiosk.later(2)
     assert isinstance(kiosk.view, IdleView)
+
+
+def today_card(site: Site, kiosk: str) -> str:
+    """The kiosk's card on the librarian's Today page."""
+    page = site.get(site.sign_in(), "/").text
+    card = page[page.index(f'data-kiosk="{kiosk}"') :]
+    return card[: card.index("</section>")]
+
+
+def test_a_scanner_unplugged_at_the_kiosk_is_on_the_today_page_after_the_next_heartbeat(
+    kiosk: Kiosk,
+) -> None:
+    assert "book-scanner" not in today_card(kiosk.site, "door-1")
+    # The fake scanner is chosen here, by its URL, as `kiosk run --script` chooses its readers.
+    host = Host(clock=lambda: kiosk.clock.read().mono)
+    scanner = open_reader("fake:?role=book&name=book-scanner&debounce=0", host=host)
+    said: queue.SimpleQueue[ReaderOutput] = queue.SimpleQueue()
+    scanner.start(said.put)
+    try:
+        kiosk.desk.handle(said.get(timeout=WAIT))  # it opened
+        scanner.unplug()
+        kiosk.desk.handle(said.get(timeout=WAIT))
+        assert isinstance(kiosk.view, FaultView)  # the kiosk says so at once
+        kiosk.sync()
+        card = today_card(kiosk.site, "door-1")
+        assert 'data-scanner="book-scanner">book-scanner: 没有连接</span>' in card
+        assert "tag amber" in card
+        scanner.replug()
+        kiosk.desk.handle(said.get(timeout=WAIT))
+        kiosk.sync()
+        assert "book-scanner: 正常" in today_card(kiosk.site, "door-1")
+    finally:
+        scanner.close()

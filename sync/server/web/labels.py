@@ -92,6 +92,20 @@ TIMINGS = {
     "bounded": N_("the kiosk's clock was wrong: placed between the events around it"),
 }
 
+# A kiosk's scanners as its heartbeat names them: "ok", or the problem that took one out (the
+# readers' own words, hardware.Reason; sync does not import hardware, so they are spelled here).
+SCANNER_STATES = {
+    "ok": N_("working"),
+    "disconnected": N_("unplugged"),
+    "not_found": N_("device not found"),
+    "ambiguous": N_("several devices match"),
+    "busy": N_("in use by another program"),
+    "permission_denied": N_("no permission to open it"),
+    "open_failed": N_("could not be opened"),
+    "reader_failed": N_("reader failed"),
+    "bad_recording": N_("bad recording"),
+}
+
 
 # The dictionaries above as templates reach them: ``labels.reasons[code]``.
 LABELS = {
@@ -103,6 +117,7 @@ LABELS = {
     "marks": {k.value: v for k, v in MARKS.items()},
     "shelves": {k.value: v for k, v in SHELVES.items()},
     "timings": TIMINGS,
+    "scanners": SCANNER_STATES,
     "no_repair": NO_REPAIR,
     "undo_withdrawal": UNDO_WITHDRAWAL,
 }
