@@ -53,6 +53,22 @@ class ListedArrivals:
         return tuple(dict.fromkeys(t for t in found if t))
 
 
+@dataclass(frozen=True)
+class PulledArrivals:
+    """The new arrivals the librarian chose on the pages (or, without a choice, the copies the
+    server added last), as the sync worker last pulled them. A kiosk never paired with a server
+    has pulled nothing: it shows its own list (``unpaired``, ``idle.new_arrivals``) instead."""
+
+    pulled: Callable[[], Sequence[str] | None]  # titles; None before the kiosk's first pull
+    unpaired: ArrivalsSource
+
+    def titles(self) -> Sequence[str]:
+        found = self.pulled()
+        if found is None:
+            return self.unpaired.titles()
+        return tuple(dict.fromkeys(t for t in found if t))
+
+
 def week_start(local: datetime) -> datetime:
     monday = local.date() - timedelta(days=local.weekday())
     return datetime.combine(monday, datetime.min.time(), local.tzinfo)

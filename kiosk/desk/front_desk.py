@@ -84,7 +84,9 @@ class FrontDesk:
         self._idle_minute: tuple[str, str, DoorMode, Policy] | None = None
         self.tally = board.WeeklyTally(self._class_of)
         self._start_week(self._local())
-        self.arrivals = board.ListedArrivals(config.new_arrivals, self._title_of)
+        self._paired = False  # the sync worker has pulled from a server at least once
+        listed = board.ListedArrivals(config.new_arrivals, self._title_of)
+        self.arrivals = board.PulledArrivals(self._pulled_arrivals, listed)
         self.shown: Facts = self._rest()
 
     @property
@@ -378,6 +380,14 @@ class FrontDesk:
     def _title_of(self, barcode: str) -> str | None:
         copy = self.store.library.copy(barcode)
         return copy.title if copy is not None and copy.active else None
+
+    def _pulled_arrivals(self) -> list[str] | None:
+        sync = self.store.sync
+        if not self._paired:
+            if sync.status().last_pull_at is None:
+                return None  # never paired: kiosk.toml's list
+            self._paired = True  # once paired, always: the server's list, even an empty one
+        return [arrival.title for arrival in sync.new_arrivals()]
 
     def _class_of(self, card: str) -> ClassName | None:
         reader = self.store.library.reader(card)
