@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tools.chaos import faults, finale, report
 from tools.chaos.run import Options, Simulation
+from tools.chaos.school import SetupError
 from tools.chaos.timeline import ZONE
 
 
@@ -69,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         school = sim.run()
         results = finale.check_all(sim, school)
+    except SetupError as exc:
+        print(f"chaos: the school could not be set up, nothing was simulated: {exc}")
+        return 1
     finally:
         if school is None and sim.school is not None:
             school = sim.school

@@ -6,6 +6,7 @@ the simulation starts, kills, backs up and restores them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -86,6 +87,17 @@ class School:
         self.folder = folder
         self.truth = truth
         self.cluster: CrashableCluster | None = None
+        self.server: ChaosServer | None = None
+        self.doors: dict[str, Door] = {}
+        try:
+            self._set_up(database, days, boot_id)
+        except BaseException:
+            with contextlib.suppress(Exception):  # what failed is the error to show
+                self.close()
+            raise
+
+    def _set_up(self, database: str, days: list[date], boot_id: Callable[[], str]) -> None:
+        folder, truth = self.folder, self.truth
         if database == "postgresql":
             # Durable (fsync, synchronous commits): a crash must lose nothing the server answered.
             self.cluster = CrashableCluster(durable=True)
@@ -113,9 +125,10 @@ class School:
         self.server_lines: list[tuple[float, str]] = []  # every server's stderr, timed
         # The server's clock is right: the true time (see tools.chaos.server).
         self.server_clock = PiClock(folder / "server-clock.json", truth, "server")
-        self.server: ChaosServer | None = self._server()
+        self.server = self._server()
         self.port = self.server.port
-        self.doors = {name: self._door(name, boot_id()) for name in DOORS}
+        for name in DOORS:
+            self.doors[name] = self._door(name, boot_id())
 
     def _door(self, name: str, boot_id: str) -> Door:
         folder = self.folder / name
