@@ -7,7 +7,8 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.ui.app_runs import KIOSK, LIBRARIAN, run_app, school
+from kiosk.store import Arrival, Cursor, PulledPage, Store
+from tests.ui.app_runs import ARTIFACTS, KIOSK, LIBRARIAN, run_app, school
 
 RECESS = "2026-11-23T10:05"  # the grades 3-6 break window: two books each
 
@@ -185,3 +186,22 @@ def test_a_bad_script_line_is_named_before_the_app_starts(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "line 2: '@jump' is not one of the @ codes" in result.stderr
     assert "line 4: SECONDS must be a number from 2 to 86400" in result.stderr
+
+
+def test_the_idle_screen_turns_through_the_new_arrivals_the_last_pull_brought(
+    tmp_path: Path,
+) -> None:
+    db, _ = school(tmp_path)
+    with Store(db) as store:  # what the sync worker's pull leaves in the kiosk's file
+        chosen = [
+            Arrival("0001003", "夏洛的网", "E.B.怀特"),
+            Arrival("0001005", "草房子", "曹文轩"),
+        ]
+        page = PulledPage(snapshot=False, complete=True, cursor=Cursor(0, 0), new_arrivals=chosen)
+        store.sync.apply_pull(page)
+    run = run_app(tmp_path, "0 @wait\n6 @wait\n", db=db, shots=ARTIFACTS / "pulled-arrivals")
+    assert run.status == 0, run.stderr
+    assert {run.screen(1), run.screen(2)} == {"idle"}
+    shown = {t for line in (1, 2) for t in run.texts(line) if t.startswith("《")}
+    assert shown == {"《夏洛的网》", "《草房子》"}  # turning, one at a time
+    assert all(s["overflowing"] == [] for s in run.shots)
