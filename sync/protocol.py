@@ -229,6 +229,7 @@ class PushRequest(Message):
     sent: ClockReading
     events: Annotated[list[WireEvent], Field(max_length=MAX_PUSH_EVENTS)]
     journals: Journals = []
+    lost: Lost = []
 
     @model_validator(mode="after")
     def _events_on_the_path(self) -> PushRequest:
@@ -255,8 +256,20 @@ class EventResult(Message):
 
 
 class SeqRange(Message):
-    first: int
-    last: int
+    first: Annotated[int, Field(ge=1, le=2**62)]
+    last: Annotated[int, Field(ge=1, le=2**62)]
+
+    @model_validator(mode="after")
+    def _in_order(self) -> SeqRange:
+        if self.last < self.first:
+            raise ValueError("last: expected a number at least first")
+        return self
+
+
+# Events the kiosk no longer holds and the server does not have (deleted on the kiosk after its
+# retention period, then lost on a server restored from an older backup): the kiosk says so,
+# so that they count as answered, and the server puts them in the librarian's inbox.
+Lost = Annotated[list[SeqRange], Field(max_length=64)]
 
 
 class ChainReport(Message):
@@ -284,6 +297,7 @@ class PullRequest(Message):
     kiosk_id: KioskId
     cursor: Cursor | None  # None: never pulled, send everything
     journals: Journals = []  # ``reflects_through`` follows these
+    lost: Lost = []
 
 
 class Pulled(Message):

@@ -102,12 +102,18 @@ def rewind(conn: sqlite3.Connection, server_has: int) -> tuple[int, int] | None:
         (resend_from - 1, server_has),
     )
     conn.execute("DELETE FROM outbox_rejections WHERE seq >= ?", (resend_from,))
-    if lost_here:
+    if lost_here and (first, int(kept_from)) not in lost(conn):
         _note(conn, SERVER_LOST_RETIRED, first, int(kept_from), None)
     if resend_from <= pushed:
         _note(conn, SERVER_LOST, resend_from, int(pushed), None)
         return resend_from, int(pushed)
     return None
+
+
+def lost(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    """Ranges of events gone for good: deleted here after retention, lost by the server. Sync
+    says so with every push and pull, so that the server counts them as answered."""
+    return [(n.first, n.last) for n in notes(conn) if n.kind == SERVER_LOST_RETIRED][-64:]
 
 
 def notes(conn: sqlite3.Connection) -> list[Note]:

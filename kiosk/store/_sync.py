@@ -75,6 +75,11 @@ class SyncTables:
             return _forks.rewind(self._conn, server_has)
 
     @guarded
+    def lost(self) -> list[tuple[int, int]]:
+        """Ranges of events gone for good (deleted here, lost by a restored server)."""
+        return _forks.lost(self._conn)
+
+    @guarded
     def notes(self) -> list[Note]:
         """What sync found out about forks and a server that lost events, oldest first."""
         return _forks.notes(self._conn)

@@ -61,8 +61,9 @@ def pull(
         # Along the journals the kiosk says it has now (it may have begun one since its push).
         start = min([acked, *(first - 1 for _, first in path.starts[1:])])
         reflects = acked
-        if start < acked:
-            reflects, _ = journals.advance(conn, kiosk, path, start)
+        said_lost = [(r.first, r.last) for r in request.lost]
+        if start < acked or said_lost:
+            reflects, _ = journals.advance(conn, kiosk, path, start, said_lost)
         top = revisions.latest(conn)
         horizon = (
             conn.execute(select(counters.c.value).where(counters.c.name == HORIZON)).scalar() or 0

@@ -135,6 +135,7 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
         _clear_judged(conn, kiosk, min(first for _, first in began), now)
     # A journal begun since the last push: the prefix is walked again from where it forks.
     acked = min([stored_acked, *(first - 1 for _, first in path.starts[1:])])
+    gone = journals.declare_lost(conn, kiosk, request.lost, now)
     results, new, moved_ids = _sort_out(conn, kiosk, request.events, careful)
     breaks: list[ChainReport] = []
     moved: set[str] = set()
@@ -153,6 +154,7 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     ]
     items += _reused(conn, kiosk, request.events, results)
     items += journals.fork_items(conn, kiosk, path, began)
+    items += gone
     items += _gap_items(kiosk, gaps)
     items += _unknown_cards(conn, kiosk, new)
     items += [

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from sync.protocol import JournalStart, SeqRange
 from sync.server.review import Item, Kind
-from sync.server.tables import events, kiosk_journals
+from sync.server.tables import events, kiosk_journals, kiosk_lost
 
 GAP_WINDOW = 20_000  # events after the contiguous prefix looked at for gaps, per push
 
@@ -88,11 +88,18 @@ def highest(conn: Connection, kiosk: str) -> int:
     return max(int(declared or 0), int(stored or 0))
 
 
-def advance(conn: Connection, kiosk: str, path: Path, acked: int) -> tuple[int, list[SeqRange]]:
+def advance(
+    conn: Connection,
+    kiosk: str,
+    path: Path,
+    acked: int,
+    also_lost: Sequence[tuple[int, int]] = (),
+) -> tuple[int, list[SeqRange]]:
     """The end of the kiosk's contiguous prefix along ``path`` from ``acked``, and the holes
     after it (at most GAP_WINDOW events looked at: behind a hole that is never filled this
-    would otherwise read ever more rows)."""
+    would otherwise read ever more rows). Events the kiosk said are lost count as there."""
     c = events.c
+    lost = sorted({*lost_ranges(conn, kiosk), *also_lost})
     later = conn.execute(
         select(c.seq)
         .where(c.kiosk == kiosk, c.seq > acked, path.sql())
@@ -100,16 +107,77 @@ def advance(conn: Connection, kiosk: str, path: Path, acked: int) -> tuple[int, 
         .limit(GAP_WINDOW)
     ).scalars()
     gaps: list[SeqRange] = []
+    acked = _past_lost(acked, lost)
     expected = acked + 1
     contiguous = True
     for seq in later:
+        if seq < expected:
+            continue  # inside a range the kiosk said is lost, and stored after all
         if seq != expected:
-            gaps.append(SeqRange(first=expected, last=seq - 1))
-            contiguous = False
+            holes = _not_lost(expected, seq - 1, lost)
+            gaps += holes
+            contiguous = contiguous and not holes
+        expected = _past_lost(seq, lost) + 1
         if contiguous:
-            acked = seq
-        expected = seq + 1
+            acked = expected - 1
     return acked, gaps
+
+
+def _past_lost(seq: int, lost: Sequence[tuple[int, int]]) -> int:
+    """``seq``, or the end of the lost ranges that follow it without a break."""
+    moved = True
+    while moved:
+        moved = False
+        for first, last in lost:
+            if first <= seq + 1 <= last:
+                seq, moved = last, True
+    return seq
+
+
+def _not_lost(first: int, last: int, lost: Sequence[tuple[int, int]]) -> list[SeqRange]:
+    """The parts of first..last that no lost range covers."""
+    holes: list[SeqRange] = []
+    at = first
+    for a, b in lost:
+        if b < at or a > last:
+            continue
+        if a > at:
+            holes.append(SeqRange(first=at, last=a - 1))
+        at = max(at, b + 1)
+    if at <= last:
+        holes.append(SeqRange(first=at, last=last))
+    return holes
+
+
+def lost_ranges(conn: Connection, kiosk: str) -> list[tuple[int, int]]:
+    rows = conn.execute(
+        select(kiosk_lost.c.first, kiosk_lost.c.last).where(kiosk_lost.c.kiosk == kiosk)
+    )
+    return [(int(a), int(b)) for a, b in rows]
+
+
+def declare_lost(
+    conn: Connection, kiosk: str, ranges: Sequence[SeqRange], now: datetime
+) -> list[Item]:
+    """Record the ranges the kiosk says are gone for good; an item for each new one."""
+    known = set(lost_ranges(conn, kiosk))
+    new = sorted({(r.first, r.last) for r in ranges} - known)
+    if not new:
+        return []
+    conn.execute(
+        kiosk_lost.insert(),
+        [{"kiosk": kiosk, "first": a, "last": b, "declared_at": now} for a, b in new],
+    )
+    return [
+        Item(
+            Kind.EVENTS_LOST,
+            f"{kiosk}:{a}-{b}",
+            kiosk,
+            a,
+            detail={"first": a, "last": b},
+        )
+        for a, b in new
+    ]
 
 
 def fork_items(conn: Connection, kiosk: str, path: Path, new: list[tuple[int, int]]) -> list[Item]:

@@ -30,6 +30,7 @@ class Kind(enum.StrEnum):
     SEQUENCE_GAP = "sequence_gap"  # events of a kiosk the server never received
     SEQUENCE_REUSED = "sequence_reused"  # a different event with a sequence number already used
     JOURNAL_FORKED = "journal_forked"  # a kiosk went on from an older copy of its file
+    EVENTS_LOST = "events_lost"  # gone from the kiosk (retention) and from a restored server
     INBOX_FULL = "inbox_full"  # a kiosk reported more of one kind than the inbox keeps open
     DAMAGE_REPORTED = "damage_reported"  # a child pressed "this book is damaged"
     UNKNOWN_CODE = "unknown_code"  # a card or book the kiosk did not know (one item per code)

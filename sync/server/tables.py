@@ -138,6 +138,18 @@ kiosk_journals = Table(
     Column("declared_at", UtcTime, nullable=False),
 )
 
+# Events a kiosk says are gone for good: it deleted them after its retention period and the
+# server lost them (restored from an older backup). They count as received (``acked_through``
+# goes past them) and are in the review inbox (``events_lost``).
+kiosk_lost = Table(
+    "kiosk_lost",
+    metadata,
+    Column("kiosk", KIOSK, ForeignKey("kiosks.name"), primary_key=True),
+    Column("first", BigInteger, primary_key=True),
+    Column("last", BigInteger, nullable=False),
+    Column("declared_at", UtcTime, nullable=False),
+)
+
 readers = Table(
     "readers",
     metadata,

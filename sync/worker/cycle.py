@@ -17,6 +17,7 @@ from decimal import Decimal
 from kiosk import __version__
 from kiosk.clocks import Clock
 from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
+from kiosk.core.moments import ClockSource
 from kiosk.store import (
     AcknowledgementError,
     Answer,
@@ -36,6 +37,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     ReaderState,
+    SeqRange,
     Status,
     WireCopy,
     WireReader,
@@ -113,6 +115,10 @@ def _journals(store: Store) -> list[JournalStart]:
     return [JournalStart(number=n, from_seq=f) for n, f in path]
 
 
+def _lost(store: Store) -> list[SeqRange]:
+    return [SeqRange(first=a, last=b) for a, b in store.sync.lost()]
+
+
 def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Report) -> None:
     restarts = 0
     while events := store.sync.unsent(batch):
@@ -123,6 +129,7 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
             sent=_reading(clock),
             events=[wire_event(e, journal_of(journals, e.seq)) for e in events],
             journals=journals,
+            lost=_lost(store),
         )
         before = store.sync.status().pushed_through
         answer = client.push(request)
@@ -200,6 +207,7 @@ def pull(store: Store, client: SyncClient, report: Report) -> bool:
             kiosk_id=store.kiosk_id,
             cursor=WireCursor(reference=cursor.reference, loans=cursor.loans) if cursor else None,
             journals=_journals(store),
+            lost=_lost(store),
         )
         answer = client.pull(request)
         store.sync.apply_pull(page_of(answer))
@@ -255,8 +263,27 @@ def sync_once(store: Store, client: SyncClient, settings: Settings, clock: Clock
         problem=skipped,
     )
     store.sync.checkpoint_wal()
-    report.retired = store.sync.retire(clock.read().wall - timedelta(days=settings.retention_days))
+    now = trusted_now(store, clock)
+    if now is not None:
+        report.retired = store.sync.retire(now - timedelta(days=settings.retention_days))
     return report
+
+
+def trusted_now(store: Store, clock: Clock) -> datetime | None:
+    """The time retention may count from: a synchronised clock's, or the server's as heard in
+    this boot (the heartbeat just recorded it); None when neither is known.
+
+    An unsynchronised Pi may read 2099 after a power cut: counted from that, every event the
+    server acknowledged would be deleted at once, and a server restored from an older backup
+    could never get them back.
+    """
+    now = clock.read()
+    if now.synced and now.source is ClockSource.SYSTEM:
+        return now.wall
+    server = store.server_clock()
+    if server is not None and server.boot_id == now.boot_id and now.mono >= server.mono:
+        return server.wall + timedelta(seconds=now.mono - server.mono)
+    return None
 
 
 def _problem_kind(exc: SyncError) -> SyncProblem:

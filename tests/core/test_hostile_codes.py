@@ -18,7 +18,9 @@ def _refusal_codes(school: School) -> list[str | None]:
 def test_a_refused_book_keeps_of_the_scan_only_what_kept_code_keeps(school: School) -> None:
     school.go_to("2026-11-24 12:15")  # Tuesday: not 3-1's lunchtime
     school.scan("S31")
-    typed = f"ISBN {ISBN_ONLY[:3]}-{ISBN_ONLY[3]}-{ISBN_ONLY[4:8]}-{ISBN_ONLY[8:12]}-{ISBN_ONLY[12]}"
+    typed = (
+        f"ISBN {ISBN_ONLY[:3]}-{ISBN_ONLY[3]}-{ISBN_ONLY[4:8]}-{ISBN_ONLY[8:12]}-{ISBN_ONLY[12]}"
+    )
     refused = school.scan(typed)
     assert refused.reason is Reason.OUTSIDE_WINDOW
     assert _refusal_codes(school) == [kept_code(typed)]

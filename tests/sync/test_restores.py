@@ -155,3 +155,39 @@ def test_a_server_restored_from_last_nights_backup_gets_back_what_it_lost(
     doctor = kiosk("doctor", "--db", a, "--lang", "en")
     assert "no longer held events 4–6" in doctor.stdout
     assert school.sync(a, token).stdout.startswith(f"sync with {school.server.url}: 0 event(s)")
+
+
+def test_events_gone_from_the_kiosk_and_a_restored_server_are_named_and_the_rest_syncs(
+    school: School, tmp_path: Path
+) -> None:
+    a, token = school.add_kiosk("door-a")
+    assert school.sync(a, token).returncode == 0
+    school.server.stop()
+    restore = _server_backup(school, tmp_path)  # before anything was lent
+    school.restart()
+    # Six weeks ago: synced, acknowledged, and old enough for retention to delete here.
+    scan(a, "2026-10-26T12:15", PUPIL_A, "0001002", "@done")
+    scan(a, "2026-10-26T12:20", PUPIL_B, "0001003", "@done")
+    first = school.sync(a, token)
+    assert first.returncode == 0 and " 0 old event(s) deleted" not in first.stdout
+    school.server.stop()
+    restore()  # the server's disk failed; last backup is older than those loans
+    school.restart()
+    scan(a, "2026-11-30T12:15", PUPIL_C, "0001004", "@done")
+    synced = school.sync(a, token)
+    assert synced.returncode == 0, synced.stderr
+    again = school.sync(a, token)  # not stuck: nothing more to send
+    assert again.returncode == 0 and again.stdout.startswith(
+        f"sync with {school.server.url}: 0 event(s) sent"
+    ), again.stdout
+    kinds = [i["kind"] for i in school.review()]
+    assert kinds == ["events_lost"]  # named, and no gap left open for ever
+    lost = school.review()[0]
+    kept = {e["seq"] for e in journal(a)}
+    detail = json.loads(str(lost["detail"]))
+    assert detail["first"] == 1 and all(seq not in kept for seq in range(1, detail["last"] + 1))
+    # Whatever the kiosk still holds is on the server, the new loan included.
+    on_server = {e["id"] for e in _server_events(school)}
+    assert {e["id"] for e in journal(a)} <= on_server
+    doctor = kiosk("doctor", "--db", a, "--lang", "en")
+    assert "cannot be sent again" in doctor.stdout

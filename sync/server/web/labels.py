@@ -57,6 +57,7 @@ KINDS = {
     Kind.SEQUENCE_REUSED: N_("A kiosk sent two events with one number"),
     Kind.JOURNAL_FORKED: N_("A kiosk went on from an older copy of its memory card"),
     Kind.INBOX_FULL: N_("More reports from one kiosk than the inbox shows"),
+    Kind.EVENTS_LOST: N_("Events lost on a kiosk and on the server"),
     Kind.DAMAGE_REPORTED: N_("Damage reported by a child"),
     Kind.UNKNOWN_CODE: N_("Unknown code scanned"),
 }

@@ -1,5 +1,6 @@
 """A kiosk's journals: a kiosk restored from an older backup goes on as a new journal, and the
-server keeps both histories (sync.protocol.JournalStart)."""
+server keeps both histories (sync.protocol.JournalStart); and the events a kiosk says are gone
+for good (deleted after retention, then lost on a restored server)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,17 @@ def upgrade() -> None:
         sa.Column("from_seq", sa.BigInteger, nullable=False),
         sa.Column("declared_at", UtcTime, nullable=False),
     )
+    op.create_table(
+        "kiosk_lost",
+        sa.Column("kiosk", sa.String(64), sa.ForeignKey("kiosks.name"), primary_key=True),
+        sa.Column("first", sa.BigInteger, primary_key=True),
+        sa.Column("last", sa.BigInteger, nullable=False),
+        sa.Column("declared_at", UtcTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("kiosk_lost")
     op.drop_table("kiosk_journals")
     with op.batch_alter_table("events") as batch:
         batch.drop_constraint("uq_events_kiosk_journal_seq", type_="unique")
