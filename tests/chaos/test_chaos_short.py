@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO
 
-SEED = 1
+SEED = 5  # it found retention deleting by an unsynchronised clock, and the sync that then stopped
 # The rows that must be zero, as the report names them (tools/chaos/checks.py).
 ZERO_ROWS = (
     "lost: shown at a door, not on the server",
