@@ -301,8 +301,6 @@ def _card(state: SessionState, code: str, reader: Reader, at: Instant, ctx: Cont
     return Step(state, decision, ended, (*end_events, event))
 
 
-def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) -> Decision:
-    policy = ctx.policy
 def reading_target(policy: Policy, reader: Reader) -> int:
     """Books this reader is asked to read this term; 0 for none (the screen then shows no target).
 
@@ -311,6 +309,8 @@ def reading_target(policy: Policy, reader: Reader) -> int:
     return (policy.books_per_term or 0) if reader.role is ReaderRole.STUDENT else 0
 
 
+def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) -> Decision:
+    policy = ctx.policy
     read = ctx.library.checkouts_since(reader.card, policy.term_began)
     target = reading_target(policy, reader)
     on_loan = len(ctx.library.loans_of(reader.card))
