@@ -75,6 +75,7 @@ class FrontDesk:
         self.door = Door(store, clock, new_id=new_id) if new_id else Door(store, clock)
         self.scanners = scanners
         scanners.forget_reported()
+        self.store.sync.keep_readers(scanners.names)
         self._report_scanners()
         self.staff = Staff(config, self.door, clock, machine)
         self.language = config.language

@@ -127,6 +127,13 @@ class SyncTables:
                 (name[:64], state[:64], now_iso()),
             )
 
+    def keep_readers(self, names: Sequence[str]) -> None:
+        """Forget the states of readers this kiosk no longer has (renamed or removed in
+        kiosk.toml): the Today page would show them for ever."""
+        with self._transaction():
+            marks = ", ".join("?" * len(names))
+            self._conn.execute(f"DELETE FROM reader_status WHERE name NOT IN ({marks})", names)
+
     @guarded
     def reader_states(self) -> list[tuple[str, str]]:
         rows = self._conn.execute("SELECT name, state FROM reader_status ORDER BY name LIMIT 16")
