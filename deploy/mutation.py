@@ -129,10 +129,6 @@ def _staged(round_: str, rev: str, pyproject: str) -> Path:
         if not target.exists() or target.read_bytes() != content:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-    # The tests read the school's example files from ../shared beside the checkout.
-    shared = folder / "shared"
-    if not shared.exists() and (ROOT.parent / "shared").is_dir():
-        shared.symlink_to(ROOT.parent / "shared")
     (folder / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     return folder
 

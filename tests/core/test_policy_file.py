@@ -11,7 +11,7 @@ import pytest
 from kiosk.core.policy import LoanRules, OutsideWindows, Policy, Weekday
 from kiosk.core.policy_file import PolicyError, parse_policy
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "../shared/examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "kiosk" / "sample"
 EXAMPLE = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
 
 MINIMAL = """

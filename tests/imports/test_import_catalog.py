@@ -10,7 +10,7 @@ import pytest
 from kiosk.core.models import Copy, LoanType
 from kiosk.imports import parse_catalog, read_catalog
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "../shared/examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "kiosk" / "sample"
 
 
 def test_the_example_catalogue_imports_every_copy_without_errors() -> None:

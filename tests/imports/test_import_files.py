@@ -9,7 +9,7 @@ import pytest
 from kiosk.core.policy_file import PolicyError
 from kiosk.imports import read_catalog, read_policy, read_roster
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "../shared/examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "kiosk" / "sample"
 POLICY = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
 
 

@@ -9,7 +9,7 @@ import pytest
 from kiosk.core.models import ClassName, Reader, ReaderRole
 from kiosk.imports import parse_roster, read_roster
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "../shared/examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "kiosk" / "sample"
 EXAMPLE = (EXAMPLES / "roster.csv").read_text(encoding="utf-8")
 
 

@@ -22,7 +22,7 @@ from tests.sync.processes import BIN, ServerProcess, kiosk
 from tests.sync.proxy import FaultProxy
 
 MONDAY = "2026-11-23T12:15"
-# Pupils and books of the sample school (shared/examples): 3-1 pupils borrow one book each.
+# Pupils and books of the sample school (kiosk/sample): 3-1 pupils borrow one book each.
 PUPIL_A, PUPIL_B, PUPIL_C = "202430101", "202430102", "202430103"
 
 
