@@ -157,3 +157,34 @@ def scan_json(run: Run, db: Path, at: str, *codes: str) -> list[dict[str, object
     status, out, err = run("scan", "--db", db, "--at", at, "--json", *codes)
     assert status == 0, err
     return [json.loads(line) for line in out.splitlines()]
+
+
+# -- slices of the suite ---------------------------------------------------------------------
+# What each test needs beyond Python, so a developer can run a fast slice (README) while
+# `.ci/run` runs everything. Marked here, in one place, by where the tests are and what they
+# use: a new test in one of these files is marked without anyone remembering to.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    # the Kivy app for real, under Xvfb
+    "xvfb": ("tests/ui/test_app.py", "tests/ui/test_real_keys.py", "tests/ui/test_screenshots.py",
+             "tests/web/test_kiosk_seams.py"),
+    # Debian's Chromium, driven by Playwright
+    "browser": ("tests/web/test_browser.py",),
+    # root: the install scripts, new mount namespaces
+    "root": ("tests/appliance/", "tests/store/test_read_only.py"),
+    # minutes of real processes: the chaos and fuzz runs, crashes, every damaged page, benchmarks
+    "slow": ("tests/chaos/test_chaos_short.py", "tests/fuzz/test_fuzz.py",
+             "tests/store/test_crash.py", "tests/store/test_damaged_pages.py",
+             "tests/sync/test_end_to_end.py", "tests/sync/test_restores.py", "tests/test_bench.py",
+             "tests/web/test_bench_web.py", "tests/appliance/"),
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.nodeid.split("::", 1)[0]
+        for mark, places in _NEEDS.items():
+            if any(where == p or (p.endswith("/") and where.startswith(p)) for p in places):
+                item.add_marker(mark)
+        # A real PostgreSQL: the fixtures parametrised over both databases name it in the id.
+        if "postgresql" in item.nodeid or "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker("postgres")
