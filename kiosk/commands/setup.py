@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from kiosk.commands._output import error, print_json
+from kiosk.core.import_plan import ImportMode, Kind
+from kiosk.core.import_words import Place, clash_expected, clash_owner, command_line_refusal
 from kiosk.core.models import Copy, Reader
 from kiosk.imports import ImportResult, RowError, read_catalog, read_policy_source, read_roster
 from kiosk.store import ImportCounts, ImportRefusedError, Store
@@ -50,9 +52,8 @@ def import_file(args: argparse.Namespace) -> int:
             return _import_policy(store, path, args.json)
         return _import_reference(args, store, path)
     except ImportRefusedError as refused:
-        for concern in refused.concerns:
-            error(f"{path}: {concern.message}")
-        error(f"{path}: nothing was imported; if the file is right, import it with --force")
+        for line in command_line_refusal(refused.plan, Place.KIOSK):
+            error(f"{path}: {line}")
         return 1
     finally:
         store.close()
@@ -64,20 +65,19 @@ def _import_reference(args: argparse.Namespace, store: Store, path: Path) -> int
         result = roster = read_roster(path)
         importing = functools.partial(store.import_readers, roster.items)
         keys = [r.card for r in roster.items]
-        expected = "a card number that is not a book's barcode or ISBN"
     else:
         result = catalog = read_catalog(path)
         importing = functools.partial(store.import_copies, catalog.items)
         keys = [c.barcode for c in catalog.items]
-        expected = "a barcode and ISBN that are not a reader's card number"
     # A rejected row may be someone still at school: while any row is rejected, nobody missing
     # from the file is marked inactive. Fix the rows and import again.
-    complete = not result.errors and not args.add_only
-    counts = importing(deactivate_missing=complete, force=args.force)
+    mode = ImportMode.ADD_ONLY if args.add_only else ImportMode.REPLACE
+    counts = importing(deactivate_missing=not result.errors, force=args.force, mode=mode)
     line_of = dict(zip(keys, result.lines, strict=True))
+    kind = Kind.READERS if args.kind == "roster" else Kind.COPIES
     clashes = [
-        RowError(result.file, line_of[clash.key], result.key_column, expected, clash.code,
-                 note=f"already {clash.owner}")
+        RowError(result.file, line_of[clash.key], result.key_column, clash_expected(kind),
+                 clash.code, note=clash_owner(clash.owner))
         for clash in counts.clashes
     ]  # fmt: skip
     errors = sorted([*result.errors, *clashes], key=lambda e: e.line)

@@ -1,30 +1,23 @@
 """Reference data (roster, catalogue) made what an imported file says, never deleting anything.
 
-Before anything is written, the import is checked against what the kiosk holds: a code that
-already belongs to the other kind (a card number that is a book's barcode) is refused row by row,
-and an import that looks like an Excel accident or a partial list is refused as a whole unless
-the operator insists (see kiosk.core.reference).
+The store reads what it holds and asks the import plan (kiosk.core.import_plan, the same plan
+the server applies) what the file would do: a code that already belongs to the other kind (a
+card number that is a book's barcode) is left out row by row, and an import that looks like an
+Excel accident or a partial list is refused as a whole unless the operator insists.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kiosk.core.import_plan import Clash as Clash  # re-exported by kiosk.store
+from kiosk.core.import_plan import Held, ImportMode, ImportPlan, Kind, Owner, plan_import
+from kiosk.core.import_words import Place, command_line_refusal
 from kiosk.core.models import Copy, Reader
-from kiosk.core.reference import ImportConcern, import_concerns, leading_zero_twins
 from kiosk.store._db import StoreError
 from kiosk.store._time import now_iso
-
-
-@dataclass(frozen=True)
-class Clash:
-    """A row of the file whose code already belongs to the other kind, and what it belongs to."""
-
-    key: str  # the row's card or barcode
-    code: str  # the code that clashes (for a copy, its barcode or its ISBN)
-    owner: str  # e.g. "the barcode of 《夏洛的网》 in the catalogue"
 
 
 @dataclass(frozen=True)
@@ -39,9 +32,9 @@ class ImportCounts:
 class ImportRefusedError(StoreError):
     """The import would probably do harm; nothing was changed. ``--force`` overrides it."""
 
-    def __init__(self, concerns: list[ImportConcern]) -> None:
-        self.concerns = tuple(concerns)
-        super().__init__("; ".join(c.message for c in concerns))
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        super().__init__("; ".join(command_line_refusal(plan, Place.KIOSK)[:-1]))
 
 
 @dataclass(frozen=True)
@@ -49,17 +42,17 @@ class Table:
     name: str
     key: str
     columns: tuple[str, ...]  # besides the key and updated_at; includes "active"
-    what: str  # what its rows are, in a sentence
+    kind: Kind
 
 
 READERS = Table(
-    "readers", "card", ("given_name", "role", "class_name", "grade", "active"), "readers"
+    "readers", "card", ("given_name", "role", "class_name", "grade", "active"), Kind.READERS
 )
 COPIES = Table(
     "copies",
     "barcode",
     ("isbn", "title", "author", "category", "loan_type", "price", "active", "isbn_only"),
-    "copies",
+    Kind.COPIES,
 )
 
 
@@ -92,34 +85,28 @@ def copy_rows(copies: Iterable[Copy]) -> dict[str, tuple[object, ...]]:
     }
 
 
-def card_clashes(conn: sqlite3.Connection, cards: Iterable[str]) -> dict[str, Clash]:
+def held_by_copies(conn: sqlite3.Connection, cards: Iterable[str]) -> dict[str, Owner]:
     """Cards of a roster that a scan would take for a book (its barcode or its cover ISBN)."""
-    clashes = {}
+    held = {}
     for card in cards:
         row = conn.execute(
-            "SELECT barcode, isbn, title FROM copies WHERE barcode = ? OR isbn = ? LIMIT 1",
-            (card, card),
+            "SELECT barcode, isbn, title FROM copies WHERE barcode = ? OR isbn = ? "
+            "ORDER BY barcode = ? DESC, barcode LIMIT 1",
+            (card, card, card),
         ).fetchone()
         if row is not None:
-            kind = "barcode" if row[0] == card else "ISBN"
-            clashes[card] = Clash(card, card, f"the {kind} of 《{row[2]}》 in the catalogue")
-    return clashes
+            held[card] = Owner(Held.BARCODE if row[0] == card else Held.ISBN, title=row[2])
+    return held
 
 
-def copy_clashes(conn: sqlite3.Connection, copies: Iterable[Copy]) -> dict[str, Clash]:
-    """Copies of a catalogue whose barcode or ISBN is a reader's card number."""
-    clashes = {}
-    for copy in copies:
-        for code in (copy.barcode, copy.isbn):
-            if code is None:
-                continue
-            row = conn.execute("SELECT class_name FROM readers WHERE card = ?", (code,)).fetchone()
-            if row is not None:
-                where = f" in class {row[0]}" if row[0] else ""
-                owner = f"the card of a reader{where} on the roster"
-                clashes[copy.barcode] = Clash(copy.barcode, code, owner)
-                break
-    return clashes
+def held_by_readers(conn: sqlite3.Connection, codes: Iterable[str]) -> dict[str, Owner]:
+    """Barcodes and ISBNs of a catalogue that are a reader's card number."""
+    held = {}
+    for code in codes:
+        row = conn.execute("SELECT class_name FROM readers WHERE card = ?", (code,)).fetchone()
+        if row is not None:
+            held[code] = Owner(Held.CARD, class_name=row[0])
+    return held
 
 
 def replace_rows(
@@ -127,54 +114,52 @@ def replace_rows(
     table: Table,
     rows: Mapping[str, tuple[object, ...]],
     *,
-    deactivate_missing: bool,
+    mode: ImportMode,
+    complete: bool,
     force: bool,
-    clashes: Mapping[str, Clash],
+    other_kind: Mapping[str, Owner],
+    scanned_as: Mapping[str, Sequence[str]] | None = None,
 ) -> ImportCounts:
     """Make ``table`` say what the file says (call inside a transaction).
 
     Rows are updated by key and never deleted: a reader or copy missing from the file becomes
-    inactive (when ``deactivate_missing``), and their loans and history stay. Rows in ``clashes``
-    are left out; while any is, nobody is made inactive. Raises ImportRefusedError, before
-    anything is written, for an import that looks like a mistake (unless ``force``).
+    inactive (in REPLACE mode of a ``complete`` file), and their loans and history stay. Rows
+    whose code the other kind holds are left out; while any is, nobody is made inactive. Raises
+    ImportRefusedError, before anything is written, for an import that looks like a mistake
+    (unless ``force``). See kiosk.core.import_plan.
     """
     name, key, columns = table.name, table.key, table.columns
     existing = {
         r[0]: tuple(r[1:]) for r in conn.execute(f"SELECT {key}, {', '.join(columns)} FROM {name}")
     }
-    rows = {k: v for k, v in rows.items() if k not in clashes}
     active = columns.index("active")
-    was_active = [k for k, v in existing.items() if v[active] == 1]
-    gone = [k for k in was_active if k not in rows] if deactivate_missing and not clashes else []
-    if not force:
-        concerns = import_concerns(
-            table.what,
-            active_before=len(was_active),
-            made_inactive=len(gone),
-            twins=leading_zero_twins(rows, existing),
-        )
-        if concerns:
-            raise ImportRefusedError(concerns)
+    plan = plan_import(
+        table.kind,
+        existing,
+        {k for k, v in existing.items() if v[active] == 1},
+        rows,
+        mode=mode,
+        complete=complete,
+        scanned_as=scanned_as,
+        other_kind=other_kind,
+    )
+    if plan.needs_confirmation and not force:
+        raise ImportRefusedError(plan)
     stamp = now_iso()
     upsert = (
         f"INSERT INTO {name} ({key}, {', '.join(columns)}, updated_at) "
         f"VALUES ({', '.join('?' * (len(columns) + 2))}) ON CONFLICT ({key}) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at"))
     )
-    added = updated = unchanged = 0
-    changed = []
-    for k, values in rows.items():
-        before = existing.get(k)
-        if before == values:
-            unchanged += 1
-            continue
-        if before is None:
-            added += 1
-        else:
-            updated += 1
-        changed.append((k, *values, stamp))
-    conn.executemany(upsert, changed)
+    conn.executemany(upsert, [(k, *rows[k], stamp) for k in (*plan.added, *plan.changed)])
     conn.executemany(
-        f"UPDATE {name} SET active = 0, updated_at = ? WHERE {key} = ?", [(stamp, k) for k in gone]
+        f"UPDATE {name} SET active = 0, updated_at = ? WHERE {key} = ?",
+        [(stamp, k) for k in plan.made_inactive],
     )
-    return ImportCounts(added, updated, unchanged, len(gone), tuple(clashes.values()))
+    return ImportCounts(
+        len(plan.added),
+        len(plan.changed),
+        len(plan.unchanged),
+        len(plan.made_inactive),
+        plan.clashes,
+    )

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from kiosk.core.decisions import Event
+from kiosk.core.import_plan import ImportMode
 from kiosk.core.journal import RecordedEvent, Stamp
 from kiosk.core.models import Copy, Loan, Reader
 from kiosk.core.moments import Reading
@@ -36,9 +37,9 @@ from kiosk.store._reference import (
     COPIES,
     READERS,
     ImportCounts,
-    card_clashes,
-    copy_clashes,
     copy_rows,
+    held_by_copies,
+    held_by_readers,
     reader_rows,
     replace_rows,
 )
@@ -239,27 +240,39 @@ class Store:
         return policy
 
     def import_readers(
-        self, readers: Iterable[Reader], *, deactivate_missing: bool = True, force: bool = False
+        self,
+        readers: Iterable[Reader],
+        *,
+        deactivate_missing: bool = True,
+        force: bool = False,
+        mode: ImportMode = ImportMode.REPLACE,
     ) -> ImportCounts:
-        """The roster as a file says it is (one transaction); see :func:`replace_rows`."""
+        """The roster as a file says it is (one transaction); see :func:`replace_rows`.
+        ``deactivate_missing`` is False when rows of the file were rejected."""
         rows = reader_rows(readers)
         with self.transaction():
             conn = self._db.conn
-            clashes = card_clashes(conn, rows)
             return replace_rows(
-                conn, READERS, rows,
-                deactivate_missing=deactivate_missing, force=force, clashes=clashes,
+                conn, READERS, rows, mode=mode, complete=deactivate_missing, force=force,
+                other_kind=held_by_copies(conn, rows),
             )  # fmt: skip
 
     def import_copies(
-        self, copies: Iterable[Copy], *, deactivate_missing: bool = True, force: bool = False
+        self,
+        copies: Iterable[Copy],
+        *,
+        deactivate_missing: bool = True,
+        force: bool = False,
+        mode: ImportMode = ImportMode.REPLACE,
     ) -> ImportCounts:
-        """The catalogue as a file says it is (one transaction); see :func:`replace_rows`."""
+        """The catalogue as a file says it is (one transaction); see :func:`replace_rows`.
+        ``deactivate_missing`` is False when rows of the file were rejected."""
         copies = list(copies)
+        scanned_as = {c.barcode: (c.barcode, *([c.isbn] if c.isbn else [])) for c in copies}
         with self.transaction():
             conn = self._db.conn
-            clashes = copy_clashes(conn, copies)
+            other_kind = held_by_readers(conn, {code for cs in scanned_as.values() for code in cs})
             return replace_rows(
-                conn, COPIES, copy_rows(copies),
-                deactivate_missing=deactivate_missing, force=force, clashes=clashes,
+                conn, COPIES, copy_rows(copies), mode=mode, complete=deactivate_missing,
+                force=force, other_kind=other_kind, scanned_as=scanned_as,
             )  # fmt: skip
