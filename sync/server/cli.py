@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from kiosk import __version__
+from kiosk.core.import_plan import ImportMode, Kind
+from kiosk.core.import_words import Place, clash_expected, clash_owner, command_line_refusal
+from kiosk.core.models import Copy, Reader
 from kiosk.core.policy_file import PolicyError
-from kiosk.imports import MarcUnavailableError, read_catalog, read_policy_source, read_roster
+from kiosk.imports import (
+    MarcUnavailableError,
+    RowError,
+    read_catalog,
+    read_policy_source,
+    read_roster,
+)
 from sync.server import accounts, db, export, reference, review
 
 MAX_PRINTED_ERRORS = 200  # as `kiosk import`: a wrong file can fail on every row
@@ -99,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
         "opened or the request began (default: %(default)g; a request's headers are a few "
         "hundred bytes)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes answering on the one port (default: %(default)s; more than one "
+        "needs PostgreSQL: on SQLite one process writes at a time)",
+    )
     p.set_defaults(run=_serve)
 
     p = command(
@@ -124,6 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("kind", choices=("roster", "catalog", "policy"))
     p.add_argument("file", type=Path, help="CSV (UTF-8 or GB18030), MARC (.mrc) or policy TOML")
+    p.add_argument(
+        "--add-only",
+        action="store_true",
+        help="add and update what the file lists; make nobody missing from it inactive",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="import even a file that looks like a mistake (codes that lost their leading "
+        "zeros, a list that would make many readers or copies inactive)",
+    )
     p.set_defaults(run=_import)
 
     p = command(
@@ -181,11 +211,12 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+MAX_WORKERS = 64
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # only `serve` needs the HTTP server
 
-    from sync.server.app import create_app
-    from sync.server.ratelimit import RateLimit
     from sync.server.serving import KEEP_ALIVE, ServeConfig
 
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -194,6 +225,15 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.header_timeout <= 3600:
         print("kiosk-server: --header-timeout: expected seconds above 0, at most 3600, "
               f"found {args.header_timeout:g}", file=sys.stderr)  # fmt: skip
+        return 2
+    if not 1 <= args.workers <= MAX_WORKERS:
+        print(f"kiosk-server: --workers: expected a number of processes from 1 to {MAX_WORKERS}, "
+              f"found {args.workers}", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.workers > 1 and _is_sqlite(args.db):
+        print(f"kiosk-server: --workers {args.workers} needs a postgresql:// database: SQLite lets "
+              "one process write at a time, so more processes would only queue for its lock "
+              "(use --workers 1 with SQLite)", file=sys.stderr)  # fmt: skip
         return 2
     for path in (args.tls_cert, args.tls_key):
         if path is not None and not path.is_file():
@@ -219,21 +259,76 @@ def _serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     scheme = "https" if args.tls_cert else "http"
     shown_host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    processes = f" in {args.workers} processes" if args.workers > 1 else ""
     print(
-        f"kiosk-server: serving {scheme}://{shown_host}:{port} with {_shown(args.db)}", flush=True
+        f"kiosk-server: serving {scheme}://{shown_host}:{port} with {_shown(args.db)}{processes}",
+        flush=True,
     )
-    app = create_app(engine, rate_limit=RateLimit(limit=args.rate_limit))
-    config = ServeConfig(
-        app,
-        header_timeout=args.header_timeout,
-        log_level="warning",
-        access_log=False,
-        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
-        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
-        timeout_keep_alive=KEEP_ALIVE,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    app = AppFactory(args.db, args.rate_limit)
+    options = {
+        "header_timeout": args.header_timeout,
+        "log_level": "warning",
+        "access_log": False,
+        # Absolute, so that a worker process finds them whatever it takes for its folder.
+        "ssl_certfile": str(args.tls_cert.resolve()) if args.tls_cert else None,
+        "ssl_keyfile": str(args.tls_key.resolve()) if args.tls_key else None,
+        "timeout_keep_alive": KEEP_ALIVE,
+    }
+    if args.workers == 1:
+        uvicorn.Server(ServeConfig(app.build(engine), **options)).run(sockets=[sock])
+        return 0
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    # Each worker is a fresh interpreter (uvicorn spawns them): it gets this configuration
+    # pickled, header timeout and TLS included, and builds its own app and database pool from
+    # the factory. The rate limits and sign-in counts live in the database, so every process
+    # counts against the same numbers.
+    engine.dispose()
+    config = ServeConfig(app, factory=True, workers=args.workers, **options)
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+        print("kiosk-server: a worker process could not start (its error is above)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
+
+
+def _is_sqlite(url: str) -> bool:
+    return "://" in url and make_url(url).get_backend_name() == "sqlite"
+
+
+class AppFactory:
+    """Builds the server's app in a worker process: picklable, as uvicorn's workers need."""
+
+    def __init__(self, db_url: str, rate_limit: int) -> None:
+        self.db_url = db_url
+        self.rate_limit = rate_limit
+        self.parent = os.getpid()
+
+    def build(self, engine: Engine) -> Any:
+        from sync.server.app import create_app
+        from sync.server.ratelimit import RateLimit
+
+        return create_app(engine, rate_limit=RateLimit(limit=self.rate_limit))
+
+    def __call__(self) -> Any:
+        _end_with(self.parent)
+        return self.build(db.engine_for(self.db_url))
+
+
+def _end_with(parent: int) -> None:
+    """This worker ends when the serving process does, even one killed with SIGKILL (a worker
+    left behind would go on answering on the port, with nobody to stop it)."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the line above
+        raise SystemExit(1)
 
 
 def _add_kiosk(args: argparse.Namespace) -> int:
@@ -270,30 +365,51 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{path}: policy of {policy.library_name}, {policy.term.name}, saved")
         return 0
     result = read_roster(path) if args.kind == "roster" else read_catalog(path)
-    with db.writing(engine) as conn:
-        importer = reference.import_readers if args.kind == "roster" else reference.import_copies
-        items = result.items
-        if args.kind == "catalog":  # copies the librarian marked lost or withdrawn stay so
-            from sync.server.web.registers import held_back
+    mode = ImportMode.ADD_ONLY if args.add_only else ImportMode.REPLACE
+    try:
+        with db.writing(engine) as conn:
+            importer = (
+                reference.import_readers if args.kind == "roster" else reference.import_copies
+            )
+            items = result.items
+            if args.kind == "catalog":  # copies the librarian marked lost or withdrawn stay so
+                from sync.server.web.registers import held_back
 
-            items = tuple(held_back(conn, result.items))  # type: ignore[arg-type]
-        counts = importer(conn, items, _now(), deactivate_missing=not result.errors)  # type: ignore[arg-type]
-    for problem in result.errors[:MAX_PRINTED_ERRORS]:
+                items = tuple(held_back(conn, result.items))  # type: ignore[arg-type]
+            counts = importer(conn, items, _now(), deactivate_missing=not result.errors,  # type: ignore[arg-type]
+                              force=args.force, mode=mode)  # fmt: skip
+    except reference.ImportRefusedError as refused:  # as `kiosk import` says it: nothing written
+        for line in command_line_refusal(refused.plan, Place.SERVER):
+            print(f"kiosk-server: {path}: {line}", file=sys.stderr)
+        return 1
+    kind = Kind.READERS if args.kind == "roster" else Kind.COPIES
+    line_of = dict(zip((_key(item) for item in result.items), result.lines, strict=True))
+    clashes = [
+        RowError(result.file, line_of[clash.key], result.key_column, clash_expected(kind),
+                 clash.code, note=clash_owner(clash.owner))
+        for clash in counts.clashes
+    ]  # fmt: skip
+    errors = sorted([*result.errors, *clashes], key=lambda e: e.line)
+    for problem in errors[:MAX_PRINTED_ERRORS]:
         print(str(problem), file=sys.stderr)
-    if len(result.errors) > MAX_PRINTED_ERRORS:
-        print(f"{path}: … and {len(result.errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
+    if len(errors) > MAX_PRINTED_ERRORS:
+        print(f"{path}: … and {len(errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
     what = "readers" if args.kind == "roster" else "copies"
     print(
         f"{path}: {counts.added} {what} added, {counts.updated} updated, "
         f"{counts.unchanged} unchanged, {counts.deactivated} no longer listed (kept, inactive), "
-        f"{len(result.errors)} row(s) rejected"
+        f"{len(errors)} row(s) rejected"
     )
-    if result.errors:
+    if errors:
         print(
             f"{path}: because rows were rejected, {what} missing from the file were left as "
             "they were; fix the rows above and import the file again"
         )
-    return 1 if result.errors else 0
+    return 1 if errors else 0
+
+
+def _key(item: Reader | Copy) -> str:
+    return item.card if isinstance(item, Reader) else item.barcode
 
 
 def _export(args: argparse.Namespace) -> int:
