@@ -2,25 +2,32 @@
 
 Files are read by the kiosk's own importers (kiosk.imports), so a file means the same thing and
 gets the same error messages on the server as on a kiosk, and ISBN-only copies get the same
-``ISBN#n`` identities. As on a kiosk, an import updates rows by key and never deletes: a reader
-or copy missing from the file becomes inactive, and nobody does while any row is rejected.
+``ISBN#n`` identities. An import applies the kiosk's own plan (kiosk.core.import_plan): rows are
+updated by key and never deleted; a reader or copy missing from the file becomes inactive, and
+nobody does while any row is rejected; a row whose code is one of the other kind's is left out;
+and a file that lost its leading zeros in Excel or would make many inactive is refused whole
+unless the librarian insists. This is where a paired school imports: every kiosk pulls the result.
 Deleting (a tombstone kiosks pull) is a separate, deliberate act: :func:`delete_readers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
+from kiosk.core.import_plan import Clash, Held, ImportMode, ImportPlan, Kind, Owner, plan_import
+from kiosk.core.import_words import Place, command_line_refusal
 from kiosk.core.models import Copy, Reader
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
 from sync.server import revisions
 from sync.server.tables import copies, policy, readers
+
+_BATCH = 500  # codes per IN (...) when looking for the other kind's
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,16 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     deactivated: int = 0
+    clashes: tuple[Clash, ...] = ()  # rows left out: their code belongs to the other kind
+
+
+class ImportRefusedError(Exception):
+    """The import looks like a mistake (``plan.reasons``); nothing was changed. ``force``
+    (`kiosk-server import --force`, the pages' "import anyway") overrides it."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        super().__init__("; ".join(command_line_refusal(plan, Place.SERVER)[:-1]))
 
 
 READER_COLUMNS = ("given_name", "role", "class_name", "grade", "active", "deleted")
@@ -71,65 +88,135 @@ def copy_values(c: Copy) -> dict[str, Any]:
 
 
 def import_readers(
-    conn: Connection, items: Iterable[Reader], now: datetime, *, deactivate_missing: bool
+    conn: Connection,
+    items: Iterable[Reader],
+    now: datetime,
+    *,
+    deactivate_missing: bool,
+    force: bool = False,
+    mode: ImportMode = ImportMode.REPLACE,
 ) -> Counts:
+    """The roster as a file says it is; ``deactivate_missing`` is False when rows of the file
+    were rejected. ImportRefusedError (nothing written) for a file that looks like a mistake."""
+    revisions.lock(conn)
     rows = {r.card: reader_values(r) for r in items}
-    return _replace(conn, readers, readers.c.card, rows, now, deactivate_missing)
+    plan = _plan(conn, readers, Kind.READERS, rows, _held_by_copies(conn, list(rows)),
+                 complete=deactivate_missing, mode=mode)  # fmt: skip
+    return _apply(conn, readers, plan, rows, now, force=force)
 
 
 def import_copies(
-    conn: Connection, items: Iterable[Copy], now: datetime, *, deactivate_missing: bool
+    conn: Connection,
+    items: Iterable[Copy],
+    now: datetime,
+    *,
+    deactivate_missing: bool,
+    force: bool = False,
+    mode: ImportMode = ImportMode.REPLACE,
 ) -> Counts:
+    """The catalogue as a file says it is; as :func:`import_readers`."""
+    revisions.lock(conn)
+    items = list(items)
     rows = {c.barcode: copy_values(c) for c in items}
-    return _replace(conn, copies, copies.c.barcode, rows, now, deactivate_missing)
+    scanned_as = {c.barcode: (c.barcode, *([c.isbn] if c.isbn else [])) for c in items}
+    codes = sorted({code for cs in scanned_as.values() for code in cs})
+    plan = _plan(conn, copies, Kind.COPIES, rows, _held_by_readers(conn, codes),
+                 complete=deactivate_missing, mode=mode, scanned_as=scanned_as)  # fmt: skip
+    return _apply(conn, copies, plan, rows, now, force=force)
 
 
-def _replace(
+def _batches(codes: Sequence[str]) -> Iterable[Sequence[str]]:
+    return (codes[i : i + _BATCH] for i in range(0, len(codes), _BATCH))
+
+
+def _held_by_copies(conn: Connection, cards: Sequence[str]) -> dict[str, Owner]:
+    """Cards of a roster that a scan would take for a book (its barcode or its cover ISBN)."""
+    held: dict[str, Owner] = {}
+    for batch in _batches(cards):
+        wanted = set(batch)
+        found = conn.execute(
+            select(copies.c.barcode, copies.c.isbn, copies.c.title)
+            .where(copies.c.deleted.is_(False))
+            .where(copies.c.barcode.in_(batch) | copies.c.isbn.in_(batch))
+            .order_by(copies.c.barcode)
+        )
+        for barcode, isbn, title in found:
+            if barcode in wanted:  # a barcode outranks an ISBN, as the door reads a scan
+                held[barcode] = Owner(Held.BARCODE, title=title)
+            if isbn in wanted:
+                held.setdefault(isbn, Owner(Held.ISBN, title=title))
+    return held
+
+
+def _held_by_readers(conn: Connection, codes: Sequence[str]) -> dict[str, Owner]:
+    """Barcodes and ISBNs of a catalogue that are a reader's card number."""
+    held: dict[str, Owner] = {}
+    for batch in _batches(codes):
+        found = conn.execute(
+            select(readers.c.card, readers.c.class_name)
+            .where(readers.c.deleted.is_(False))
+            .where(readers.c.card.in_(batch))
+        )
+        for card, class_name in found:
+            held[card] = Owner(Held.CARD, class_name=class_name)
+    return held
+
+
+def _columns(table: Table) -> list[str]:
+    return list(READER_COLUMNS if table is readers else COPY_COLUMNS)
+
+
+def _plan(
     conn: Connection,
     table: Table,
-    key: Any,
+    kind: Kind,
     rows: Mapping[str, dict[str, Any]],
-    now: datetime,
-    deactivate_missing: bool,
-) -> Counts:
-    """Make ``table`` say what the file says, one new revision per row that changes."""
-    revisions.lock(conn)
-    columns = list(READER_COLUMNS if table is readers else COPY_COLUMNS)
+    other_kind: Mapping[str, Owner],
+    *,
+    complete: bool,
+    mode: ImportMode,
+    scanned_as: Mapping[str, Sequence[str]] | None = None,
+) -> ImportPlan:
+    key = table.primary_key.columns.values()[0]
+    columns = _columns(table)
     existing = {
         row[0]: dict(zip(columns, row[1:], strict=True))
         for row in conn.execute(select(key, *(table.c[c] for c in columns)))
     }
-    added: list[tuple[str, dict[str, Any]]] = []
-    changed: list[tuple[str, dict[str, Any]]] = []
-    unchanged = 0
-    for k, values in rows.items():
-        before = existing.get(k)
-        if before == values:
-            unchanged += 1
-        elif before is None:
-            added.append((k, values))
-        else:
-            changed.append((k, values))
-    gone = [
-        (k, {**v, "active": False})
-        for k, v in existing.items()
-        if deactivate_missing and k not in rows and v["active"] and not v["deleted"]
-    ]
-    numbers = iter(revisions.take(conn, len(added) + len(changed) + len(gone)))
-    if added:
+    active = {k for k, v in existing.items() if v["active"] and not v["deleted"]}
+    return plan_import(kind, existing, active, rows, mode=mode, complete=complete,
+                       scanned_as=scanned_as, other_kind=other_kind)  # fmt: skip
+
+
+def _apply(
+    conn: Connection,
+    table: Table,
+    plan: ImportPlan,
+    rows: Mapping[str, dict[str, Any]],
+    now: datetime,
+    *,
+    force: bool,
+) -> Counts:
+    """Write ``plan``, one new revision per row that changes (under the revisions' lock)."""
+    if plan.needs_confirmation and not force:
+        raise ImportRefusedError(plan)
+    key = table.primary_key.columns.values()[0]
+    gone = [(k, {"active": False}) for k in plan.made_inactive]
+    numbers = iter(revisions.take(conn, len(plan.added) + len(plan.changed) + len(gone)))
+    if plan.added:
         extra = {"added_at": now} if table is copies else {}
         conn.execute(
             table.insert(),
             [
-                {key.name: k, **v, **extra, "revision": next(numbers), "updated_at": now}
-                for k, v in added
+                {key.name: k, **rows[k], **extra, "revision": next(numbers), "updated_at": now}
+                for k in plan.added
             ],
         )
-    for k, v in [*changed, *gone]:
+    for k, v in [*((k, rows[k]) for k in plan.changed), *gone]:
         conn.execute(
             update(table).where(key == k).values(**v, revision=next(numbers), updated_at=now)
         )
-    return Counts(len(added), len(changed), unchanged, len(gone))
+    return Counts(len(plan.added), len(plan.changed), len(plan.unchanged), len(gone), plan.clashes)
 
 
 def delete_readers(conn: Connection, cards: Iterable[str], now: datetime) -> int:
