@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from kiosk.core.import_plan import ImportMode
 from sync.server.db import reading
 from sync.server.web import library, registers
 from sync.server.web.forms import MAX_UPLOAD_BYTES
@@ -127,12 +128,19 @@ def router(pages: Pages) -> APIRouter:
         if library.looks_binary(form.upload.data):
             return await run_in_threadpool(show, 415, refused="binary", result=None, limit=0)
         file = form.upload
+        # "Import anyway" posts the refused file's digest back: it confirms that file only, and
+        # another file chosen in its place is checked as any upload is.
+        choice = form.get("choice")
+        force = choice == "force" and form.get("confirm") == library.file_digest(file.data)
+        add_only = choice == "add_only" or form.get("add_only") == "yes"
+        mode = ImportMode.ADD_ONLY if add_only else ImportMode.REPLACE
 
         def work() -> library.Imported | None:
             with pages.engine.begin() as conn:
                 if not pages.once(conn, posted):
                     return None
-                result = library.import_file(conn, kind, file.filename, file.data, visit.now)
+                result = library.import_file(conn, kind, file.filename, file.data, visit.now,
+                                             t=visit.t, force=force, mode=mode)  # fmt: skip
                 if result.refused:
                     raise _RefusedError(result)
                 return result
@@ -140,8 +148,9 @@ def router(pages: Pages) -> APIRouter:
         try:
             result = await run_in_threadpool(work)
         except _RefusedError as refused:
+            status = 409 if refused.result.refused == "confirm" else 422
             return await run_in_threadpool(
-                show, 422, refused=refused.result.refused, result=refused.result, limit=0
+                show, status, refused=refused.result.refused, result=refused.result, limit=0
             )
         if result is None:
             return see_other(back, "already_done")
