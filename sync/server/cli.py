@@ -217,6 +217,7 @@ MAX_WORKERS = 64
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # only `serve` needs the HTTP server
 
+    import sync.server.app  # noqa: F401 (a broken install fails here, before "serving")
     from sync.server.serving import KEEP_ALIVE, ServeConfig
 
     if (args.tls_cert is None) != (args.tls_key is None):
