@@ -128,22 +128,24 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
         ).scalar_one()
     )
     path = journals.Path.of(request.journals)
-    began = journals.declare(conn, kiosk, path, now)
+    # Journal 0 alone (a kiosk that never forked) declares nothing: no query for it.
+    began = journals.declare(conn, kiosk, path, now) if len(path.starts) > 1 else []
     if began:
         # What was refused or found unlinked before the kiosk began a journal there was judged
         # against the other history: judged again below, along the kiosk's path.
         _clear_judged(conn, kiosk, min(first for _, first in began), now)
     # A journal begun since the last push: the prefix is walked again from where it forks.
     acked = min([stored_acked, *(first - 1 for _, first in path.starts[1:])])
-    gone = journals.declare_lost(conn, kiosk, request.lost, now)
-    results, new, moved_ids = _sort_out(conn, kiosk, request.events, careful)
+    gone = journals.declare_lost(conn, kiosk, request.lost, now) if request.lost else []
+    results, new, moved_ids, around = _sort_out(conn, kiosk, request.events, careful)
     breaks: list[ChainReport] = []
     moved: set[str] = set()
     if new:
         moved = _insert(conn, kiosk, path, request, new, now)
     if new or moved_ids:
         moved_events = [e for e in request.events if e.id in set(moved_ids)]
-        breaks = _check_chain(conn, kiosk, path, sorted(new + moved_events, key=lambda e: e.seq))
+        linked = sorted(new + moved_events, key=lambda e: e.seq)
+        breaks = _check_chain(path, linked, _after_insert(around, new, moved_events))
     acked, gaps = journals.advance(conn, kiosk, path, acked)
     conn.execute(
         update(kiosks).where(kiosks.c.name == kiosk).values(acked_through=acked, last_seen_at=now)
@@ -179,22 +181,40 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
     return response, _Stored(kiosk, new, touched)
 
 
+@dataclass(frozen=True)
+class _Link:
+    """What the chain check needs of one of the kiosk's stored events."""
+
+    seq: int
+    journal: int
+    hash: str
+    prev_hash: str
+
+
 def _sort_out(
     conn: Connection, kiosk: str, batch: Sequence[WireEvent], careful: bool
-) -> tuple[list[EventResult], list[WireEvent], list[str]]:
-    """Each event's answer, the events the server has never had, and the ids of events it had
-    under another of the kiosk's journals (moved to the one the kiosk now says).
+) -> tuple[list[EventResult], list[WireEvent], list[str], dict[str, _Link]]:
+    """Each event's answer, the events the server has never had, the ids of events it had
+    under another of the kiosk's journals (moved to the one the kiosk now says), and the
+    kiosk's stored events from one before the batch to one after it (for the chain check).
 
     Only the kiosk's own range of sequence numbers is looked at (an index range), unless
     ``careful``: then every id too, wherever it is (the slow path, after a clash).
     """
     c = events.c
     if not batch:
-        return [], [], []
-    # One range of the kiosk's sequence numbers (an index range), not a list of 500 values.
+        return [], [], [], {}
+    # One range of the kiosk's sequence numbers (an index range), not a list of 500 values;
+    # one wider on each side, for the chain check (one query, not two).
     low, high = min(e.seq for e in batch), max(e.seq for e in batch)
-    columns = (c.number, c.id, c.kiosk, c.seq, c.journal, c.hash)
-    stored = conn.execute(select(*columns).where(c.kiosk == kiosk, c.seq.between(low, high))).all()
+    columns = (c.number, c.id, c.kiosk, c.seq, c.journal, c.hash, c.prev_hash)
+    rows = conn.execute(select(*columns).where(c.kiosk == kiosk, c.seq.between(low - 1, high + 1)))
+    around: dict[str, _Link] = {}
+    stored = []
+    for r in rows:
+        around[r.id] = _Link(r.seq, r.journal, r.hash, r.prev_hash)
+        if low <= r.seq <= high:
+            stored.append(r)
     wanted = {e.id for e in batch}
     by_id = {r.id: r for r in stored if r.id in wanted}
     if careful:
@@ -236,7 +256,7 @@ def _sort_out(
             taken_seqs.add((e.journal, e.seq))
         results.append(EventResult(id=e.id, seq=e.seq, status=status, reason=reason))
     new.sort(key=lambda e: e.seq)
-    return results, new, moved
+    return results, new, moved, around
 
 
 def _reused(
@@ -362,13 +382,18 @@ def _bounds(
     after_last = select(c.effective_time).where(
         c.kiosk == kiosk, c.seq > last, c.timing.in_(retiming.TRUSTED), path.sql()
     )
-    return retiming.Bounds(
-        after=conn.execute(
-            before_first.where(c.timing.in_(retiming.TRUSTED)).order_by(c.seq.desc()).limit(1)
-        ).scalar(),
-        follows=conn.execute(before_first.order_by(c.seq.desc()).limit(1)).scalar(),
-        before=conn.execute(after_last.order_by(c.seq).limit(1)).scalar(),
-    )
+    # The three in one statement: one round trip, not three.
+    found = conn.execute(
+        select(
+            before_first.where(c.timing.in_(retiming.TRUSTED))
+            .order_by(c.seq.desc())
+            .limit(1)
+            .scalar_subquery(),
+            before_first.order_by(c.seq.desc()).limit(1).scalar_subquery(),
+            after_last.order_by(c.seq).limit(1).scalar_subquery(),
+        )
+    ).one()
+    return retiming.Bounds(after=found[0], follows=found[1], before=found[2])
 
 
 def _fit_neighbours(
@@ -383,36 +408,50 @@ def _fit_neighbours(
         return set()
     untrusted = (c.kiosk == kiosk, c.timing.in_(retiming.UNTRUSTED), path.sql())
     low, high = placed[0][0], placed[-1][0]
+    last_seq, last_time = trusted[-1]
     # Stored events among the ones placed exist only when a push fills a gap; else one range.
-    inside = conn.execute(
-        select(func.count()).where(*untrusted, c.seq > low, c.seq < high)
-    ).scalar_one()
-    limits: list[tuple[int | None, int, datetime]] = []  # (after seq, before seq, no later than)
+    # Both counts in one statement: moving untrusted events changes neither.
+    inside, later_trusted = conn.execute(
+        select(
+            select(func.count()).where(*untrusted, c.seq > low, c.seq < high).scalar_subquery(),
+            select(func.min(c.seq))
+            .where(c.kiosk == kiosk, c.seq > last_seq, c.timing.in_(retiming.TRUSTED), path.sql())
+            .scalar_subquery(),
+        )
+    ).one()
+    limits: list[tuple[int | None, int | None, datetime]] = []  # (after, before, move to)
     previous: int | None = None
     for seq, effective in trusted if inside else trusted[:1]:
         limits.append((previous, seq, effective))
         previous = seq
-    moved: set[str] = set()
+    ranges = []
     for after, before, latest in limits:
-        where = [*untrusted, c.seq < before, c.effective_time > latest]
+        where = [c.seq < before, c.effective_time > latest]
         if after is not None:
             where.append(c.seq > after)
-        moved |= _move(conn, where, latest)
-    last_seq, last_time = trusted[-1]
-    later_trusted = conn.execute(
-        select(func.min(c.seq)).where(
-            c.kiosk == kiosk, c.seq > last_seq, c.timing.in_(retiming.TRUSTED), path.sql()
-        )
-    ).scalar()
-    where = [*untrusted, c.seq > max(last_seq, high), c.effective_time < last_time]
+        ranges.append(and_(*where))
+    where = [c.seq > max(last_seq, high), c.effective_time < last_time]
     if later_trusted is not None:
         where.append(c.seq < later_trusted)
-    return moved | _move(conn, where, last_time)
+    ranges.append(and_(*where))
+    limits.append((max(last_seq, high), later_trusted, last_time))
+    # The ranges do not overlap: one query finds the events of every one of them.
+    rows = conn.execute(
+        select(c.number, c.seq, c.barcode, c.type).where(*untrusted, or_(*ranges))
+    ).all()
+    moved: set[str] = set()
+    for after, before, to in limits:
+        inside_range = [
+            r
+            for r in rows
+            if (after is None or r.seq > after) and (before is None or r.seq < before)
+        ]
+        moved |= _move(conn, inside_range, to)
+    return moved
 
 
-def _move(conn: Connection, where: list[Any], to: datetime) -> set[str]:
+def _move(conn: Connection, rows: Sequence[Any], to: datetime) -> set[str]:
     c = events.c
-    rows = conn.execute(select(c.number, c.barcode, c.type).where(*where)).all()
     if not rows:
         return set()
     conn.execute(
@@ -445,7 +484,7 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
     c = events.c
     touched: set[str] = set()
     boots = {e.boot_id for e in new if e.clock_synced}
-    for boot, anchor in _anchors(conn, kiosk, boots).items():
+    for boot in sorted(boots):
         held = conn.execute(
             select(c.number, c.mono_time, c.barcode, c.type, c.received_at).where(
                 c.kiosk == kiosk,
@@ -454,6 +493,10 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
                 c.clock_source != ClockSource.OPERATOR.value,
             )
         ).all()
+        # Usually nothing is held: then the anchor (a sort of the boot's events) is not read.
+        anchor = _anchors(conn, kiosk, {boot}).get(boot) if held else None
+        if anchor is None:
+            continue
         for row in held:
             moment = retiming.Moment(anchor.wall, row.mono_time, boot, False)
             (timed,) = retiming.retime(
@@ -475,24 +518,29 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
     return touched
 
 
+def _after_insert(
+    around: dict[str, _Link], new: list[WireEvent], moved: list[WireEvent]
+) -> list[_Link]:
+    """The kiosk's events around the batch as they are once it is stored: the ones read before,
+    those moved to another journal, and the new ones."""
+    now = dict(around)
+    for e in moved:
+        was = now.get(e.id, _Link(e.seq, e.journal, e.hash, e.prev_hash))
+        now[e.id] = _Link(was.seq, e.journal, was.hash, was.prev_hash)
+    for e in new:
+        now[e.id] = _Link(e.seq, e.journal, e.hash, e.prev_hash)
+    return list(now.values())
+
+
 def _check_chain(
-    conn: Connection, kiosk: str, path: journals.Path, new: list[WireEvent]
+    path: journals.Path, new: list[WireEvent], stored: list[_Link]
 ) -> list[ChainReport]:
     """Each place where a new event does not link to its stored neighbours on the kiosk's
-    path, or to itself."""
-    c = events.c
+    path, or to itself (``stored``: the kiosk's events around them, these included)."""
     if not new:
         return []
     low, high = min(e.seq for e in new) - 1, max(e.seq for e in new) + 1
-    around = {
-        r.seq: r
-        for r in conn.execute(
-            select(c.seq, c.journal, c.hash, c.prev_hash).where(
-                c.kiosk == kiosk, c.seq.between(low, high)
-            )
-        )
-        if path.holds(r.journal, r.seq)
-    }
+    around = {r.seq: r for r in stored if low <= r.seq <= high and path.holds(r.journal, r.seq)}
     breaks: list[ChainReport] = []
     for e in new:
         if not hash_matches(e):
@@ -523,7 +571,7 @@ def _gap_items(kiosk: str, gaps: list[SeqRange]) -> list[Item]:
 def _unknown_cards(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[Item]:
     """Checkouts by a card the roster does not have (only once the server has a roster)."""
     cards = {e.card for e in new if e.type.value == "checkout" and e.card}
-    if not cards or not conn.execute(select(func.count()).select_from(readers)).scalar():
+    if not cards or conn.execute(select(readers.c.card).limit(1)).first() is None:
         return []
     known = set(
         conn.execute(
