@@ -1,7 +1,8 @@
 """The refusal of an Excel-stripped catalogue in a real browser (Debian's Chromium, headless):
-its reasons in Chinese, "import anyway" (强制导入) and "add only" (只添加) on the page, photographed
-on a desktop and a phone into .artifacts/screenshots/web/zh_CN/ and checked as every page is (the CJK
-font, nothing wider than the screen, no text cut off); then the same file, chosen again, goes in.
+its reasons in Chinese, "import anyway" (强制导入) and "add only" (只添加) on the page,
+photographed on a desktop and a phone into .artifacts/screenshots/web/zh_CN/ and checked as every
+page is (the CJK font, nothing wider than the screen, no text cut off); then the same file,
+chosen again, goes in.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def test_the_refusal_page_offers_import_anyway(
     page.wait_for_load_state()
     reasons = page.locator(".problems li")
     assert reasons.count() == 2
-    assert reasons.nth(0).inner_text().startswith("文件中有 29 个号码与服务器上已有的号码只差开头的 0")
+    zeros = "文件中有 29 个号码与服务器上已有的号码只差开头的 0"
+    assert reasons.nth(0).inner_text().startswith(zeros)
     assert reasons.nth(1).inner_text().startswith("导入这个文件会停用 29 册图书")
     anyway = page.locator("#confirm button[value=force]")
     assert anyway.inner_text() == "强制导入" and anyway.is_visible()
