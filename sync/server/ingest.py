@@ -10,13 +10,25 @@ folded (every kiosk's pushes fold in turn).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.moments import ClockSource
@@ -35,10 +47,53 @@ from sync.server import journals, loans, retiming, revisions
 from sync.server.db import writing
 from sync.server.ratelimit import RateLimit, RateLimited
 from sync.server.review import Item, Kind, Resolution, clear, report
-from sync.server.tables import events, kiosks, readers, review_items
+from sync.server.tables import UtcTime, events, kiosks, readers, review_items
 
 log = logging.getLogger("kiosk_server")
 _CIRCULATION = ("checkout", "return")
+
+# The statements of every push, built once and run with bound values: building a statement and
+# its cache key costs SQLAlchemy more than running it (three times as much for a plain select,
+# ten for one of subqueries), and a push runs some twenty. Those that depend on the kiosk's
+# journals are built once for each path (almost every kiosk has the one path, journal 0).
+_e, _k = events.c, kiosks.c
+_ACKED = select(_k.acked_through).where(_k.name == bindparam("kiosk")).with_for_update()
+_SEEN = (
+    update(kiosks)
+    .where(_k.name == bindparam("kiosk"))
+    .values(acked_through=bindparam("acked"), last_seen_at=bindparam("seen"))
+)
+_AROUND = select(_e.number, _e.id, _e.kiosk, _e.seq, _e.journal, _e.hash, _e.prev_hash).where(
+    _e.kiosk == bindparam("kiosk"), _e.seq.between(bindparam("low"), bindparam("high"))
+)
+_BY_ID = select(_e.number, _e.id, _e.kiosk, _e.seq, _e.journal, _e.hash).where(
+    _e.id.in_(bindparam("ids", expanding=True))
+)
+# The new events go straight to the driver's executemany, in this order: SQLAlchemy's own
+# handling of 24 values a row cost more than SQLite's insert (16 us of some 30 an event).
+_COLUMNS = (
+    "id", "kiosk", "seq", "format", "type", "reason", "session_id", "card", "barcode", "code",
+    "due", "flags", "wall_time", "clock_time", "mono_time", "boot_id", "clock_synced",
+    "prev_hash", "hash", "clock_source", "received_at", "effective_time", "timing", "journal",
+)  # fmt: skip
+_utc = UtcTime()
+_HELD = select(_e.number, _e.mono_time, _e.barcode, _e.type, _e.received_at).where(
+    _e.kiosk == bindparam("kiosk"),
+    _e.boot_id == bindparam("boot"),
+    _e.timing.in_((retiming.HELD, retiming.BOUNDED)),
+    _e.clock_source != ClockSource.OPERATOR.value,
+)
+_ANCHOR = (
+    select(_e.wall_time, _e.mono_time)
+    .where(_e.kiosk == bindparam("kiosk"), _e.boot_id == bindparam("boot"))
+    .where(_e.timing == retiming.CLOCK)
+    .order_by(_e.seq.desc())
+    .limit(1)
+)
+_A_ROSTER = select(readers.c.card).limit(1)
+_KNOWN_CARDS = select(readers.c.card).where(
+    readers.c.card.in_(bindparam("cards", expanding=True)), readers.c.deleted.is_(False)
+)
 
 
 @dataclass(frozen=True)
@@ -122,11 +177,7 @@ def _store_one(conn: Connection, p: Push) -> tuple[PushResponse, _Stored]:
 def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Stored]:
     """Everything of one push but the loans: its events, its answer, its review items."""
     kiosk, request, now = p.kiosk, p.request, p.received_at
-    stored_acked = int(
-        conn.execute(
-            select(kiosks.c.acked_through).where(kiosks.c.name == kiosk).with_for_update()
-        ).scalar_one()
-    )
+    stored_acked = int(conn.execute(_ACKED, {"kiosk": kiosk}).scalar_one())
     path = journals.Path.of(request.journals)
     # Journal 0 alone (a kiosk that never forked) declares nothing: no query for it.
     began = journals.declare(conn, kiosk, path, now) if len(path.starts) > 1 else []
@@ -147,9 +198,7 @@ def _store(conn: Connection, p: Push, careful: bool) -> tuple[PushResponse, _Sto
         linked = sorted(new + moved_events, key=lambda e: e.seq)
         breaks = _check_chain(path, linked, _after_insert(around, new, moved_events))
     acked, gaps = journals.advance(conn, kiosk, path, acked)
-    conn.execute(
-        update(kiosks).where(kiosks.c.name == kiosk).values(acked_through=acked, last_seen_at=now)
-    )
+    conn.execute(_SEEN, {"kiosk": kiosk, "acked": acked, "seen": now})
     items = [
         Item(Kind.CHAIN_BREAK, f"{kiosk}:{b.seq}", kiosk, b.seq, detail={"problem": b.problem})
         for b in breaks
@@ -207,8 +256,7 @@ def _sort_out(
     # One range of the kiosk's sequence numbers (an index range), not a list of 500 values;
     # one wider on each side, for the chain check (one query, not two).
     low, high = min(e.seq for e in batch), max(e.seq for e in batch)
-    columns = (c.number, c.id, c.kiosk, c.seq, c.journal, c.hash, c.prev_hash)
-    rows = conn.execute(select(*columns).where(c.kiosk == kiosk, c.seq.between(low - 1, high + 1)))
+    rows = conn.execute(_AROUND, {"kiosk": kiosk, "low": low - 1, "high": high + 1})
     around: dict[str, _Link] = {}
     stored = []
     for r in rows:
@@ -218,8 +266,7 @@ def _sort_out(
     wanted = {e.id for e in batch}
     by_id = {r.id: r for r in stored if r.id in wanted}
     if careful:
-        elsewhere = select(*columns).where(c.id.in_(sorted(wanted)))
-        by_id.update({r.id: r for r in conn.execute(elsewhere)})
+        by_id.update({r.id: r for r in conn.execute(_BY_ID, {"ids": sorted(wanted)})})
     by_seq = {(r.journal, r.seq): r for r in stored}
     results: list[EventResult] = []
     new: list[WireEvent] = []
@@ -337,38 +384,18 @@ def _insert(
         received_at=now,
         bounds=_bounds(conn, kiosk, path, new[0].seq, new[-1].seq),
     )
-    conn.execute(
-        events.insert(),
-        [
-            {
-                "id": e.id,
-                "kiosk": kiosk,
-                "seq": e.seq,
-                "format": e.format,
-                "type": e.type.value,
-                "reason": e.reason.value,
-                "session_id": e.session_id,
-                "card": e.card,
-                "barcode": e.barcode,
-                "code": e.code,
-                "due": e.due,
-                "flags": ",".join(f.value for f in e.flags),
-                "wall_time": e.wall_time,
-                "clock_time": e.clock_time,
-                "mono_time": e.mono_time,
-                "boot_id": e.boot_id,
-                "clock_synced": e.clock_synced,
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-                "clock_source": e.clock_source.value,
-                "received_at": now,
-                "effective_time": t.effective,
-                "timing": t.timing,
-                "journal": e.journal,
-            }
-            for e, t in zip(new, timed, strict=True)
-        ],
-    )
+    received = _utc.process_bind_param(now, conn.dialect)
+    rows = [
+        (
+            e.id, kiosk, e.seq, e.format, e.type.value, e.reason.value, e.session_id, e.card,
+            e.barcode, e.code, e.due, ",".join(f.value for f in e.flags), e.wall_time,
+            e.clock_time, e.mono_time, e.boot_id, e.clock_synced, e.prev_hash, e.hash,
+            e.clock_source.value, received, _utc.process_bind_param(t.effective, conn.dialect),
+            t.timing, e.journal,
+        )
+        for e, t in zip(new, timed, strict=True)
+    ]  # fmt: skip
+    conn.exec_driver_sql(_insert_sql(conn.dialect.paramstyle), rows)
     placed = [(e.seq, t) for e, t in zip(new, timed, strict=True)]
     return _fit_neighbours(conn, kiosk, path, placed)
 
@@ -377,23 +404,40 @@ def _bounds(
     conn: Connection, kiosk: str, path: journals.Path, first: int, last: int
 ) -> retiming.Bounds:
     """Where the kiosk's stored events (on its path) put the events ``first``..``last``."""
+    values = {"kiosk": kiosk, "first": first, "last": last}
+    after, follows, before = conn.execute(_bounds_statement(path), values).one()
+    return retiming.Bounds(after=after, follows=follows, before=before)
+
+
+@functools.cache
+def _insert_sql(paramstyle: str) -> str:
+    mark = "?" if paramstyle == "qmark" else "%s"  # SQLite's driver, or psycopg's
+    marks = ", ".join([mark] * len(_COLUMNS))
+    return f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({marks})"  # noqa: S608 (names)
+
+
+def _bound(name: str) -> BindParameter[Any]:
+    """A value given when the statement runs (its type comes from what it is compared with)."""
+    return bindparam(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _bounds_statement(path: journals.Path) -> Select[Any]:
+    """The three bounds in one statement: one round trip, not three."""
     c = events.c
+    kiosk, first, last = _bound("kiosk"), _bound("first"), _bound("last")
     before_first = select(c.effective_time).where(c.kiosk == kiosk, c.seq < first, path.sql())
     after_last = select(c.effective_time).where(
         c.kiosk == kiosk, c.seq > last, c.timing.in_(retiming.TRUSTED), path.sql()
     )
-    # The three in one statement: one round trip, not three.
-    found = conn.execute(
-        select(
-            before_first.where(c.timing.in_(retiming.TRUSTED))
-            .order_by(c.seq.desc())
-            .limit(1)
-            .scalar_subquery(),
-            before_first.order_by(c.seq.desc()).limit(1).scalar_subquery(),
-            after_last.order_by(c.seq).limit(1).scalar_subquery(),
-        )
-    ).one()
-    return retiming.Bounds(after=found[0], follows=found[1], before=found[2])
+    return select(
+        before_first.where(c.timing.in_(retiming.TRUSTED))
+        .order_by(c.seq.desc())
+        .limit(1)
+        .scalar_subquery(),
+        before_first.order_by(c.seq.desc()).limit(1).scalar_subquery(),
+        after_last.order_by(c.seq).limit(1).scalar_subquery(),
+    )
 
 
 def _fit_neighbours(
@@ -402,43 +446,29 @@ def _fit_neighbours(
     """Move the kiosk's stored untrusted events that no longer fit beside the trustworthy
     events just placed: one before such an event happened no later than it, one after it no
     earlier (the kiosk's sequence is the true order). The copies whose events moved."""
-    c = events.c
     trusted = [(seq, t.effective) for seq, t in placed if t.trusted]
     if not trusted:
         return set()
-    untrusted = (c.kiosk == kiosk, c.timing.in_(retiming.UNTRUSTED), path.sql())
     low, high = placed[0][0], placed[-1][0]
     last_seq, last_time = trusted[-1]
     # Stored events among the ones placed exist only when a push fills a gap; else one range.
-    # Both counts in one statement: moving untrusted events changes neither.
     inside, later_trusted = conn.execute(
-        select(
-            select(func.count()).where(*untrusted, c.seq > low, c.seq < high).scalar_subquery(),
-            select(func.min(c.seq))
-            .where(c.kiosk == kiosk, c.seq > last_seq, c.timing.in_(retiming.TRUSTED), path.sql())
-            .scalar_subquery(),
-        )
+        _neighbours_statement(path),
+        {"kiosk": kiosk, "low": low, "high": high, "last": last_seq},
     ).one()
-    limits: list[tuple[int | None, int | None, datetime]] = []  # (after, before, move to)
+    # (after seq, before seq, moved to): each range of the kiosk's sequence where untrusted
+    # events are moved, those before a trustworthy event placed here and those after the last.
+    limits: list[tuple[int | None, int | None, datetime]] = []
     previous: int | None = None
     for seq, effective in trusted if inside else trusted[:1]:
         limits.append((previous, seq, effective))
         previous = seq
-    ranges = []
-    for after, before, latest in limits:
-        where = [c.seq < before, c.effective_time > latest]
-        if after is not None:
-            where.append(c.seq > after)
-        ranges.append(and_(*where))
-    where = [c.seq > max(last_seq, high), c.effective_time < last_time]
-    if later_trusted is not None:
-        where.append(c.seq < later_trusted)
-    ranges.append(and_(*where))
     limits.append((max(last_seq, high), later_trusted, last_time))
-    # The ranges do not overlap: one query finds the events of every one of them.
-    rows = conn.execute(
-        select(c.number, c.seq, c.barcode, c.type).where(*untrusted, or_(*ranges))
-    ).all()
+    shape = tuple((after is not None, before is not None) for after, before, _ in limits)
+    values: dict[str, Any] = {"kiosk": kiosk}
+    for n, (after, before, to) in enumerate(limits):
+        values |= {f"after{n}": after, f"before{n}": before, f"to{n}": to}
+    rows = conn.execute(_untrusted_statement(path, shape), values).all()
     moved: set[str] = set()
     for after, before, to in limits:
         inside_range = [
@@ -448,6 +478,45 @@ def _fit_neighbours(
         ]
         moved |= _move(conn, inside_range, to)
     return moved
+
+
+@functools.lru_cache(maxsize=64)
+def _neighbours_statement(path: journals.Path) -> Select[Any]:
+    """The kiosk's untrusted events among those placed, and its first trustworthy one after
+    them, in one statement (moving untrusted events changes neither)."""
+    c = events.c
+    kiosk = _bound("kiosk")
+    return select(
+        select(func.count())
+        .where(c.kiosk == kiosk, c.timing.in_(retiming.UNTRUSTED), path.sql())
+        .where(c.seq > bindparam("low"), c.seq < bindparam("high"))
+        .scalar_subquery(),
+        select(func.min(c.seq))
+        .where(c.kiosk == kiosk, c.seq > bindparam("last"), c.timing.in_(retiming.TRUSTED))
+        .where(path.sql())
+        .scalar_subquery(),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _untrusted_statement(path: journals.Path, shape: tuple[tuple[bool, bool], ...]) -> Select[Any]:
+    """The kiosk's untrusted events that do not fit in each range of ``shape`` (whether it has
+    a first and a last sequence number); the last range is the one after the events placed.
+    The ranges do not overlap: one query finds the events of every one of them."""
+    c = events.c
+    ranges = []
+    for n, (has_after, has_before) in enumerate(shape):
+        after, before, to = _bound(f"after{n}"), _bound(f"before{n}"), _bound(f"to{n}")
+        last = n == len(shape) - 1
+        where = [c.effective_time < to if last else c.effective_time > to]
+        if has_after:
+            where.append(c.seq > after)
+        if has_before:
+            where.append(c.seq < before)
+        ranges.append(and_(*where))
+    return select(c.number, c.seq, c.barcode, c.type).where(
+        c.kiosk == bindparam("kiosk"), c.timing.in_(retiming.UNTRUSTED), path.sql(), or_(*ranges)
+    )
 
 
 def _move(conn: Connection, rows: Sequence[Any], to: datetime) -> set[str]:
@@ -464,15 +533,9 @@ def _move(conn: Connection, rows: Sequence[Any], to: datetime) -> set[str]:
 
 def _anchors(conn: Connection, kiosk: str, boots: set[str]) -> dict[str, retiming.Reading]:
     """The latest synchronised event already stored of each of these boots."""
-    c = events.c
     found: dict[str, retiming.Reading] = {}
     for boot in sorted(boots):
-        row = conn.execute(
-            select(c.wall_time, c.mono_time)
-            .where(c.kiosk == kiosk, c.boot_id == boot, c.timing == retiming.CLOCK)
-            .order_by(c.seq.desc())
-            .limit(1)
-        ).first()
+        row = conn.execute(_ANCHOR, {"kiosk": kiosk, "boot": boot}).first()
         if row is not None:
             found[boot] = retiming.Reading(datetime.fromisoformat(row.wall_time), row.mono_time)
     return found
@@ -485,14 +548,7 @@ def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]
     touched: set[str] = set()
     boots = {e.boot_id for e in new if e.clock_synced}
     for boot in sorted(boots):
-        held = conn.execute(
-            select(c.number, c.mono_time, c.barcode, c.type, c.received_at).where(
-                c.kiosk == kiosk,
-                c.boot_id == boot,
-                c.timing.in_((retiming.HELD, retiming.BOUNDED)),
-                c.clock_source != ClockSource.OPERATOR.value,
-            )
-        ).all()
+        held = conn.execute(_HELD, {"kiosk": kiosk, "boot": boot}).all()
         # Usually nothing is held: then the anchor (a sort of the boot's events) is not read.
         anchor = _anchors(conn, kiosk, {boot}).get(boot) if held else None
         if anchor is None:
@@ -571,15 +627,9 @@ def _gap_items(kiosk: str, gaps: list[SeqRange]) -> list[Item]:
 def _unknown_cards(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[Item]:
     """Checkouts by a card the roster does not have (only once the server has a roster)."""
     cards = {e.card for e in new if e.type.value == "checkout" and e.card}
-    if not cards or conn.execute(select(readers.c.card).limit(1)).first() is None:
+    if not cards or conn.execute(_A_ROSTER).first() is None:
         return []
-    known = set(
-        conn.execute(
-            select(readers.c.card).where(
-                and_(readers.c.card.in_(sorted(cards)), readers.c.deleted.is_(False))
-            )
-        ).scalars()
-    )
+    known = set(conn.execute(_KNOWN_CARDS, {"cards": sorted(cards)}).scalars())
     return [
         Item(Kind.UNKNOWN_CARD, e.id, kiosk, e.seq, e.id, e.barcode, e.card)
         for e in new
