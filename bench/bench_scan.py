@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from figures import Figure, write
+
 from kiosk.clocks import ScriptedClock
 from kiosk.core.decisions import Event, EventType, Reason
 from kiosk.core.journal import Stamp
@@ -164,6 +166,16 @@ def report(
         f"target: p99 within 3x the floor and under 10 ms -> {'met' if ok else 'NOT met'}; "
         f"peak RSS {rss:.0f} MiB"
     )
+    what = f"scan -> committed decision ({args.readers:,} readers, {args.copies:,} copies)"
+    floor = "bare 1-row commit"
+    write(
+        args.figures,
+        [
+            Figure("bench_scan", f"{what}, median", s_med, "ms", f_med, floor),
+            Figure("bench_scan", f"{what}, p99", s_p99, "ms", f_p99, floor,
+                   "p99 <= 3x floor and < 10 ms", ok),
+        ],
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -175,6 +187,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--scans", type=int, default=2000)
     parser.add_argument("--dir", help="where to put the database (default: the system temp dir)")
+    parser.add_argument("--figures", type=Path, help="also write the figures here (JSON lines)")
     run(parser.parse_args())
 
 

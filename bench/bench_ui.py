@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scan import build_school, pct
+from figures import Figure, write
 
 from kiosk.clocks import ScriptedClock
 from kiosk.core.session import Button
@@ -118,6 +119,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000, help="past journal events")
     parser.add_argument("--scans", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=10000)
+    parser.add_argument("--figures", type=Path, help="also write the figures here (JSON lines)")
     args = parser.parse_args()
     if shutil.which("xvfb-run") is None:
         sys.exit("bench_ui needs xvfb-run (Debian's xvfb package; deploy/test.sh installs it)")
@@ -182,6 +184,23 @@ def report(
         f"memory <= 150 MB, growth <= 10 MB -> {'met' if ok_memory else 'NOT met'} "
         f"({'met' if ok_memory_pi else 'NOT met'} without llvmpipe)"
     )
+    engine_floor = "engine alone, same scans"
+    write(
+        args.figures,
+        [
+            Figure("bench_ui", "scan -> frame showing its answer (Xvfb, llvmpipe), median", f_med,
+                   "ms", e_med, engine_floor),
+            Figure("bench_ui", "scan -> frame showing its answer (Xvfb, llvmpipe), p99", f_p99,
+                   "ms", e_p99, engine_floor, "p99 <= 50 ms", ok_frame),
+            Figure("bench_ui", "start -> first screen drawn", start, "s", target="<= 3 s",
+                   met=ok_start),
+            Figure("bench_ui", f"resident memory after {args.sessions:,} sessions (growth over "
+                   f"the last half {final - half:+.1f} MB)", final, "MB",
+                   target="<= 150 MB, growth <= 10 MB", met=ok_memory),
+            Figure("bench_ui", "the same without Mesa's llvmpipe (a Pi draws on its GPU)",
+                   final - gl, "MB", target="<= 150 MB, growth <= 10 MB", met=ok_memory_pi),
+        ],
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' PostgreSQL cluster and live server helpers
 
+from figures import Figure, write  # noqa: E402
+
 from sync.server import reference  # noqa: E402
 from sync.server.app import create_app  # noqa: E402
 from sync.server.db import engine_for, migrate  # noqa: E402
@@ -255,6 +257,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> bool:
             "weekly page (/weekly)": (address + "/weekly", "每周借阅统计"),
         }
         floor: list[float] = []
+        found: list[Figure] = []
         times: dict[str, list[float]] = {p: [] for p in pages}
 
         def count() -> None:
@@ -274,6 +277,9 @@ def run(name: str, url: str, args: argparse.Namespace) -> bool:
             median = statistics.median(values)
             met = median < 1.0
             ok &= met
+            found.append(Figure("bench_web", f"{page}, {name}, median of {args.repeat}",
+                                median * 1000, "ms", base * 1000, "SELECT count(*) FROM events",
+                                "< 1,000 ms", met))  # fmt: skip
             print(f"  {page:<44} {median * 1000:9.1f} ms   ratio {median / base:6.1f}x floor"
                   f"   target: < 1000 ms {'met' if met else 'NOT met'}")  # fmt: skip
         export = address + "/export/events.csv"
@@ -283,6 +289,9 @@ def run(name: str, url: str, args: argparse.Namespace) -> bool:
         print(f"  {'events CSV export (/export/events.csv)':<44} {elapsed * 1000:9.1f} ms"
               f"   ratio {elapsed / base:6.1f}x floor   {size / 1e6:.1f} MB, "
               f"{args.events / elapsed:,.0f} events/s")  # fmt: skip
+        found.append(Figure("bench_web", f"events CSV export, {name} ({size / 1e6:.0f} MB, "
+                            f"{args.events / elapsed:,.0f} events/s)", elapsed * 1000, "ms",
+                            base * 1000, "SELECT count(*) FROM events"))  # fmt: skip
         quarter = address + "/export/events.csv?to=" + _quarter_day(args)
         small_peak, small_size = export_peak(session, quarter)
         full_peak, full_size = export_peak(session, export)
@@ -293,6 +302,10 @@ def run(name: str, url: str, args: argparse.Namespace) -> bool:
         print(f"  {'export peak memory, all the events':<44} {full_peak / 1e6:9.1f} MB"
               f"   ({full_size / 1e6:.1f} MB sent)   ratio {full_peak / small_peak:.2f}"
               f"   target: flat (<= 1.5x) {'met' if flat else 'NOT met'}")  # fmt: skip
+        found.append(Figure("bench_web", f"export peak memory, all the events, {name}",
+                            full_peak / 1e6, "MB", small_peak / 1e6, "a quarter of them",
+                            "flat: <= 1.5x floor", flat))  # fmt: skip
+        write(args.figures, found)
         session.close()
     finally:
         server.should_exit = True
@@ -313,6 +326,7 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--figures", type=Path, help="also write the figures here (JSON lines)")
     args = parser.parse_args()
     wanted = args.databases.split(",")
     print(f"bench_web: the librarian's pages, {date.today().isoformat()}")
