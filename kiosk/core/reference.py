@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 # An import that would make more than this share of the active readers or copies inactive is
 # refused without --force. A new school year makes one grade of six inactive (about 17%).
@@ -23,13 +22,6 @@ EXAMPLES = 3
 class ImportMode(enum.Enum):
     REPLACE = "replace"  # the file is the whole roster or catalogue: what is missing goes inactive
     ADD_ONLY = "add_only"  # add and update; nobody is made inactive (--add-only)
-
-
-@dataclass(frozen=True)
-class ImportConcern:
-    """A reason to refuse an import unless the operator insists (--force)."""
-
-    message: str
 
 
 def without_leading_zeros(code: str) -> str:
@@ -51,32 +43,3 @@ def leading_zero_twins(incoming: Iterable[str], existing: Iterable[str]) -> list
         if twin is not None:
             twins.append((code, twin))
     return sorted(twins)
-
-
-def import_concerns(
-    what: str, *, active_before: int, made_inactive: int, twins: list[tuple[str, str]]
-) -> list[ImportConcern]:
-    """Why an import of ``what`` ("readers", "copies") should not go ahead without --force."""
-    concerns = []
-    if twins:
-        shown = ", ".join(
-            f"{new} in the file is {old} on the kiosk" for new, old in twins[:EXAMPLES]
-        )
-        more = f" and {len(twins) - EXAMPLES} more" if len(twins) > EXAMPLES else ""
-        concerns.append(
-            ImportConcern(
-                f"{len(twins)} code(s) in the file equal codes already on the kiosk but for their "
-                f"leading zeros ({shown}{more}): Excel drops the leading zeros of numbers. Format "
-                "the column as text in Excel and save the file again"
-            )
-        )
-    if made_inactive >= MIN_INACTIVE_GUARDED and made_inactive > MAX_INACTIVE_SHARE * active_before:
-        share = round(100 * made_inactive / active_before)
-        concerns.append(
-            ImportConcern(
-                f"the file would make {made_inactive} of {active_before} {what} inactive "
-                f"({share}%, more than {round(100 * MAX_INACTIVE_SHARE)}%): is it the whole "
-                "list? Import a partial list with --add-only"
-            )
-        )
-    return concerns
