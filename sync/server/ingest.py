@@ -77,9 +77,11 @@ _COLUMNS = (
     "prev_hash", "hash", "clock_source", "received_at", "effective_time", "timing", "journal",
 )  # fmt: skip
 _utc = UtcTime()
-_HELD = select(_e.number, _e.mono_time, _e.barcode, _e.type, _e.received_at).where(
-    _e.kiosk == bindparam("kiosk"),
-    _e.boot_id == bindparam("boot"),
+_HELD = select(
+    _e.kiosk, _e.boot_id, _e.number, _e.mono_time, _e.barcode, _e.type, _e.received_at
+).where(
+    _e.kiosk.in_(bindparam("kiosks", expanding=True)),
+    _e.boot_id.in_(bindparam("boots", expanding=True)),
     _e.timing.in_((retiming.HELD, retiming.BOUNDED)),
     _e.clock_source != ClockSource.OPERATOR.value,
 )
@@ -156,9 +158,7 @@ def store_together(
             stored.append(done)
         if any(s.new for s in stored):
             revisions.lock(conn)  # fold in turn with every other server process
-            touched: set[str] = set()
-            for s in stored:
-                touched |= s.touched | _retime_held(conn, s.kiosk, s.new)
+            touched = _retime_held(conn, stored).union(*(s.touched for s in stored))
             loans.refold(conn, touched, max(p.received_at for p in pushes))
     return outcomes
 
@@ -541,19 +541,34 @@ def _anchors(conn: Connection, kiosk: str, boots: set[str]) -> dict[str, retimin
     return found
 
 
-def _retime_held(conn: Connection, kiosk: str, new: list[WireEvent]) -> set[str]:
+def _retime_held(conn: Connection, stored: list[_Stored]) -> set[str]:
     """Events stored with a held time whose boot now has a synchronised event: place them by
-    it. Returns the copies whose loans must be folded again."""
+    it. Returns the copies whose loans must be folded again.
+
+    The held events of every kiosk and boot of the group are read in one query. Placing those
+    of one boot changes no other boot's, and a boot met again (two pushes of one kiosk) has
+    nothing more to place: the same anchor leaves the same events untrustworthy.
+    """
     c = events.c
+    pairs: list[tuple[str, str]] = []
+    for s in stored:
+        for boot in sorted({e.boot_id for e in s.new if e.clock_synced}):
+            if (s.kiosk, boot) not in pairs:
+                pairs.append((s.kiosk, boot))
+    if not pairs:
+        return set()
+    values = {"kiosks": sorted({k for k, _ in pairs}), "boots": sorted({b for _, b in pairs})}
+    held: dict[tuple[str, str], list[Any]] = {}
+    for row in conn.execute(_HELD, values):
+        held.setdefault((row.kiosk, row.boot_id), []).append(row)
     touched: set[str] = set()
-    boots = {e.boot_id for e in new if e.clock_synced}
-    for boot in sorted(boots):
-        held = conn.execute(_HELD, {"kiosk": kiosk, "boot": boot}).all()
+    for kiosk, boot in pairs:
+        rows = held.get((kiosk, boot))
         # Usually nothing is held: then the anchor (a sort of the boot's events) is not read.
-        anchor = _anchors(conn, kiosk, {boot}).get(boot) if held else None
+        anchor = _anchors(conn, kiosk, {boot}).get(boot) if rows else None
         if anchor is None:
             continue
-        for row in held:
+        for row in rows or ():
             moment = retiming.Moment(anchor.wall, row.mono_time, boot, False)
             (timed,) = retiming.retime(
                 [moment],
@@ -627,9 +642,11 @@ def _gap_items(kiosk: str, gaps: list[SeqRange]) -> list[Item]:
 def _unknown_cards(conn: Connection, kiosk: str, new: list[WireEvent]) -> list[Item]:
     """Checkouts by a card the roster does not have (only once the server has a roster)."""
     cards = {e.card for e in new if e.type.value == "checkout" and e.card}
-    if not cards or conn.execute(_A_ROSTER).first() is None:
+    if not cards:
         return []
     known = set(conn.execute(_KNOWN_CARDS, {"cards": sorted(cards)}).scalars())
+    if known == cards or conn.execute(_A_ROSTER).first() is None:
+        return []  # every card known (one query, the usual case), or no roster yet
     return [
         Item(Kind.UNKNOWN_CARD, e.id, kiosk, e.seq, e.id, e.barcode, e.card)
         for e in new
