@@ -10,12 +10,11 @@ from pathlib import Path
 
 from kiosk.commands._output import error, print_json
 from kiosk.core.import_plan import ImportMode, Kind
-from kiosk.core.import_words import Place, clash_expected, clash_owner, command_line_refusal
+from kiosk.core.import_words import Place, command_line_refusal
 from kiosk.core.models import Copy, Reader
-from kiosk.imports import ImportResult, RowError, read_catalog, read_policy_source, read_roster
+from kiosk.imports import ImportResult, read_catalog, read_policy_source, read_roster, report
 from kiosk.store import ImportCounts, ImportRefusedError, Store
 
-MAX_PRINTED_ERRORS = 200
 KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -64,28 +63,17 @@ def _import_reference(args: argparse.Namespace, store: Store, path: Path) -> int
     if args.kind == "roster":
         result = roster = read_roster(path)
         importing = functools.partial(store.import_readers, roster.items)
-        keys = [r.card for r in roster.items]
     else:
         result = catalog = read_catalog(path)
         importing = functools.partial(store.import_copies, catalog.items)
-        keys = [c.barcode for c in catalog.items]
     # A rejected row may be someone still at school: while any row is rejected, nobody missing
     # from the file is marked inactive. Fix the rows and import again.
     mode = ImportMode.ADD_ONLY if args.add_only else ImportMode.REPLACE
     counts = importing(deactivate_missing=not result.errors, force=args.force, mode=mode)
-    line_of = dict(zip(keys, result.lines, strict=True))
     kind = Kind.READERS if args.kind == "roster" else Kind.COPIES
-    clashes = [
-        RowError(result.file, line_of[clash.key], result.key_column, clash_expected(kind),
-                 clash.code, note=clash_owner(clash.owner))
-        for clash in counts.clashes
-    ]  # fmt: skip
-    errors = sorted([*result.errors, *clashes], key=lambda e: e.line)
-    for problem in errors[:MAX_PRINTED_ERRORS]:
-        print(str(problem), file=sys.stderr)
-    if len(errors) > MAX_PRINTED_ERRORS:
-        # A wrong file (another school's export, a spreadsheet) can fail on every row.
-        print(f"{path}: … and {len(errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
+    errors = report.rows_left_out(result, counts.clashes, kind)
+    for line in report.shown(path, errors):
+        print(line, file=sys.stderr)
     _report(args, path, counts, len(errors))
     return 1 if errors else 0
 

@@ -22,19 +22,16 @@ from sqlalchemy.exc import OperationalError
 
 from kiosk import __version__
 from kiosk.core.import_plan import ImportMode, Kind
-from kiosk.core.import_words import Place, clash_expected, clash_owner, command_line_refusal
-from kiosk.core.models import Copy, Reader
+from kiosk.core.import_words import Place, command_line_refusal
 from kiosk.core.policy_file import PolicyError
 from kiosk.imports import (
     MarcUnavailableError,
-    RowError,
     read_catalog,
     read_policy_source,
     read_roster,
+    report,
 )
 from sync.server import accounts, db, export, reference, review
-
-MAX_PRINTED_ERRORS = 200  # as `kiosk import`: a wrong file can fail on every row
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -384,17 +381,9 @@ def _import(args: argparse.Namespace) -> int:
             print(f"kiosk-server: {path}: {line}", file=sys.stderr)
         return 1
     kind = Kind.READERS if args.kind == "roster" else Kind.COPIES
-    line_of = dict(zip((_key(item) for item in result.items), result.lines, strict=True))
-    clashes = [
-        RowError(result.file, line_of[clash.key], result.key_column, clash_expected(kind),
-                 clash.code, note=clash_owner(clash.owner))
-        for clash in counts.clashes
-    ]  # fmt: skip
-    errors = sorted([*result.errors, *clashes], key=lambda e: e.line)
-    for problem in errors[:MAX_PRINTED_ERRORS]:
-        print(str(problem), file=sys.stderr)
-    if len(errors) > MAX_PRINTED_ERRORS:
-        print(f"{path}: … and {len(errors) - MAX_PRINTED_ERRORS} more", file=sys.stderr)
+    errors = report.rows_left_out(result, counts.clashes, kind)  # as `kiosk import` says them
+    for line in report.shown(path, errors):
+        print(line, file=sys.stderr)
     what = "readers" if args.kind == "roster" else "copies"
     print(
         f"{path}: {counts.added} {what} added, {counts.updated} updated, "
@@ -407,10 +396,6 @@ def _import(args: argparse.Namespace) -> int:
             "they were; fix the rows above and import the file again"
         )
     return 1 if errors else 0
-
-
-def _key(item: Reader | Copy) -> str:
-    return item.card if isinstance(item, Reader) else item.barcode
 
 
 def _export(args: argparse.Namespace) -> int:
