@@ -49,23 +49,25 @@ def unreadable(path: Path, row: UnreadableRow) -> StoreError:
     )
 
 
-class Mode(enum.Enum):
+class OpenMode(enum.Enum):
+    """How the store opens its file (not the door's mode, kiosk.core.modes.DoorMode)."""
+
     CREATE = "create"  # a new file, or an existing kiosk database
     WRITE = "write"  # an existing kiosk database, opened for the door and imports
     READ = "read"  # an existing kiosk database, looked at and never changed (read-only media)
 
 
-def connect(path: Path, mode: Mode) -> Database:
-    if mode is not Mode.CREATE and not path.is_file():
+def connect(path: Path, mode: OpenMode) -> Database:
+    if mode is not OpenMode.CREATE and not path.is_file():
         raise StoreError(f"{path}: no kiosk database here; create one with `kiosk init`")
-    if mode is not Mode.CREATE and path.stat().st_size == 0:
+    if mode is not OpenMode.CREATE and path.stat().st_size == 0:
         # Opening it would turn an empty file into an empty database: leave it as it is.
         raise StoreError(f"{path}: empty file, not a kiosk database; create one with `kiosk init`")
-    if mode is Mode.CREATE and not path.parent.exists():
+    if mode is OpenMode.CREATE and not path.parent.exists():
         raise StoreError(f"{path.parent}: folder does not exist")
     conn: sqlite3.Connection | None = None
     try:
-        if mode is Mode.READ:
+        if mode is OpenMode.READ:
             conn = connect_read_only(path)
             return Database(conn)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)

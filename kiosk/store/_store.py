@@ -22,8 +22,8 @@ from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
 from kiosk.store import _loanview
 from kiosk.store._db import (
-    Mode,
     NoPolicyError,
+    OpenMode,
     StoreError,
     connect,
     describe,
@@ -59,7 +59,7 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._door_lock: DoorLock | None = None
-        self._db = connect(path, Mode.READ if read_only else Mode.WRITE)
+        self._db = connect(path, OpenMode.READ if read_only else OpenMode.WRITE)
         try:
             self.kiosk_id = self._open()
         except BaseException:
@@ -75,7 +75,7 @@ class Store:
 
     @classmethod
     def create(cls, path: Path, kiosk_id: str) -> Store:
-        db = connect(path, Mode.CREATE)
+        db = connect(path, OpenMode.CREATE)
         try:
             migrate(db, path)
             with write_transaction(db, path) as conn:
