@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     level = logging.WARNING if scripted else logging.INFO  # a script's output: its problems
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     kiosk_mode = not (args.demo or scripted)
-    window = kivy_setup.Window(
+    window = kivy_setup.WindowSettings(
         size, fullscreen, kiosk_mode, config.display.density, max_fps=max(0, args.max_fps)
     )
     if scripted:

@@ -27,7 +27,9 @@ class FontMissingError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Window:
+class WindowSettings:
+    """How Kivy's window opens (not a timetable window, kiosk.core.policy.Window)."""
+
     size: tuple[int, int]
     fullscreen: bool
     kiosk: bool  # no cursor; keys and close requests do nothing
@@ -57,7 +59,9 @@ def density_for(size: tuple[int, int], configured: float) -> float:
     return round(min(height / BASE_HEIGHT, width / 800), 3)
 
 
-def prepare(data_dir: Path, window: Window, fonts: tuple[Path, Path], *, quiet: bool) -> Path:
+def prepare(
+    data_dir: Path, window: WindowSettings, fonts: tuple[Path, Path], *, quiet: bool
+) -> Path:
     """Set Kivy's environment and Config; returns KIVY_HOME. Call once, before kivy.core.*."""
     home = data_dir / "kivy"
     home.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ CHILD = """
 import json, sys
 from pathlib import Path
 from kiosk.ui import kivy_setup
-window = kivy_setup.Window((800, 480), True, True, 0)
+window = kivy_setup.WindowSettings((800, 480), True, True, 0)
 home = kivy_setup.prepare(Path(sys.argv[1]), window, kivy_setup.find_fonts(None, None), quiet=True)
 from kivy.config import Config
 print(json.dumps({
