@@ -28,7 +28,9 @@ class SyncEntry:
 
 
 @dataclass(frozen=True)
-class KioskConfig:
+class DoctorConfig:
+    """What the checks read of kiosk.toml (kiosk.config.KioskConfig is the whole of it)."""
+
     kiosk_id: str
     database: PurePosixPath
     readers: tuple[ReaderEntry, ...]
@@ -41,7 +43,7 @@ class ConfigProblem(Exception):  # noqa: N818 - carries a check result, not a tr
         self.result = result
 
 
-def load_config(path: Path) -> KioskConfig:
+def load_config(path: Path) -> DoctorConfig:
     """Parse ``path``; ConfigProblem says which key (or line) is wrong."""
     if not path.exists():
         raise ConfigProblem(fail("config", "missing", path=path))
@@ -61,7 +63,7 @@ def load_config(path: Path) -> KioskConfig:
             PurePosixPath(settings.token_file),
             PurePosixPath(settings.ca_file) if settings.ca_file else None,
         )
-    return KioskConfig(
+    return DoctorConfig(
         config.kiosk_id or "",
         PurePosixPath(config.database),
         tuple(ReaderEntry(r.url, r.role) for r in config.readers),

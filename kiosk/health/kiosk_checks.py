@@ -14,7 +14,7 @@ from hardware.events import Reason as ReaderReason
 from hardware.host import Host
 from hardware.sources.evdev_device import EvdevSource, list_input_devices
 from hardware.spec import ReaderSpec, parse_reader_url
-from kiosk.health.config import ConfigProblem, KioskConfig, ReaderEntry, load_config
+from kiosk.health.config import ConfigProblem, DoctorConfig, ReaderEntry, load_config
 from kiosk.health.machine import Answer, Grab, Machine
 from kiosk.health.results import Result, fail, ok, skipped
 from kiosk.store import Store, StoreError, SyncHealth, SyncProblem
@@ -23,7 +23,7 @@ KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the readers' ude
 PHYSICAL_READERS = ("evdev", "serial", "rdm6300")
 
 
-def check_config(path: Path) -> tuple[Result, KioskConfig | None]:
+def check_config(path: Path) -> tuple[Result, DoctorConfig | None]:
     try:
         config = load_config(path)
     except ConfigProblem as problem:
@@ -32,7 +32,7 @@ def check_config(path: Path) -> tuple[Result, KioskConfig | None]:
     return result, config
 
 
-def check_database(machine: Machine, config: KioskConfig) -> Result:
+def check_database(machine: Machine, config: DoctorConfig) -> Result:
     path = machine.path(config.database)
     where: dict[str, object] = {"path": config.database, "kiosk_id": config.kiosk_id}
     if not path.exists():
@@ -48,7 +48,7 @@ def check_database(machine: Machine, config: KioskConfig) -> Result:
     return ok("database", **where)
 
 
-def check_readers(machine: Machine, config: KioskConfig, kiosk_running: bool) -> list[Result]:
+def check_readers(machine: Machine, config: DoctorConfig, kiosk_running: bool) -> list[Result]:
     return [check_reader(machine, entry, kiosk_running) for entry in config.readers]
 
 
@@ -139,7 +139,7 @@ def _kiosk_can_open(machine: Machine, info: os.stat_result, *, write: bool) -> b
     return bits & need == need
 
 
-def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
+def check_server(machine: Machine, config: DoctorConfig) -> list[Result]:
     """The server's reachability, its certificate and this kiosk's token, from one request."""
     sync = config.sync
     if sync is None or not sync.server:
@@ -181,7 +181,7 @@ def check_server(machine: Machine, config: KioskConfig) -> list[Result]:
     return [ok("server", "reachable", server=sync.server), tls, skipped("token", "waits")]
 
 
-def sync_health(machine: Machine, config: KioskConfig) -> SyncHealth | None:
+def sync_health(machine: Machine, config: DoctorConfig) -> SyncHealth | None:
     """What the sync worker last wrote about itself, or None if the file cannot say."""
     try:
         with Store(machine.path(config.database), read_only=True) as store:
@@ -190,7 +190,7 @@ def sync_health(machine: Machine, config: KioskConfig) -> SyncHealth | None:
         return None
 
 
-def check_sync(config: KioskConfig, health: SyncHealth | None) -> Result:
+def check_sync(config: DoctorConfig, health: SyncHealth | None) -> Result:
     """How the sync worker's last attempt went, as it recorded it (kiosk.store._sync_health)."""
     if config.sync is None:
         return skipped("sync", "not_configured")
