@@ -4,7 +4,7 @@ from kiosk.store._db import NoPolicyError, StoreError
 from kiosk.store._diagnosis import PARTS, Finding, Part, diagnose
 from kiosk.store._forks import Note
 from kiosk.store._lock import SyncLock
-from kiosk.store._outbox import AcknowledgementError, Answer, SyncStatus
+from kiosk.store._outbox import Acknowledgement, AcknowledgementError, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
 from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
 from kiosk.store._repair import repair
@@ -13,8 +13,8 @@ from kiosk.store._sync_health import SyncHealth, SyncProblem
 
 __all__ = [
     "PARTS",
+    "Acknowledgement",
     "AcknowledgementError",
-    "Answer",
     "Arrival",
     "Clash",
     "Cursor",

@@ -19,8 +19,8 @@ from kiosk.store._time import now_iso
 
 
 @dataclass(frozen=True)
-class Answer:
-    """The server's word on one event: stored (now or before), or refused with a reason."""
+class Acknowledgement:
+    """The server's answer for one pushed event: stored (now or before), or refused, why."""
 
     seq: int
     stored: bool
@@ -52,7 +52,7 @@ def unsent(conn: sqlite3.Connection, journal: Journal, limit: int) -> list[Recor
     return list(itertools.islice(journal.events(pushed_through(conn)), limit))
 
 
-def acknowledge(conn: sqlite3.Connection, answers: Sequence[Answer]) -> None:
+def acknowledge(conn: sqlite3.Connection, answers: Sequence[Acknowledgement]) -> None:
     """Record the answers to one batch (inside the store's transaction)."""
     assert conn.in_transaction, "acknowledgements are written in one transaction"
     if not answers:

@@ -19,7 +19,7 @@ from kiosk.store._db import guarded
 from kiosk.store._forks import Note
 from kiosk.store._journal import Journal
 from kiosk.store._lock import SyncLock
-from kiosk.store._outbox import Answer, SyncStatus
+from kiosk.store._outbox import Acknowledgement, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledPage
 from kiosk.store._sync_health import SyncHealth, SyncProblem
 from kiosk.store._time import now_iso
@@ -47,7 +47,7 @@ class SyncTables:
         """The oldest events the server has not answered yet, at most ``limit``, in order."""
         return _outbox.unsent(self._conn, self._journal, limit)
 
-    def acknowledge(self, answers: Sequence[Answer]) -> None:
+    def acknowledge(self, answers: Sequence[Acknowledgement]) -> None:
         """The server's answers to the last batch, in one transaction."""
         with self._transaction():
             _outbox.acknowledge(self._conn, answers)

@@ -19,8 +19,8 @@ from kiosk.clocks import Clock
 from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
 from kiosk.core.moments import ClockSource
 from kiosk.store import (
+    Acknowledgement,
     AcknowledgementError,
-    Answer,
     Arrival,
     Cursor,
     PulledLoan,
@@ -153,7 +153,7 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
                 report.rejected += 1
         try:
             store.sync.acknowledge(
-                [Answer(r.seq, r.status is not Status.REJECTED, r.reason) for r in answers]
+                [Acknowledgement(r.seq, r.status is not Status.REJECTED, r.reason) for r in answers]
             )
         except AcknowledgementError as exc:
             # Only another sync of this file moves the outbox (the sync lock keeps that from

@@ -12,13 +12,13 @@ import pytest
 from kiosk.cli import main
 from kiosk.core.journal import verify_chain
 from kiosk.core.models import ClassName, Copy, Reader, ReaderRole
-from kiosk.store import AcknowledgementError, Answer, Cursor, PulledLoan, PulledPage, Store
+from kiosk.store import Acknowledgement, AcknowledgementError, Cursor, PulledLoan, PulledPage, Store
 from tests.conftest import local
 from tests.sync.conftest import Kiosk
 
 
 def _ack_all(store: Store) -> None:
-    store.sync.acknowledge([Answer(e.seq, True) for e in store.sync.unsent(10_000)])
+    store.sync.acknowledge([Acknowledgement(e.seq, True) for e in store.sync.unsent(10_000)])
 
 
 def test_the_outbox_gives_unanswered_events_in_order_and_takes_answers_only_in_order(
@@ -31,8 +31,8 @@ def test_the_outbox_gives_unanswered_events_in_order_and_takes_answers_only_in_o
     first = store.sync.unsent(2)
     assert [e.seq for e in first] == [1, 2]
     with pytest.raises(AcknowledgementError):
-        store.sync.acknowledge([Answer(2, True)])  # 1 was never answered
-    store.sync.acknowledge([Answer(1, True), Answer(2, False, "seq_taken")])
+        store.sync.acknowledge([Acknowledgement(2, True)])  # 1 was never answered
+    store.sync.acknowledge([Acknowledgement(1, True), Acknowledgement(2, False, "seq_taken")])
     assert [e.seq for e in store.sync.unsent(100)] == [3, 4, 5, 6]
     status = store.sync.status()
     assert (status.events_waiting, status.rejected, status.pushed_through) == (4, 1, 2)
@@ -213,7 +213,7 @@ def test_retention_deletes_old_acknowledged_events_and_keeps_what_the_kiosk_need
     unacked = k.events()[-1].seq
     store = k.store
     store.sync.acknowledge(
-        [Answer(e.seq, True) for e in store.sync.unsent(10_000) if e.seq < unacked - 3]
+        [Acknowledgement(e.seq, True) for e in store.sync.unsent(10_000) if e.seq < unacked - 3]
     )
     reading_before = store.library.checkouts_since("S31", local("2026-09-01 00:00"))
     retired = store.sync.retire(k.clock.read().wall - timedelta(days=30))

@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.health.kiosk_checks import check_sync
-from kiosk.store import Answer, Store, SyncLock, SyncProblem
+from kiosk.store import Acknowledgement, Store, SyncLock, SyncProblem
 from sync.protocol import PushRequest, PushResponse
 from sync.settings import Settings
 from sync.worker.client import SyncClient
@@ -84,7 +84,7 @@ class _Overtaken(SyncClient):
 
     def push(self, request: PushRequest) -> PushResponse:
         answer = super().push(request)
-        self._other.sync.acknowledge([Answer(e.seq, True) for e in request.events])
+        self._other.sync.acknowledge([Acknowledgement(e.seq, True) for e in request.events])
         return answer
 
 
