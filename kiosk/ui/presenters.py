@@ -31,13 +31,13 @@ from kiosk.i18n import format_day, say
 from kiosk.ui import board_lines
 from kiosk.ui.views import (
     AdminView,
-    Answer,
     FaultView,
     HelperView,
     IdleView,
     LoanLine,
     PinView,
     ReaderLine,
+    Reply,
     ReturnView,
     SessionView,
     SummaryView,
@@ -90,7 +90,7 @@ def due_text(due: date, language: str) -> str:
     return text("ui.session.due", language, due=format_day(due, language))
 
 
-def answer(decision: Decision, language: str) -> Answer:
+def answer(decision: Decision, language: str) -> Reply:
     """What a child sees for one decision. Late returns are thanked, never scolded or charged."""
     if decision.outcome is Outcome.REFUSED and decision.reason not in INFORMATION:
         tone = Tone.REFUSED
@@ -106,13 +106,13 @@ def answer(decision: Decision, language: str) -> Answer:
         tone, sentence = Tone.INFO, text("ui.goodbye", language)  # no name once they have gone
     lent = decision.outcome is Outcome.BORROWED and decision.due is not None
     due = due_text(decision.due, language) if lent and decision.due else ""
-    return Answer(tone, picture, sentence, decision.title or "", due)
+    return Reply(tone, picture, sentence, decision.title or "", due)
 
 
-def notice(said: Notice, language: str) -> Answer:
+def notice(said: Notice, language: str) -> Reply:
     """An answer the kiosk gives by itself (a scan that did not go through the reader)."""
     key, picture = NOTICES[said]
-    return Answer(Tone.INFO, picture, text(key, language))
+    return Reply(Tone.INFO, picture, text(key, language))
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def session_view(
     last_activity: float,
 ) -> SessionView:
     answers = tuple(answer(d, language) for d in reversed(visit))
-    prompt = Answer(Tone.INFO, "book", "", title=text("ui.session.scan_book", language))
+    prompt = Reply(Tone.INFO, "book", "", title=text("ui.session.scan_book", language))
     return SessionView(
         greeting=text("ui.session.hello", language, name=greeting.given_name or ""),
         progress=progress_line(progress, language),
@@ -186,7 +186,7 @@ def return_view(
 ) -> ReturnView:
     shown = answer(decision, language)
     if decision.outcome is Outcome.DAMAGE_REPORTED:
-        shown = Answer(Tone.OK, "tick", say(decision, language), decision.title or "")
+        shown = Reply(Tone.OK, "tick", say(decision, language), decision.title or "")
     return ReturnView(
         title=text("ui.return.title", language),
         answer=shown,
@@ -217,7 +217,7 @@ def idle_view(
     best_class: str,
     mode: DoorMode,
     language: str,
-    notice: Answer | None = None,
+    notice: Reply | None = None,
 ) -> IdleView:
     mode_line = text("ui.idle.returns_only", language) if mode is DoorMode.RETURNS_ONLY else ""
     # The biggest line says what can be done now: tap a card, only return, or nothing.

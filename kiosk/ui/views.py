@@ -20,8 +20,8 @@ class Tone(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Answer:
-    """The answer to one scan or press: the biggest thing on the screen."""
+class Reply:
+    """What the screen says to one scan or press: the biggest thing on it."""
 
     tone: Tone
     picture: str  # a file under kiosk/ui/pictures/, without .png
@@ -51,7 +51,7 @@ class IdleView:
     mode: DoorMode = DoorMode.NORMAL
     mode_line: str = ""
     picture: str = "card"
-    notice: Answer | None = None  # the answer to a scan with no session (a refused card)
+    notice: Reply | None = None  # the answer to a scan with no session (a refused card)
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ class SessionView:
     loans: tuple[LoanLine, ...]
     no_loans: str  # shown instead of an empty list
     visit_title: str
-    visit: tuple[Answer, ...]  # this session's answers, newest first
-    answer: Answer | None  # the last one, drawn biggest
+    visit: tuple[Reply, ...]  # this session's answers, newest first
+    answer: Reply | None  # the last one, drawn biggest
     prompt: str
     done_button: str
     language_button: str
@@ -75,7 +75,7 @@ class SessionView:
 @dataclass(frozen=True)
 class ReturnView:
     title: str
-    answer: Answer
+    answer: Reply
     damage_button: str
     damage_open: bool  # the engine still accepts "damaged" for this copy
     closes_at: float  # monotonic

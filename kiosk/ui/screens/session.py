@@ -10,7 +10,7 @@ from kivy.properties import NumericProperty, StringProperty
 from kiosk.ui import presenters
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.widgets import LoanRow, Rows, VisitRow
-from kiosk.ui.views import Answer, LoanLine
+from kiosk.ui.views import LoanLine, Reply
 
 MAX_LOANS = 4  # rows that fit beside the answer at 800x480
 MAX_VISIT = 3
@@ -22,7 +22,7 @@ class SessionScreen(KioskScreen):
     now: Callable[[], float] = staticmethod(lambda: 0.0)
 
     _loans: Rows[LoanLine] | None = None
-    _visit: Rows[Answer] | None = None
+    _visit: Rows[Reply] | None = None
 
     def refresh(self) -> None:
         view = self.view

@@ -17,7 +17,7 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui.views import Answer, Tone
+from kiosk.ui.views import Reply, Tone
 from kiosk.ui.words import keep_punctuation
 
 T = TypeVar("T")
@@ -64,7 +64,7 @@ class AnswerPanel(BoxLayout):
     answer = ObjectProperty(None, allownone=True)
     scale = NumericProperty(1.0)  # 1.3 for a notice that fills the screen
 
-    def on_answer(self, _instance: Any, answer: Answer | None) -> None:
+    def on_answer(self, _instance: Any, answer: Reply | None) -> None:
         self.opacity = 0 if answer is None else 1
 
 
