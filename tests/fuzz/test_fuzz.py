@@ -23,7 +23,7 @@ from tools.fuzz.protocol import KioskRequests
 from tools.fuzz.readers import Readers
 from tools.fuzz.request_fuzzer import crash_signature
 from tools.fuzz.scans import ScanFuzzer
-from tools.fuzz.sending import Answer
+from tools.fuzz.sending import Response
 from tools.fuzz.server import School
 from tools.fuzz.tally import Tally
 from tools.fuzz.texts import SchoolCodes
@@ -135,10 +135,10 @@ def test_a_server_error_is_named_by_its_exception_and_the_last_frame_of_our_code
         "sqlalchemy.exc.StatementError: (builtins.OverflowError) date value out of range\n"
         "[SQL: SELECT 1]\n"
     )
-    signature, trace = crash_signature(log, Answer(500, 0.1))
+    signature, trace = crash_signature(log, Response(500, 0.1))
     assert signature == "StatementError (OverflowError) at web/today.py:54"
     assert "date value out of range" in trace
-    assert crash_signature("", Answer(0, 0.1, error="answer cut off"))[0] == (
+    assert crash_signature("", Response(0, 0.1, error="answer cut off"))[0] == (
         "no traceback, answer cut off"
     )
 

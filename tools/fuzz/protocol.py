@@ -21,7 +21,7 @@ from kiosk.core.journal import GENESIS_HASH, Stamp, as_dict, record
 from kiosk.core.moments import ClockSource
 from tools.fuzz import malformed
 from tools.fuzz.malformed import JSON, TYPE_JUNK
-from tools.fuzz.sending import Answer, Request
+from tools.fuzz.sending import Request, Response
 from tools.fuzz.server import FUZZ_KIOSKS, REVOKED, School
 from tools.fuzz.texts import SchoolCodes, hostile
 
@@ -274,7 +274,7 @@ class KioskRequests:
         self._pending[id(request)] = (chain, events)
         return request
 
-    def answered(self, request: Request, answer: Answer) -> None:
+    def answered(self, request: Request, answer: Response) -> None:
         """Follow the server: events it accepted (or already had) continue the chain."""
         pending = self._pending.pop(id(request), None)
         if pending is None or answer.status != 200:

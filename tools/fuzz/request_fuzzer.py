@@ -23,7 +23,7 @@ from tests.sync.postgres import Cluster
 from tools.fuzz import tally as kinds
 from tools.fuzz.pages import PUBLIC, PageRequests, Route, routes, teacher_may_see
 from tools.fuzz.protocol import KioskRequests
-from tools.fuzz.sending import Answer, Identities, Request, Sender, sign_in
+from tools.fuzz.sending import Identities, Request, Response, Sender, sign_in
 from tools.fuzz.server import LIBRARIAN, PASSWORD, TEACHER, FuzzServer, Snapshot, differences
 from tools.fuzz.tally import Tally
 from tools.fuzz.texts import SchoolCodes
@@ -42,7 +42,7 @@ _EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(?::
 @dataclass(frozen=True)
 class Sent:
     request: Request
-    answer: Answer
+    answer: Response
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Pending:
 PARTIAL_IMPORTS = {"POST /catalogue/upload", "POST /readers/upload"}
 
 
-def refused(request: Request, answer: Answer) -> bool:
+def refused(request: Request, answer: Response) -> bool:
     """An answer that says nothing was done."""
     if answer.status == 422 and request.route in PARTIAL_IMPORTS:
         return False
@@ -72,7 +72,7 @@ def refused(request: Request, answer: Answer) -> bool:
     return False
 
 
-def crash_signature(log: str, answer: Answer) -> tuple[str, str]:
+def crash_signature(log: str, answer: Response) -> tuple[str, str]:
     """(signature, the traceback's last lines) of the server's log for one failed answer: the
     exception and the last frame of the project's own code it went through."""
     block = log[log.rfind("Traceback") :] if "Traceback" in log else ""
@@ -89,7 +89,7 @@ def crash_signature(log: str, answer: Answer) -> tuple[str, str]:
     return f"{kind}{where}", "\n".join(lines[-14:])
 
 
-def shown(request: Request, answer: Answer | None = None) -> str:
+def shown(request: Request, answer: Response | None = None) -> str:
     """A request as a person reads it (session cookies and form tokens named, not copied)."""
     if request.raw is not None:
         text = f"raw bytes on a socket: {request.raw[:400]!r}"
@@ -274,7 +274,7 @@ class RequestFuzzer:
             sender.base = server.address
         return sent
 
-    def _access(self, request: Request, answer: Answer) -> None:
+    def _access(self, request: Request, answer: Response) -> None:
         if not 200 <= answer.status < 300 or request.raw is not None:
             return
         route = request.route
@@ -333,7 +333,7 @@ class RequestFuzzer:
         self.tally.count(self.part, "sign-in burst: passwords checked", checked)
         if any(s >= 500 for s in statuses):
             signature, trace = crash_signature(
-                self.server.log.since(mark, wait=2.0), Answer(500, 0)
+                self.server.log.since(mark, wait=2.0), Response(500, 0)
             )
             self.tally.fail(
                 kinds.SERVER_ERROR, route, signature, summary, f"{summary}\nserver log:\n{trace}"

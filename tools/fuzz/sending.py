@@ -42,7 +42,9 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Answer:
+class Response:
+    """What the server sent back to one request, or why nothing came."""
+
     status: int  # 0: no answer (``error`` says why)
     seconds: float
     location: str = ""
@@ -101,7 +103,7 @@ class Sender:
                 return found.group(1)
         return None
 
-    def send(self, request: Request) -> Answer:
+    def send(self, request: Request) -> Response:
         if request.raw is not None:
             return self._raw(request.raw)
         headers = dict(request.headers)
@@ -138,18 +140,18 @@ class Sender:
         headers: dict[str, str],
         body: bytes | None,
         files: list[Part] | None,
-    ) -> Answer:
+    ) -> Response:
         started = time.perf_counter()
         try:
             answer = self._request(method, path, headers, body, files)
         except requests.Timeout:
-            return Answer(0, time.perf_counter() - started, error="timeout")
+            return Response(0, time.perf_counter() - started, error="timeout")
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             # The head said 200, then the body stopped: an export that failed half-way.
-            return Answer(0, time.perf_counter() - started, error="answer cut off")
+            return Response(0, time.perf_counter() - started, error="answer cut off")
         except requests.RequestException as exc:
-            return Answer(0, time.perf_counter() - started, error=type(exc).__name__)
-        return Answer(
+            return Response(0, time.perf_counter() - started, error=type(exc).__name__)
+        return Response(
             answer.status_code,
             time.perf_counter() - started,
             answer.headers.get("location", ""),
@@ -185,7 +187,7 @@ class Sender:
             self.http.close()
             return once()
 
-    def _raw(self, data: bytes) -> Answer:
+    def _raw(self, data: bytes) -> Response:
         parts = urlsplit(self.base)
         started = time.perf_counter()
         try:
@@ -197,15 +199,15 @@ class Sender:
                     if len(received) > 65536:
                         break
         except TimeoutError:
-            return Answer(0, time.perf_counter() - started, error="timeout")
+            return Response(0, time.perf_counter() - started, error="timeout")
         except OSError as exc:
-            return Answer(0, time.perf_counter() - started, error=type(exc).__name__)
+            return Response(0, time.perf_counter() - started, error=type(exc).__name__)
         status = re.match(rb"HTTP/1\.[01] (\d{3})", received)
         seconds = time.perf_counter() - started
         if status is None:
             # The server closed without an answer: what a server does to a broken request.
-            return Answer(0, seconds, body=received[:4000], error="closed")
-        return Answer(int(status.group(1)), seconds, body=received[:4000])
+            return Response(0, seconds, body=received[:4000], error="closed")
+        return Response(int(status.group(1)), seconds, body=received[:4000])
 
 
 def sign_in(
