@@ -1,7 +1,8 @@
 """ISBNs as catalogues and covers carry them (hyphens, spaces, ISBN-10), checked and made ISBN-13.
 
-One implementation for both the door (is this scanned code a book's ISBN?) and the importers
-(is this catalogue cell a valid ISBN, and if not, why not?).
+One implementation, two questions: the door's, "is this scanned code a book's ISBN?" (isbn13,
+None when it is not), and the importers', "is this cell a valid ISBN, and if not, why not?"
+(parse_isbn, raising IsbnError; kiosk.imports.cells.isbn makes that a cell error).
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from kiosk.core.isbn import isbn13
 from kiosk.core.models import Copy
 from kiosk.imports import cells
 from kiosk.imports.cells import CellError
 from kiosk.imports.copies import ISBN_COPY_MARK, CopiesInFile
 from kiosk.imports.csvtext import Column, RowCheck, read_table
 from kiosk.imports.errors import ImportResult
-from kiosk.imports.isbn import isbn13, isbn13_or_none
 
 __all__ = ["COLUMNS", "accession_barcode", "parse_catalog_csv"]
 
@@ -33,7 +33,7 @@ def accession_barcode(raw: str) -> str:
 
 
 def _optional_isbn(raw: str) -> str | None:
-    return isbn13(raw) if raw.strip() else None
+    return cells.isbn(raw) if raw.strip() else None
 
 
 def _copy(check: RowCheck) -> Copy | None:
@@ -41,7 +41,7 @@ def _copy(check: RowCheck) -> Copy | None:
     raw_barcode = check.row.cells.get("barcode", "").strip()
     isbn = check.take("isbn", _optional_isbn)
     # The ISBN in the barcode column (the only barcode on the book) makes an ISBN-only copy.
-    barcode_isbn = isbn13_or_none(raw_barcode) if raw_barcode else None
+    barcode_isbn = isbn13(raw_barcode) if raw_barcode else None
     isbn_only = not raw_barcode or (barcode_isbn is not None and isbn in (None, barcode_isbn))
     barcode = "" if isbn_only else check.take("barcode", accession_barcode)
     isbn = isbn or barcode_isbn

@@ -11,6 +11,7 @@ import unicodedata
 from decimal import Decimal
 
 from kiosk.core import bounds
+from kiosk.core.isbn import IsbnError, parse_isbn
 from kiosk.core.models import LoanType, ReaderRole
 
 __all__ = [
@@ -123,6 +124,15 @@ def loan_type(raw: str) -> LoanType:
     if found is None:
         raise CellError("loan (外借) or reference (阅览, 工具书)")
     return found
+
+
+def isbn(raw: str) -> str:
+    """The 13-digit ISBN written in a cell; CellError says what is wrong with it (the door's
+    question, "is this code an ISBN?", is kiosk.core.isbn.isbn13's: it answers None)."""
+    try:
+        return parse_isbn(raw)
+    except IsbnError as exc:
+        raise CellError(exc.expected) from None
 
 
 def price(raw: str) -> Decimal | None:

@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kiosk.core import bounds
+from kiosk.core.isbn import isbn13
 from kiosk.core.models import Copy, LoanType
 from kiosk.imports import cells
 from kiosk.imports.catalog import accession_barcode
 from kiosk.imports.cells import CellError
 from kiosk.imports.copies import CopiesInFile
 from kiosk.imports.errors import ImportResult, RowError
-from kiosk.imports.isbn import isbn13, isbn13_or_none
 
 if TYPE_CHECKING:
     from pymarc import Record
@@ -216,7 +216,7 @@ class _Record:
         for value in self.values(self.flavour.isbn):
             written = _ISBN_WRITTEN.match(value)
             try:
-                return isbn13(written[0] if written else value), "", ""
+                return cells.isbn(written[0] if written else value), "", ""
             except CellError as exc:
                 problem = problem if problem[0] else (exc.expected, value)
         return None, *problem
@@ -269,7 +269,7 @@ def _copies(record: _Record) -> tuple[list[tuple[Copy, str]], list[tuple[str, st
         for field in (f for f in record.fields if f[0] == where[0]):
             for raw in record.values(where, field):
                 copy = dataclasses.replace(base, loan_type=record.loan_type(field))
-                barcode_isbn = isbn13_or_none(raw)
+                barcode_isbn = isbn13(raw)
                 if barcode_isbn is not None and isbn in (None, barcode_isbn):
                     copies.append(
                         (
