@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import TypeVar
 
-from kiosk.core.reference import (
+from kiosk.core.import_guard import (
     MAX_INACTIVE_SHARE,
     MIN_INACTIVE_GUARDED,
     ImportMode,

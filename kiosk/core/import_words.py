@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
+from kiosk.core.import_guard import EXAMPLES, MAX_INACTIVE_SHARE
 from kiosk.core.import_plan import Held, ImportPlan, Kind, Owner, Reason
-from kiosk.core.reference import EXAMPLES, MAX_INACTIVE_SHARE
 
 Translate = Callable[[str], str]
 

@@ -1,9 +1,9 @@
-"""The Excel guard's boundaries a school meets (kiosk.core.reference): codes that lost their
+"""The Excel guard's boundaries a school meets (kiosk.core.import_guard): codes that lost their
 leading zeros; how the plan and its words use them is in test_import_plan.py."""
 
 from __future__ import annotations
 
-from kiosk.core.reference import leading_zero_twins
+from kiosk.core.import_guard import leading_zero_twins
 
 
 def test_excel_twins_are_codes_equal_but_for_their_leading_zeros() -> None:
