@@ -14,6 +14,9 @@ from sqlalchemy import Connection, select, update
 from sync.server.tables import counters
 
 _REVISION = counters.c.name == "revision"
+# Built once: they run with every group of pushes.
+_LOCK = select(counters.c.value).where(_REVISION).with_for_update()
+_LATEST = select(counters.c.value).where(_REVISION)
 
 
 def lock(conn: Connection) -> int:
@@ -21,9 +24,7 @@ def lock(conn: Connection) -> int:
 
     On SQLite the write transaction already holds the database's only write lock.
     """
-    return int(
-        conn.execute(select(counters.c.value).where(_REVISION).with_for_update()).scalar_one()
-    )
+    return int(conn.execute(_LOCK).scalar_one())
 
 
 def take(conn: Connection, count: int) -> list[int]:
@@ -41,4 +42,4 @@ def take(conn: Connection, count: int) -> list[int]:
 
 def latest(conn: Connection) -> int:
     """The last revision committed (every change up to it is visible)."""
-    return int(conn.execute(select(counters.c.value).where(_REVISION)).scalar_one())
+    return int(conn.execute(_LATEST).scalar_one())
