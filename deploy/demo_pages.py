@@ -39,7 +39,7 @@ from kiosk.core.session import Button
 from kiosk.door import Door
 from kiosk.imports import read_catalog, read_policy, read_policy_source, read_roster
 from kiosk.store import Store
-from sync.server import accounts, reference
+from sync.server import accounts, school_data
 from sync.server.app import create_app
 from sync.server.db import engine_for, migrate
 from sync.server.ratelimit import RateLimit
@@ -208,11 +208,11 @@ def prepare_server(url: str, now: datetime) -> dict[str, str]:
     engine = engine_for(url)
     migrate(engine)
     with engine.begin() as conn:
-        reference.save_policy(conn, read_policy_source(SAMPLE / "policy.toml"), now)
+        school_data.save_policy(conn, read_policy_source(SAMPLE / "policy.toml"), now)
         roster = read_roster(SAMPLE / "roster.csv")
-        reference.import_readers(conn, roster.items, now, deactivate_missing=True)
+        school_data.import_readers(conn, roster.items, now, deactivate_missing=True)
         catalog = read_catalog(SAMPLE / "catalog.csv")
-        reference.import_copies(conn, catalog.items, now, deactivate_missing=True)
+        school_data.import_copies(conn, catalog.items, now, deactivate_missing=True)
         tokens = {name: accounts.add_kiosk(conn, name, now) for name in ("door-1", "door-2")}
     engine.dispose()
     return tokens

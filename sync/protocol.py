@@ -38,7 +38,7 @@ PROTOCOL_VERSION: Final = 1
 # A push carries at most MAX_PUSH_EVENTS events (sync/limits.py, which the kiosk's settings check
 # reads without pydantic), and no request or answer is larger than this.
 MAX_BODY_BYTES = 1_000_000
-# Reference rows (readers, copies) per pull page; loans always come complete.
+# School-data rows (readers, copies) per pull page; loans always come complete.
 MAX_PULL_ROWS = 500
 MAX_NEW_ARRIVALS = 20
 # A kiosk starts a new journal each time it finds the server holding a different history under
@@ -288,7 +288,9 @@ class PushResponse(Message):
 
 
 class Cursor(Message):
-    reference: Revision = 0  # readers, copies and policy seen up to this revision
+    # The school data (readers, copies and policy) seen up to this revision. Protocol v1's name
+    # for it: old kiosks send it and expect it back, so it stays until a protocol v2.
+    reference: Revision = 0
     loans: Revision = 0
 
 
@@ -412,7 +414,7 @@ class TermCheckouts(Message):
 class PullResponse(Message):
     protocol: Literal[1]
     snapshot: bool  # everything from scratch: forget what was pulled before once complete
-    complete: bool  # False: more reference rows wait; pull again with ``cursor``
+    complete: bool  # False: more school-data rows wait; pull again with ``cursor``
     cursor: Cursor
     readers: list[WireReader]
     copies: list[WireCopy]

@@ -49,7 +49,7 @@ def import_file(args: argparse.Namespace) -> int:
     try:
         if args.kind == "policy":
             return _import_policy(store, path, args.json)
-        return _import_reference(args, store, path)
+        return _import_school_data(args, store, path)
     except ImportRefusedError as refused:
         for line in command_line_refusal(refused.plan, Place.KIOSK):
             error(f"{path}: {line}")
@@ -58,7 +58,7 @@ def import_file(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _import_reference(args: argparse.Namespace, store: Store, path: Path) -> int:
+def _import_school_data(args: argparse.Namespace, store: Store, path: Path) -> int:
     result: ImportResult[Reader] | ImportResult[Copy]
     if args.kind == "roster":
         result = roster = read_roster(path)

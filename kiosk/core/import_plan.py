@@ -1,6 +1,6 @@
 """What importing a roster or catalogue file would do, decided before anything is written.
 
-One plan for both stores, the kiosk's (kiosk.store) and the server's (sync.server.reference):
+One plan for both stores, the kiosk's (kiosk.store) and the server's (sync.server.school_data):
 it gets the rows held now and the file's rows as values and says what would be added, changed
 and made inactive, which codes of the file are codes already held but for the zeros Excel drops,
 which clash with a code of the other kind (a card number that is a book's barcode), and why the

@@ -6,8 +6,8 @@ from kiosk.store._forks import Note
 from kiosk.store._lock import SyncLock
 from kiosk.store._outbox import Acknowledgement, AcknowledgementError, SyncStatus
 from kiosk.store._pulled import Arrival, Cursor, PulledLoan, PulledPage
-from kiosk.store._reference import Clash, ImportCounts, ImportRefusedError
 from kiosk.store._repair import repair
+from kiosk.store._school_data import Clash, ImportCounts, ImportRefusedError
 from kiosk.store._store import Store
 from kiosk.store._sync_health import SyncHealth, SyncProblem
 

@@ -1,6 +1,6 @@
 """What the sync worker pulled from the server, applied to the kiosk's file in one transaction.
 
-A page holds reference data (readers, copies, the policy) changed since the kiosk's cursor,
+A page holds school data (readers, copies, the policy) changed since the kiosk's cursor,
 with deletions, the server's loans (complete up to the page's moment), and the new arrivals. The
 page and the cursor it ends at are written together, so a crash leaves either all of it or none.
 
@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from kiosk.core.models import Copy, Reader
 from kiosk.core.policy_file import PolicyError, parse_policy
-from kiosk.store._reference import COPIES, READERS, copy_rows, reader_rows
+from kiosk.store._school_data import COPIES, READERS, copy_rows, reader_rows
 from kiosk.store._time import iso, now_iso
 
 
@@ -43,7 +43,7 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Cursor:
-    reference: int = 0
+    school_data: int = 0  # readers, copies and policy seen up to this revision
     loans: int = 0
 
 
@@ -134,7 +134,7 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
         "want_snapshot = CASE WHEN ? THEN 0 ELSE want_snapshot END, "
         "policy_problem = coalesce(?, CASE WHEN ? THEN NULL ELSE policy_problem END) WHERE id = 1",
         (
-            page.cursor.reference,
+            page.cursor.school_data,
             page.cursor.loans,
             page.reflects_through,
             generation,

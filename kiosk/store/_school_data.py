@@ -1,4 +1,4 @@
-"""Reference data (roster, catalogue) made what an imported file says, never deleting anything.
+"""School data (roster, catalogue) made what an imported file says, never deleting anything.
 
 The store reads what it holds and asks the import plan (kiosk.core.import_plan, the same plan
 the server applies) what the file would do: a code that already belongs to the other kind (a

@@ -33,7 +33,8 @@ from kiosk.store._db import (
 from kiosk.store._journal import Journal
 from kiosk.store._library import SqliteLibrary
 from kiosk.store._lock import DoorBusyError, DoorLock
-from kiosk.store._reference import (
+from kiosk.store._schema import is_kiosk_database, migrate
+from kiosk.store._school_data import (
     COPIES,
     READERS,
     ImportCounts,
@@ -43,7 +44,6 @@ from kiosk.store._reference import (
     reader_rows,
     replace_rows,
 )
-from kiosk.store._schema import is_kiosk_database, migrate
 from kiosk.store._sync import SyncTables
 from kiosk.store._time import now_iso
 
@@ -208,7 +208,7 @@ class Store:
         rows = self._db.conn.execute("PRAGMA integrity_check").fetchall()
         return [] if [tuple(r) for r in rows] == [("ok",)] else [str(r[0]) for r in rows]
 
-    # -- reference data --------------------------------------------------------------------
+    # -- school data -----------------------------------------------------------------------
 
     @guarded
     def policy_source(self) -> str | None:

@@ -91,12 +91,13 @@ class SyncTables:
     @guarded
     def cursor(self) -> Cursor | None:
         """Where the next pull starts; None before the first one."""
-        pulled, reference, loans, want_snapshot = self._conn.execute(
+        # cursor_reference: the school-data cursor, named as protocol v1 names it (m003_sync).
+        pulled, school_data, loans, want_snapshot = self._conn.execute(
             "SELECT pulled, cursor_reference, cursor_loans, want_snapshot FROM sync_state "
             "WHERE id = 1"
         ).fetchone()
         # Asked for once after an upgrade: the loans pulled before stay in use until it lands.
-        return Cursor(int(reference), int(loans)) if pulled and not want_snapshot else None
+        return Cursor(int(school_data), int(loans)) if pulled and not want_snapshot else None
 
     def apply_pull(self, page: PulledPage) -> None:
         """One page of a pull and its cursor, in one transaction."""

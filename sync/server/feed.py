@@ -1,6 +1,6 @@
 """A pull: what changed since a kiosk's cursor, in pages, or everything when it has no cursor.
 
-Reference data (readers, copies, policy) comes in revision order, at most MAX_PULL_ROWS a page,
+School data (readers, copies, policy) comes in revision order, at most MAX_PULL_ROWS a page,
 with tombstones (``deleted``); the loans always come complete up to the same moment, so that a
 kiosk's loan table is never half of one state and half of another. ``reflects_through`` is read
 before the revision: every event of the kiosk up to it is folded into the loans sent.
@@ -73,16 +73,16 @@ def pull(
         if cursor is None or snapshot or cursor.reference > top or cursor.loans > top:
             # No cursor, or one from before a purge (or from another server): start over.
             cursor, snapshot = Cursor(reference=0, loans=0), True
-        ref_rows = _reference(conn, cursor.reference, top, page, live_only=snapshot)
-        complete = len(ref_rows) <= page
-        ref_rows = ref_rows[:page]
-        reference_cursor = ref_rows[-1][0] if not complete else top
+        data_rows = _school_data(conn, cursor.reference, top, page, live_only=snapshot)
+        complete = len(data_rows) <= page
+        data_rows = data_rows[:page]
+        data_cursor = data_rows[-1][0] if not complete else top
         loan_query = select(loans).where(loans.c.revision > cursor.loans, loans.c.revision <= top)
         if snapshot:
             loan_query = loan_query.where(loans.c.on_loan.is_(True))  # no tombstones
         loan_rows = conn.execute(loan_query.order_by(loans.c.revision)).all()
         arrivals = _new_arrivals(conn) if complete else None
-        every_count = snapshot or any(isinstance(r, WirePolicy) for _, r in ref_rows)
+        every_count = snapshot or any(isinstance(r, WirePolicy) for _, r in data_rows)
         counts = _term_checkouts(
             conn, kiosk, path, reflects, [r.barcode for r in loan_rows], every_count
         )
@@ -90,10 +90,10 @@ def pull(
             protocol=PROTOCOL_VERSION,
             snapshot=snapshot,
             complete=complete,
-            cursor=Cursor(reference=reference_cursor, loans=top),
-            readers=[r for _, r in ref_rows if isinstance(r, WireReader)],
-            copies=[c for _, c in ref_rows if isinstance(c, WireCopy)],
-            policy=next((p for _, p in ref_rows if isinstance(p, WirePolicy)), None),
+            cursor=Cursor(reference=data_cursor, loans=top),
+            readers=[r for _, r in data_rows if isinstance(r, WireReader)],
+            copies=[c for _, c in data_rows if isinstance(c, WireCopy)],
+            policy=next((p for _, p in data_rows if isinstance(p, WirePolicy)), None),
             loans=[_loan(r) for r in loan_rows],
             new_arrivals=arrivals,
             reflects_through=reflects,
@@ -154,7 +154,7 @@ def _term_start(source: str) -> tuple[date, datetime] | None:
 Change = tuple[int, WireReader | WireCopy | WirePolicy]
 
 
-def _reference(
+def _school_data(
     conn: Connection, after: int, top: int, page: int, *, live_only: bool
 ) -> list[Change]:
     """Up to ``page + 1`` changes of readers, copies and policy after ``after``, in order."""

@@ -205,7 +205,7 @@ def pull(store: Store, client: SyncClient, report: Report) -> bool:
         request = PullRequest(
             protocol=PROTOCOL_VERSION,
             kiosk_id=store.kiosk_id,
-            cursor=WireCursor(reference=cursor.reference, loans=cursor.loans) if cursor else None,
+            cursor=WireCursor(reference=cursor.school_data, loans=cursor.loans) if cursor else None,
             journals=_journals(store),
             lost=_lost(store),
         )

@@ -44,7 +44,7 @@ def _page(**kw: object) -> PulledPage:
     return PulledPage(**values)  # type: ignore[arg-type]
 
 
-def test_a_pull_updates_reference_data_deletes_readers_and_keeps_local_rows(
+def test_a_pull_updates_school_data_deletes_readers_and_keeps_local_rows(
     kiosks: dict[str, Kiosk],
 ) -> None:
     store = kiosks["door-a"].store

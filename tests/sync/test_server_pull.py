@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from kiosk.core.models import ClassName, Copy, Reader, ReaderRole
 from kiosk.imports import read_catalog, read_roster
-from sync.server import feed, reference
+from sync.server import feed, school_data
 from tests.conftest import EXAMPLES
 from tests.sync.conftest import Kiosk, LiveServer
 
 
 def _load_school(live: LiveServer) -> None:
     with live.engine.begin() as conn:
-        reference.save_policy(conn, (EXAMPLES / "policy.toml").read_text("utf-8"), live.clock())
-        reference.import_readers(
+        school_data.save_policy(conn, (EXAMPLES / "policy.toml").read_text("utf-8"), live.clock())
+        school_data.import_readers(
             conn, read_roster(EXAMPLES / "roster.csv").items, live.clock(), deactivate_missing=True
         )
-        reference.import_copies(
+        school_data.import_copies(
             conn,
             read_catalog(EXAMPLES / "catalog.csv").items,
             live.clock(),
@@ -36,23 +36,23 @@ def test_a_first_pull_is_a_snapshot_and_the_next_sends_only_changes(live: LiveSe
     assert not again.snapshot and again.readers == [] and again.copies == []
     assert again.policy is None
     with live.engine.begin() as conn:
-        reference.import_readers(
+        school_data.import_readers(
             conn,
             [Reader("NEW1", "新同学", ReaderRole.STUDENT, ClassName(2, 1), 2)],
             live.clock(),
             deactivate_missing=False,
         )
-        reference.delete_readers(conn, ["T0001"], live.clock())
+        school_data.delete_readers(conn, ["T0001"], live.clock())
     changes = live.pull("door-a", cursor)
     assert {(r.card, r.deleted) for r in changes.readers} == {("NEW1", False), ("T0001", True)}
     gone = next(r for r in changes.readers if r.deleted)
     assert gone.given_name == ""  # a tombstone carries no name
 
 
-def test_reference_data_comes_in_pages_and_each_row_once(live: LiveServer) -> None:
+def test_school_data_comes_in_pages_and_each_row_once(live: LiveServer) -> None:
     live.add_kiosk("door-a")
     with live.engine.begin() as conn:
-        reference.import_copies(
+        school_data.import_copies(
             conn,
             [Copy(f"P{n:04d}", f"书{n}") for n in range(25)],
             live.clock(),
@@ -103,7 +103,7 @@ def test_a_cursor_older_than_the_purged_tombstones_gets_a_snapshot(live: LiveSer
     _load_school(live)
     cursor = live.pull("door-a").cursor.model_dump()
     with live.engine.begin() as conn:
-        reference.delete_readers(conn, ["T0001"], live.clock())
+        school_data.delete_readers(conn, ["T0001"], live.clock())
     with live.engine.begin() as conn:
         from sync.server import revisions
 
@@ -124,7 +124,7 @@ def test_a_new_policy_is_pulled_once(live: LiveServer) -> None:
     )
     assert "idle_seconds = 30" in text
     with live.engine.begin() as conn:
-        reference.save_policy(conn, text, live.clock())
+        school_data.save_policy(conn, text, live.clock())
     changed = live.pull("door-a", cursor)
     assert changed.policy is not None and "idle_seconds = 30" in changed.policy.source
     assert live.pull("door-a", changed.cursor.model_dump()).policy is None

@@ -25,7 +25,7 @@ from kiosk.core.session import Button
 from kiosk.door import Door
 from kiosk.imports import read_catalog, read_policy, read_policy_source, read_roster
 from kiosk.store import Store
-from sync.server import accounts, reference
+from sync.server import accounts, school_data
 from sync.server.db import engine_for, migrate
 from sync.server.web import staff
 from sync.settings import Settings
@@ -120,9 +120,9 @@ class FuzzServer:
         roster, catalog = read_roster(SAMPLE / "roster.csv"), read_catalog(SAMPLE / "catalog.csv")
         made = now - timedelta(days=60)
         with engine.begin() as conn:
-            reference.save_policy(conn, read_policy_source(SAMPLE / "policy.toml"), made)
-            reference.import_readers(conn, roster.items, made, deactivate_missing=True)
-            reference.import_copies(conn, catalog.items, made, deactivate_missing=True)
+            school_data.save_policy(conn, read_policy_source(SAMPLE / "policy.toml"), made)
+            school_data.import_readers(conn, roster.items, made, deactivate_missing=True)
+            school_data.import_copies(conn, catalog.items, made, deactivate_missing=True)
             for name in ("door-1", *FUZZ_KIOSKS, REVOKED):
                 self.school.tokens[name] = accounts.add_kiosk(conn, name, made)
             accounts.revoke_kiosk(conn, REVOKED, made)

@@ -1,6 +1,6 @@
 """The catalogue and the roster as the librarian searches them, and files imported into them.
 
-Imports go through the server's own importer (sync.server.reference), which reads files with
+Imports go through the server's own importer (sync.server.school_data), which reads files with
 the kiosk's importers (kiosk.imports): a row error reads the same here, on the command line and
 on a kiosk. A file that is not text or not the right kind is refused whole, and as on the command
 line, nobody becomes inactive while any row of a file is rejected. A file the import plan asks
@@ -24,7 +24,7 @@ from kiosk.core.import_words import Place
 from kiosk.core.models import Copy, Reader
 from kiosk.imports import ImportResult, RowError, parse_catalog, parse_roster
 from kiosk.imports.marc import MarcUnavailableError
-from sync.server import reference
+from sync.server import school_data
 from sync.server.tables import copies, loans, readers
 from sync.server.web.i18n import N_, Translate
 from sync.server.web.registers import held_back, states
@@ -208,18 +208,18 @@ def import_file(
             read = roster = parse_roster(data, name)
             if not roster.items:
                 return Imported(name, 0, 0, 0, 0, roster.errors, refused="no_rows")
-            counts = reference.import_readers(conn, roster.items, now, force=force, mode=mode,
+            counts = school_data.import_readers(conn, roster.items, now, force=force, mode=mode,
                                               deactivate_missing=not roster.errors)  # fmt: skip
         else:
             read = catalog = parse_catalog(data, name)
             if not catalog.items:
                 return Imported(name, 0, 0, 0, 0, catalog.errors, refused="no_rows")
-            counts = reference.import_copies(conn, held_back(conn, catalog.items), now,
+            counts = school_data.import_copies(conn, held_back(conn, catalog.items), now,
                                              force=force, mode=mode,
                                              deactivate_missing=not catalog.errors)  # fmt: skip
     except MarcUnavailableError as exc:
         return Imported(name, 0, 0, 0, 0, (), refused=str(exc))
-    except reference.ImportRefusedError as refused:
+    except school_data.ImportRefusedError as refused:
         plan = refused.plan
         return Imported(
             name, 0, 0, 0, 0, read.errors, refused="confirm",

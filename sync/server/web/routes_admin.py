@@ -1,6 +1,6 @@
 """The rules the kiosks enforce, and the kiosks' tokens.
 
-A policy is checked by the kiosk's own parser before it is saved (sync.server.reference), so
+A policy is checked by the kiosk's own parser before it is saved (sync.server.school_data), so
 what the page accepts is what every kiosk accepts; each problem is shown with its key. Kiosks
 take up a saved policy at their next sync. A kiosk's token is shown once, on the page that made
 it; the server keeps only its hash.
@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.core.policy_file import PolicyError
 from kiosk.imports.csvtext import decode
 from sync.protocol import WirePolicy
-from sync.server import accounts, reference
+from sync.server import accounts, school_data
 from sync.server.db import reading
 from sync.server.tables import kiosks, policy
 from sync.server.web import today
@@ -80,7 +80,7 @@ def router(pages: Pages) -> APIRouter:
                 if not pages.once(conn, posted):
                     return None
                 try:
-                    reference.save_policy(conn, source, posted.visit.now)
+                    school_data.save_policy(conn, source, posted.visit.now)
                 except PolicyError as exc:
                     raise _ProblemsError(exc.problems) from None
             return ()
