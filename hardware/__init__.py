@@ -4,7 +4,7 @@ Imports nothing from ``kiosk`` or ``sync``; evdev and pyserial are imported only
 that needs them is opened.
 """
 
-from hardware.codes import CodeKind, DeviceRole, classify
+from hardware.codes import CodeKind, ScannerRole, classify
 from hardware.debounce import Debouncer
 from hardware.errors import MissingExtra, ReaderUrlError
 from hardware.events import ReaderOutput, ReaderProblem, ReaderReady, Reason, ScanEvent
@@ -15,7 +15,6 @@ from hardware.registry import open_reader
 __all__ = [
     "CodeKind",
     "Debouncer",
-    "DeviceRole",
     "FakeReader",
     "Host",
     "MissingExtra",
@@ -26,6 +25,7 @@ __all__ = [
     "ReaderUrlError",
     "Reason",
     "ScanEvent",
+    "ScannerRole",
     "classify",
     "open_reader",
 ]

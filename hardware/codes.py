@@ -16,7 +16,7 @@ _SHIFTED_DIGIT_ROW = frozenset("!@#$%^&*()")
 _WRONG_LAYOUT_SYMBOLS = 3
 
 
-class DeviceRole(enum.StrEnum):
+class ScannerRole(enum.StrEnum):
     """What a reader is for: patron cards, book barcodes, or both from one device."""
 
     CARD = "card"
@@ -41,7 +41,7 @@ class Classified:
 
     text: str
     kind: CodeKind
-    role: DeviceRole
+    role: ScannerRole
 
 
 def clean(raw: str) -> str:
@@ -106,7 +106,7 @@ def looks_like_wrong_layout(text: str) -> bool:
 
 def classify(
     text: str,
-    role: DeviceRole = DeviceRole.ANY,
+    role: ScannerRole = ScannerRole.ANY,
     *,
     card_patterns: Sequence[re.Pattern[str]] = (),
     book_patterns: Sequence[re.Pattern[str]] = (),
@@ -127,35 +127,35 @@ def classify(
         text = strip_codabar(text) or text
         inner = _kind(text, role)
         kind = kind if inner is CodeKind.TEXT else inner
-    if role is not DeviceRole.ANY:
+    if role is not ScannerRole.ANY:
         return Classified(text, kind, role)
     if any(p.fullmatch(text) for p in card_patterns):
-        return Classified(text, kind, DeviceRole.CARD)
+        return Classified(text, kind, ScannerRole.CARD)
     if any(p.fullmatch(text) for p in book_patterns):
-        return Classified(text, kind, DeviceRole.BOOK)
-    return Classified(text, kind, _ROLE_OF_KIND.get(kind, DeviceRole.ANY))
+        return Classified(text, kind, ScannerRole.BOOK)
+    return Classified(text, kind, _ROLE_OF_KIND.get(kind, ScannerRole.ANY))
 
 
-def matches_role(text: str, role: DeviceRole, patterns: Sequence[re.Pattern[str]]) -> bool:
+def matches_role(text: str, role: ScannerRole, patterns: Sequence[re.Pattern[str]]) -> bool:
     """Whether a code is acceptable for a reader of ``role``: no patterns means anything goes."""
-    return role is DeviceRole.ANY or not patterns or any(p.fullmatch(text) for p in patterns)
+    return role is ScannerRole.ANY or not patterns or any(p.fullmatch(text) for p in patterns)
 
 
 _ROLE_OF_KIND = {
-    CodeKind.ISBN13: DeviceRole.BOOK,
-    CodeKind.ISBN10: DeviceRole.BOOK,
-    CodeKind.EAN13: DeviceRole.BOOK,
-    CodeKind.RFID_EM4100: DeviceRole.CARD,
+    CodeKind.ISBN13: ScannerRole.BOOK,
+    CodeKind.ISBN10: ScannerRole.BOOK,
+    CodeKind.EAN13: ScannerRole.BOOK,
+    CodeKind.RFID_EM4100: ScannerRole.CARD,
 }
 
 
-def _kind(text: str, role: DeviceRole) -> CodeKind:
+def _kind(text: str, role: ScannerRole) -> CodeKind:
     if is_isbn13(text):
         return CodeKind.ISBN13
     if is_ean13(text):
         return CodeKind.EAN13
     ten_digit_order = (
-        (_isbn10_kind, _em4100_kind) if role is DeviceRole.BOOK else (_em4100_kind, _isbn10_kind)
+        (_isbn10_kind, _em4100_kind) if role is ScannerRole.BOOK else (_em4100_kind, _isbn10_kind)
     )
     for test in ten_digit_order:
         kind = test(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from hardware.codes import CodeKind, DeviceRole
+from hardware.codes import CodeKind, ScannerRole
 
 
 class Reason(enum.StrEnum):
@@ -47,7 +47,7 @@ class ScanEvent:
     """
 
     text: str
-    role: DeviceRole
+    role: ScannerRole
     source: str
     time: float
     kind: CodeKind = CodeKind.TEXT
@@ -61,7 +61,7 @@ class ReaderProblem:
     """
 
     source: str
-    role: DeviceRole
+    role: ScannerRole
     reason: Reason
     message: str
     time: float
@@ -72,7 +72,7 @@ class ReaderReady:
     """The reader has (re)opened its device and reads from it: a fault screen about it can close."""
 
     source: str
-    role: DeviceRole
+    role: ScannerRole
     device: str
     time: float
 

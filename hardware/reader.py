@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
 
-from hardware.codes import DeviceRole
+from hardware.codes import ScannerRole
 from hardware.debounce import Debouncer
 from hardware.events import Reason
 from hardware.host import Host
@@ -40,7 +40,7 @@ class Reader:
         self._started = False
 
     @property
-    def role(self) -> DeviceRole:
+    def role(self) -> ScannerRole:
         return self.spec.role
 
     @property

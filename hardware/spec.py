@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import get_args
 from urllib.parse import unquote
 
-from hardware.codes import DeviceRole
+from hardware.codes import ScannerRole
 from hardware.errors import ReaderUrlError
 from hardware.framing import TERMINATORS, Terminator
 from hardware.rdm6300 import CardFormat
@@ -44,7 +44,7 @@ class ReaderSpec:
     scheme: str
     target: str
     source: str
-    role: DeviceRole
+    role: ScannerRole
     debounce: float
     max_length: int
     timeout: float
@@ -64,8 +64,8 @@ class ReaderSpec:
     def line_terminator(self) -> Terminator:
         return _LINE_TERMINATORS.get(self.terminator, "any")
 
-    def patterns_for(self, role: DeviceRole) -> tuple[re.Pattern[str], ...]:
-        return {DeviceRole.CARD: self.card_patterns, DeviceRole.BOOK: self.book_patterns}.get(
+    def patterns_for(self, role: ScannerRole) -> tuple[re.Pattern[str], ...]:
+        return {ScannerRole.CARD: self.card_patterns, ScannerRole.BOOK: self.book_patterns}.get(
             role, ()
         )
 
@@ -89,8 +89,8 @@ def parse_reader_url(url: str) -> ReaderSpec:
         scheme=scheme,
         target=target,
         source=last("name", f"{scheme}:{location}"),
-        role=DeviceRole(
-            _choice(url, "role", last("role", "any"), tuple(r.value for r in DeviceRole))
+        role=ScannerRole(
+            _choice(url, "role", last("role", "any"), tuple(r.value for r in ScannerRole))
         ),
         debounce=_number(url, "debounce", last("debounce", "2"), float, 0, 3600),
         max_length=int(_number(url, "max_length", last("max_length", "64"), int, 1, MAX_LENGTH)),

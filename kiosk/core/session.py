@@ -30,7 +30,8 @@ RECENT_READER_SECONDS = 60.0
 
 
 class DeviceRole(enum.StrEnum):
-    """What the reader that produced a scan is for (configured per reader)."""
+    """What the scanner that produced a scan is for (its role in kiosk.toml; kiosk.desk maps
+    hardware.ScannerRole to it, the core imports no hardware)."""
 
     CARD = "card"
     BOOK = "book"

@@ -14,8 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hardware import DeviceRole as ReaderRole
-from hardware import ReaderProblem, ReaderReady, ScanEvent
+from hardware import ReaderProblem, ReaderReady, ScanEvent, ScannerRole
 from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
 from kiosk.core.decisions import Decision, Outcome, Reason
@@ -48,7 +47,12 @@ from kiosk.store import Store
 logger = logging.getLogger(__name__)
 
 NOTICE_SECONDS = 6.0  # a refusal with no session stays on the idle screen this long
-ROLES = {ReaderRole.CARD: DeviceRole.CARD, ReaderRole.BOOK: DeviceRole.BOOK}
+# The one place a scanner's role (hardware) becomes the role of its scan for the engine (core).
+ROLES = {
+    ScannerRole.CARD: DeviceRole.CARD,
+    ScannerRole.BOOK: DeviceRole.BOOK,
+    ScannerRole.ANY: DeviceRole.ANY,
+}
 SOUND_OF = {Outcome.REFUSED: "refusal", Outcome.IGNORED: None}
 STAFF_SCREENS = (PinFacts, AdminFacts, HelperFacts)
 
@@ -120,7 +124,7 @@ class FrontDesk:
 
     def _scan(self, event: ScanEvent) -> Update | None:
         self.scanners.read(event)
-        role = ROLES.get(event.role, DeviceRole.ANY)
+        role = ROLES[event.role]
         if isinstance(self.shown, AdminFacts | HelperFacts):
             self.until = self._now() + STAFF_SECONDS
             return self._show(self._staff(type(self.shown)))  # a live reader test

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hardware import DeviceRole as ReaderRole
-from hardware import ReaderProblem, ReaderReady, ScanEvent
+from hardware import ReaderProblem, ReaderReady, ScanEvent, ScannerRole
 from hardware import Reason as ReaderReason
 from kiosk.clocks import ScriptedClock
 from kiosk.config import KioskConfig, hash_pin
@@ -60,7 +59,7 @@ class Desk:
 
     def scan(self, code: str, source: str = "book-scanner", *, later: float = 1) -> Update | None:
         self.clock.advance(later)
-        event = ScanEvent(code, ReaderRole.ANY, source, self.clock.read().mono)
+        event = ScanEvent(code, ScannerRole.ANY, source, self.clock.read().mono)
         result = self.desk.handle(event)
         assert not isinstance(result, Exit)
         return result
@@ -76,12 +75,12 @@ class Desk:
     def unplug(self, source: str = "book-scanner") -> Update | Exit | None:
         mono = self.clock.read().mono
         return self.desk.handle(
-            ReaderProblem(source, ReaderRole.BOOK, ReaderReason.DISCONNECTED, "gone", mono)
+            ReaderProblem(source, ScannerRole.BOOK, ReaderReason.DISCONNECTED, "gone", mono)
         )
 
     def replug(self, source: str = "book-scanner") -> Update | Exit | None:
         mono = self.clock.read().mono
-        return self.desk.handle(ReaderReady(source, ReaderRole.BOOK, "/dev/x", mono))
+        return self.desk.handle(ReaderReady(source, ScannerRole.BOOK, "/dev/x", mono))
 
 
 @pytest.fixture

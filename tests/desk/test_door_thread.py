@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware import DeviceRole, ReaderProblem, Reason, ScanEvent
+from hardware import ReaderProblem, Reason, ScanEvent, ScannerRole
 from kiosk.clocks import ScriptedClock
 from kiosk.desk.door_thread import DoorThread
 from kiosk.desk.inputs import Exit, Tick, Update
@@ -48,7 +48,7 @@ def test_a_scan_is_taken_at_once_while_another_program_holds_the_database(tmp_pa
     assert isinstance(view(answers), IdleView)
     sync_worker = sqlite3.connect(db, isolation_level=None)
     sync_worker.execute("BEGIN IMMEDIATE")  # the sync worker writing for a while
-    door.submit(ScanEvent("S31", DeviceRole.CARD, "card-reader", clock.read().mono))
+    door.submit(ScanEvent("S31", ScannerRole.CARD, "card-reader", clock.read().mono))
     # submit() returned: the screen's thread is free; the answer is pending ("稍等").
     assert not door.idle
     assert door.waiting_since is not None
@@ -94,7 +94,7 @@ def test_a_reader_unplugged_while_the_database_is_out_is_still_out_when_it_comes
     door.start()
     assert isinstance(view(answers), FaultView)
     mono = clock.read().mono
-    door.submit(ReaderProblem("card-reader", DeviceRole.CARD, Reason.DISCONNECTED, "gone", mono))
+    door.submit(ReaderProblem("card-reader", ScannerRole.CARD, Reason.DISCONNECTED, "gone", mono))
     school_file(db)
     clock.advance(6)
     door.submit(Tick())

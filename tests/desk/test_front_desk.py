@@ -63,9 +63,9 @@ def test_a_scan_made_before_the_time_out_counts_even_when_handled_after_it(desk:
     desk.clock.advance(19.9)
     made_at = desk.clock.read().mono
     desk.clock.advance(0.5)  # the door was busy: the scan reaches it at 20.4 s
-    from hardware import DeviceRole, ScanEvent
+    from hardware import ScanEvent, ScannerRole
 
-    desk.desk.handle(ScanEvent("B1", DeviceRole.BOOK, "book-scanner", made_at))
+    desk.desk.handle(ScanEvent("B1", ScannerRole.BOOK, "book-scanner", made_at))
     view = desk.view
     assert isinstance(view, SessionView) and view.answer is not None
     assert view.answer.title == "小王子"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from hardware import CodeKind, Debouncer, DeviceRole, ReaderProblem, Reason, ScanEvent, classify
+from hardware import CodeKind, Debouncer, ReaderProblem, Reason, ScanEvent, ScannerRole, classify
 from hardware.codes import clean, ean13_check_digit, is_isbn10, looks_like_wrong_layout
 from hardware.pipeline import ScanPipeline
 from hardware.spec import parse_reader_url
@@ -15,34 +15,34 @@ from hardware.spec import parse_reader_url
 @pytest.mark.parametrize(
     ("text", "role", "kind", "resolved_text", "resolved_role"),
     [
-        ("9787020002207", DeviceRole.ANY, CodeKind.ISBN13, "9787020002207", DeviceRole.BOOK),
-        ("9791032305690", DeviceRole.ANY, CodeKind.ISBN13, "9791032305690", DeviceRole.BOOK),
-        ("6901234567892", DeviceRole.ANY, CodeKind.EAN13, "6901234567892", DeviceRole.BOOK),
+        ("9787020002207", ScannerRole.ANY, CodeKind.ISBN13, "9787020002207", ScannerRole.BOOK),
+        ("9791032305690", ScannerRole.ANY, CodeKind.ISBN13, "9791032305690", ScannerRole.BOOK),
+        ("6901234567892", ScannerRole.ANY, CodeKind.EAN13, "6901234567892", ScannerRole.BOOK),
         (
             "9787020002208",
-            DeviceRole.ANY,
+            ScannerRole.ANY,
             CodeKind.TEXT,
             "9787020002208",
-            DeviceRole.ANY,
+            ScannerRole.ANY,
         ),  # bad check digit
-        ("0012345678", DeviceRole.ANY, CodeKind.RFID_EM4100, "0012345678", DeviceRole.CARD),
-        ("0012345678", DeviceRole.CARD, CodeKind.RFID_EM4100, "0012345678", DeviceRole.CARD),
-        ("0306406152", DeviceRole.BOOK, CodeKind.ISBN10, "0306406152", DeviceRole.BOOK),
-        ("0306406152", DeviceRole.ANY, CodeKind.RFID_EM4100, "0306406152", DeviceRole.CARD),
-        ("702000220X", DeviceRole.CARD, CodeKind.ISBN10, "702000220X", DeviceRole.CARD),
-        ("080442957X", DeviceRole.ANY, CodeKind.ISBN10, "080442957X", DeviceRole.BOOK),
+        ("0012345678", ScannerRole.ANY, CodeKind.RFID_EM4100, "0012345678", ScannerRole.CARD),
+        ("0012345678", ScannerRole.CARD, CodeKind.RFID_EM4100, "0012345678", ScannerRole.CARD),
+        ("0306406152", ScannerRole.BOOK, CodeKind.ISBN10, "0306406152", ScannerRole.BOOK),
+        ("0306406152", ScannerRole.ANY, CodeKind.RFID_EM4100, "0306406152", ScannerRole.CARD),
+        ("702000220X", ScannerRole.CARD, CodeKind.ISBN10, "702000220X", ScannerRole.CARD),
+        ("080442957X", ScannerRole.ANY, CodeKind.ISBN10, "080442957X", ScannerRole.BOOK),
         (
             "9999999998",
-            DeviceRole.ANY,
+            ScannerRole.ANY,
             CodeKind.TEXT,
             "9999999998",
-            DeviceRole.ANY,
+            ScannerRole.ANY,
         ),  # above 2**32 - 1
-        ("A31234000012345B", DeviceRole.ANY, CodeKind.CODABAR, "31234000012345", DeviceRole.ANY),
-        ("A0012345678B", DeviceRole.ANY, CodeKind.RFID_EM4100, "0012345678", DeviceRole.CARD),
-        ("a9787020002207d", DeviceRole.ANY, CodeKind.ISBN13, "9787020002207", DeviceRole.BOOK),
-        ("d123-45d", DeviceRole.BOOK, CodeKind.CODABAR, "123-45", DeviceRole.BOOK),
-        ("LIB-00042", DeviceRole.ANY, CodeKind.TEXT, "LIB-00042", DeviceRole.ANY),
+        ("A31234000012345B", ScannerRole.ANY, CodeKind.CODABAR, "31234000012345", ScannerRole.ANY),
+        ("A0012345678B", ScannerRole.ANY, CodeKind.RFID_EM4100, "0012345678", ScannerRole.CARD),
+        ("a9787020002207d", ScannerRole.ANY, CodeKind.ISBN13, "9787020002207", ScannerRole.BOOK),
+        ("d123-45d", ScannerRole.BOOK, CodeKind.CODABAR, "123-45", ScannerRole.BOOK),
+        ("LIB-00042", ScannerRole.ANY, CodeKind.TEXT, "LIB-00042", ScannerRole.ANY),
     ],
 )
 def test_classify(text, role, kind, resolved_text, resolved_role):
@@ -60,8 +60,8 @@ def test_check_digits():
 def test_patterns_give_a_shared_scanner_the_role_of_a_schools_own_barcodes():
     card = [re.compile(r"S\d{6}")]
     book = [re.compile(r"LIB-\d{5}")]
-    assert classify("S123456", card_patterns=card, book_patterns=book).role is DeviceRole.CARD
-    assert classify("LIB-00042", card_patterns=card, book_patterns=book).role is DeviceRole.BOOK
+    assert classify("S123456", card_patterns=card, book_patterns=book).role is ScannerRole.CARD
+    assert classify("LIB-00042", card_patterns=card, book_patterns=book).role is ScannerRole.BOOK
 
 
 def test_clean_strips_control_and_invisible_characters():
@@ -97,7 +97,7 @@ def test_a_kind_the_source_is_sure_of_gives_the_role_on_an_any_reader():
     pipeline.code("0400BC614E", 0.0, CodeKind.RFID_EM4100)
     (scan,) = out
     assert isinstance(scan, ScanEvent)
-    assert (scan.kind, scan.role) == (CodeKind.RFID_EM4100, DeviceRole.CARD)
+    assert (scan.kind, scan.role) == (CodeKind.RFID_EM4100, ScannerRole.CARD)
 
 
 def pipeline_for(url: str, debouncer: Debouncer | None = None):

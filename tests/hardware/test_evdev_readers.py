@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hardware import DeviceRole, ReaderProblem, ReaderReady, Reason, open_reader
+from hardware import ReaderProblem, ReaderReady, Reason, ScannerRole, open_reader
 from hardware.host import InputDeviceInfo
 from hardware.sources.evdev_device import list_input_devices
 
@@ -38,7 +38,7 @@ def test_a_scan_is_decoded_and_the_device_is_grabbed_while_read(
     assert scanner.grabbed and BY_ID in ready.device
     scanner.type(key_events("9787020002207"))
     scan = outputs.scan()
-    assert (scan.text, scan.role, scan.kind.value) == ("9787020002207", DeviceRole.BOOK, "isbn13")
+    assert (scan.text, scan.role, scan.kind.value) == ("9787020002207", ScannerRole.BOOK, "isbn13")
     reader.stop()
     assert reader.join(5)
     assert not scanner.grabbed and scanner.closed  # the grab is released on the way out
@@ -111,7 +111,7 @@ def test_a_reader_thread_stalled_between_two_reads_does_not_cut_a_code(
         then_stall=lambda: clock.advance(1.0),
     )
     scan = outputs.scan()
-    assert (scan.text, scan.kind.value, scan.role) == ("9780306406157", "isbn13", DeviceRole.BOOK)
+    assert (scan.text, scan.kind.value, scan.role) == ("9780306406157", "isbn13", ScannerRole.BOOK)
 
 
 def test_dropped_kernel_events_never_turn_the_tail_of_a_book_into_a_card(

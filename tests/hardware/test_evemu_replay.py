@@ -6,7 +6,7 @@ import os
 import threading
 from pathlib import Path
 
-from hardware import DeviceRole, Host, ReaderProblem, ReaderReady, Reason, ScanEvent, open_reader
+from hardware import Host, ReaderProblem, ReaderReady, Reason, ScanEvent, ScannerRole, open_reader
 from hardware.recording import parse_recording
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -161,4 +161,4 @@ def test_parse_recording_reads_device_ids_and_events():
 
 def test_role_of_a_shared_scanner_comes_from_the_code(clock):
     out = replay(f"evemu:{RECORDINGS / 'isbn-scanner.evemu'}?book=LIB-%5Cd%7B5%7D", clock)
-    assert [s[1] for s in scans(out)] == [DeviceRole.BOOK.value] * 3
+    assert [s[1] for s in scans(out)] == [ScannerRole.BOOK.value] * 3

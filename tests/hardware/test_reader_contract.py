@@ -16,12 +16,12 @@ import pytest
 
 from hardware import (
     CodeKind,
-    DeviceRole,
     Host,
     Reader,
     ReaderProblem,
     ReaderReady,
     ScanEvent,
+    ScannerRole,
     open_reader,
 )
 
@@ -245,7 +245,7 @@ def test_a_card_is_one_scan_event_with_role_source_kind_and_time(harness, output
     reader, seen = play(harness, outputs)
     assert isinstance(seen[0], ReaderReady)
     scan = next(item for item in seen if isinstance(item, ScanEvent))
-    assert (scan.text, scan.role, scan.kind) == (CARD, DeviceRole.CARD, CodeKind.RFID_EM4100)
+    assert (scan.text, scan.role, scan.kind) == (CARD, ScannerRole.CARD, CodeKind.RFID_EM4100)
     assert scan.source == harness.url().split("?")[0] == reader.name
     assert 0 <= scan.time - clock.now < 60  # on the injected monotonic clock
     assert all(isinstance(item, ScanEvent | ReaderReady) for item in seen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardware import DeviceRole, ReaderUrlError, open_reader
+from hardware import ReaderUrlError, ScannerRole, open_reader
 from hardware.spec import parse_reader_url
 
 
@@ -15,7 +15,7 @@ def test_evdev_by_id_path_with_role_and_options():
     assert spec.scheme == "evdev"
     assert spec.target == "/dev/input/by-id/usb-Scanner-event-kbd"
     assert spec.source == "evdev:///dev/input/by-id/usb-Scanner-event-kbd"
-    assert (spec.role, spec.debounce, spec.timeout) == (DeviceRole.BOOK, 1.5, 0.2)
+    assert (spec.role, spec.debounce, spec.timeout) == (ScannerRole.BOOK, 1.5, 0.2)
     assert spec.terminator == "enter" and not spec.tab_ends_code
 
 
@@ -34,7 +34,7 @@ def test_serial_defaults_and_baud_rate():
         "any",
         0.5,
     )
-    assert spec.role is DeviceRole.ANY and spec.debounce == 2.0 and spec.max_length == 64
+    assert spec.role is ScannerRole.ANY and spec.debounce == 2.0 and spec.max_length == 64
 
 
 def test_rdm6300_options():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardware import DeviceRole, Host, ReaderProblem, ReaderReady, Reason, ScanEvent, open_reader
+from hardware import Host, ReaderProblem, ReaderReady, Reason, ScanEvent, ScannerRole, open_reader
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_codes_with_crlf_arrive_as_scan_events(serial_reader, pty_port, outputs)
     serial_reader("?role=book&baudrate=9600")
     pty_port.write(b"9787020002207\r\n")
     scan = outputs.scan()
-    assert (scan.text, scan.role, scan.kind.value) == ("9787020002207", DeviceRole.BOOK, "isbn13")
+    assert (scan.text, scan.role, scan.kind.value) == ("9787020002207", ScannerRole.BOOK, "isbn13")
     assert scan.source == f"serial://{pty_port.link}"
 
 
@@ -110,7 +110,11 @@ def test_rdm6300_in_hex_format_on_a_shared_reader_is_still_a_card(
     serial_reader("?format=hex", scheme="rdm6300")
     pty_port.write(rdm_frame("0400BC614E"))
     scan = outputs.scan()
-    assert (scan.text, scan.role, scan.kind.value) == ("0400BC614E", DeviceRole.CARD, "rfid_em4100")
+    assert (scan.text, scan.role, scan.kind.value) == (
+        "0400BC614E",
+        ScannerRole.CARD,
+        "rfid_em4100",
+    )
 
 
 def test_a_port_path_is_opened_as_a_path_never_as_a_pyserial_url(
@@ -131,7 +135,11 @@ def test_rdm6300_good_corrupt_and_repeated_frames(serial_reader, pty_port, outpu
     assert outputs.problem().reason is Reason.BAD_CHECKSUM
     pty_port.write(rdm_frame("0400BC614E") * 5)  # a card lying on the reader
     scan = outputs.scan()
-    assert (scan.text, scan.role, scan.kind.value) == ("0012345678", DeviceRole.CARD, "rfid_em4100")
+    assert (scan.text, scan.role, scan.kind.value) == (
+        "0012345678",
+        ScannerRole.CARD,
+        "rfid_em4100",
+    )
     pty_port.write(rdm_frame("04DEADBEEF"))
     assert outputs.scan().text == "3735928559"
     reader.stop()

@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from hardware import DeviceRole as ScannerRole
-from hardware import Host, ReaderOutput, ScanEvent, open_reader
+from hardware import Host, ReaderOutput, ScanEvent, ScannerRole, open_reader
 from kiosk.clocks import ScriptedClock
 from kiosk.config import load as load_config
 from kiosk.desk.front_desk import FrontDesk
