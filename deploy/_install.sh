@@ -6,8 +6,8 @@
 ROOT=""          # --root DIR: everything lands under DIR and nothing needing a booted system runs
 PYTHON=/usr/bin/python3   # Debian's own Python: the one every release's virtualenv is made from
 # The project's extras each machine installs (deploy/wheelhouse.sh builds wheels for both): the
-# Pi runs the readers, the touchscreen (Kivy) and the sync worker; the server its own stack.
-KIOSK_EXTRAS=readers,ui,sync
+# Pi runs the scanners, the touchscreen (Kivy) and the sync worker; the server its own stack.
+KIOSK_EXTRAS=scanners,ui,sync
 SERVER_EXTRAS=server
 PIP_SOURCE=()    # --wheelhouse DIR: install offline from the wheels there
 STEP="starting"

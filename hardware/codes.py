@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# The largest 32-bit EM4100 card id: readers that type "10 digits" print it in decimal.
+# The largest 32-bit EM4100 card id: scanners that type "10 digits" print it in decimal.
 _EM4100_MAX = 2**32 - 1
 _CODABAR = re.compile(r"[A-Da-d]([0-9$:/.+\-]+)[A-Da-d]")
 # What a US-layout decoder makes of the digit row when the scanner is set to AZERTY: every
@@ -17,7 +17,7 @@ _WRONG_LAYOUT_SYMBOLS = 3
 
 
 class ScannerRole(enum.StrEnum):
-    """What a reader is for: patron cards, book barcodes, or both from one device."""
+    """What a scanner is for: patron cards, book barcodes, or both from one device."""
 
     CARD = "card"
     BOOK = "book"
@@ -37,7 +37,7 @@ class CodeKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Classified:
-    """A cleaned code, its kind and its role (resolved for readers of role ``any``)."""
+    """A cleaned code, its kind and its role (resolved for scanners of role ``any``)."""
 
     text: str
     kind: CodeKind
@@ -85,7 +85,7 @@ def is_isbn10(text: str) -> bool:
 
 
 def is_em4100_decimal(text: str) -> bool:
-    """The ten-digit decimal form that USB ID-card readers type and the RDM6300 source emits."""
+    """The ten-digit decimal form that USB ID-card scanners type and the RDM6300 source emits."""
     return len(text) == 10 and text.isascii() and text.isdigit() and int(text) <= _EM4100_MAX
 
 
@@ -116,8 +116,8 @@ def classify(
 
     Ten digits are ambiguous: a valid ISBN-10 one time in eleven, but also the usual card number.
     Books carry EAN-13 barcodes, so ten digits from a scanner are almost always a card; only a
-    reader configured for books reads them as ISBN-10 first. A reader of role ``any`` gets the role
-    from the patterns first (a school's own card or copy barcodes), then from the kind.
+    scanner configured for books reads them as ISBN-10 first. A scanner of role ``any`` gets the
+    role from the patterns first (a school's own card or copy barcodes), then from the kind.
     ``known`` is a kind the source is sure of (every RDM6300 read is an EM4100 card, whatever its
     text). Codabar data is classified again without its start/stop characters: a card number
     printed as Codabar is still a card.
@@ -137,7 +137,7 @@ def classify(
 
 
 def matches_role(text: str, role: ScannerRole, patterns: Sequence[re.Pattern[str]]) -> bool:
-    """Whether a code is acceptable for a reader of ``role``: no patterns means anything goes."""
+    """Whether a code is acceptable for a scanner of ``role``: no patterns means anything goes."""
     return role is ScannerRole.ANY or not patterns or any(p.fullmatch(text) for p in patterns)
 
 

@@ -10,14 +10,14 @@ _TIDY_ABOVE = 256
 
 
 class Debouncer:
-    """Remembers recently reported codes per role; shareable between readers (it locks).
+    """Remembers recently reported codes per role; shareable between scanners (it locks).
 
     A code is reported at most once per window, and the window starts at the scan that was
     reported: repeats inside it are suppressed and do not extend it. A card re-tapped every
     1.5 s with a 2 s window is reported every 3 s, not once for as long as the child keeps
     tapping. (A book left under a presentation scanner therefore reappears once per window;
-    what a repeat means is the kiosk's decision, not the reader's.) Each entry keeps its own
-    window, so readers with different windows sharing one Debouncer do not shorten each other's.
+    what a repeat means is the kiosk's decision, not the scanner's.) Each entry keeps its own
+    window, so scanners with different windows sharing one Debouncer do not shorten each other's.
     """
 
     def __init__(self) -> None:

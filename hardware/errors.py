@@ -7,8 +7,8 @@ import errno
 from hardware.events import Reason
 
 
-class ReaderUrlError(ValueError):
-    """A reader URL that cannot be opened as written: unknown scheme, option or value."""
+class ScannerUrlError(ValueError):
+    """A scanner URL that cannot be opened as written: unknown scheme, option or value."""
 
 
 class MissingExtra(ImportError):  # noqa: N818 - named for what the user must install
@@ -16,14 +16,14 @@ class MissingExtra(ImportError):  # noqa: N818 - named for what the user must in
 
     def __init__(self, module: str):
         super().__init__(
-            f"the Python package {module!r} is not installed; install the 'readers' extra: "
-            "pip install 'school-library-kiosk[readers]'"
+            f"the Python package {module!r} is not installed; install the 'scanners' extra: "
+            "pip install 'school-library-kiosk[scanners]'"
         )
         self.module = module
 
 
 class DeviceUnavailable(Exception):  # noqa: N818 - a state of the device, not a programming error
-    """A source could not open its device this time; the reader reports it and retries."""
+    """A source could not open its device this time; the scanner reports it and retries."""
 
     def __init__(self, reason: Reason, message: str):
         super().__init__(message)
@@ -31,7 +31,7 @@ class DeviceUnavailable(Exception):  # noqa: N818 - a state of the device, not a
 
 
 class DeviceLost(Exception):  # noqa: N818 - a state of the device, not a programming error
-    """An open device stopped answering (unplugged, ENODEV, EIO); the reader reopens it."""
+    """An open device stopped answering (unplugged, ENODEV, EIO); the scanner reopens it."""
 
 
 def open_failure(code: int | None) -> Reason:

@@ -1,4 +1,4 @@
-"""The values readers hand to the kiosk: scans, problems and readiness, never exceptions."""
+"""The values scanners hand to the kiosk: scans, problems and readiness, never exceptions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hardware.codes import CodeKind, ScannerRole
 
 
 class Reason(enum.StrEnum):
-    """Why a reader could not turn input into a scan. Stable strings: UI and logs key on them."""
+    """Why a scanner could not turn input into a scan. Stable strings: UI and logs key on them."""
 
     TOO_LONG = "too_long"
     INCOMPLETE = "incomplete"
@@ -27,12 +27,12 @@ class Reason(enum.StrEnum):
     PERMISSION_DENIED = "permission_denied"
     OPEN_FAILED = "open_failed"
     BAD_RECORDING = "bad_recording"
-    READER_FAILED = "reader_failed"
+    SCANNER_FAILED = "scanner_failed"
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A decoder's verdict that some input is not a code; the reader makes it a ReaderProblem."""
+    """A decoder's verdict that some input is not a code; the scanner makes it a ScannerProblem."""
 
     reason: Reason
     message: str
@@ -40,9 +40,9 @@ class Rejection:
 
 @dataclass(frozen=True, slots=True)
 class ScanEvent:
-    """One code read once: cleaned text, the role it was read for, which reader, and when.
+    """One code read once: cleaned text, the role it was read for, which scanner, and when.
 
-    ``time`` is on the monotonic clock the reader was given (``time.monotonic`` unless a test
+    ``time`` is on the monotonic clock the scanner was given (``time.monotonic`` unless a test
     injected another), so it orders scans but says nothing about the wall clock.
     """
 
@@ -54,8 +54,8 @@ class ScanEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class ReaderProblem:
-    """Something a reader could not read, or a device it lost.
+class ScannerProblem:
+    """Something a scanner could not read, or a device it lost.
 
     ``reason`` is for code to act on, ``message`` is for people.
     """
@@ -68,8 +68,8 @@ class ReaderProblem:
 
 
 @dataclass(frozen=True, slots=True)
-class ReaderReady:
-    """The reader has (re)opened its device and reads from it: a fault screen about it can close."""
+class ScannerReady:
+    """The scanner has (re)opened its device and reads from it: its fault screen can close."""
 
     source: str
     role: ScannerRole
@@ -77,4 +77,4 @@ class ReaderReady:
     time: float
 
 
-ReaderOutput = ScanEvent | ReaderProblem | ReaderReady
+ScannerOutput = ScanEvent | ScannerProblem | ScannerReady

@@ -1,4 +1,4 @@
-"""What readers take from the machine: a monotonic clock, a way to wait, input devices and stdin.
+"""What scanners take from the machine: a monotonic clock, a way to wait, input devices and stdin.
 
 The default Host is the real machine. Tests build one with a clock they advance, a wait they
 drive, and input-device doubles; nothing here ever picks a double by itself.

@@ -7,20 +7,27 @@ from collections.abc import Callable, Iterable
 
 from hardware.codes import CodeKind, classify, clean, looks_like_wrong_layout, matches_role
 from hardware.debounce import Debouncer
-from hardware.events import ReaderOutput, ReaderProblem, ReaderReady, Reason, Rejection, ScanEvent
-from hardware.spec import ReaderSpec
+from hardware.events import (
+    Reason,
+    Rejection,
+    ScanEvent,
+    ScannerOutput,
+    ScannerProblem,
+    ScannerReady,
+)
+from hardware.spec import ScannerSpec
 
-Emit = Callable[[ReaderOutput], None]
+Emit = Callable[[ScannerOutput], None]
 
 
 class ScanPipeline:
-    """Receives what a source decoded and emits ScanEvent, ReaderProblem and ReaderReady values.
+    """Receives what a source decoded and emits ScanEvent, ScannerProblem and ScannerReady values.
 
-    It is the same for every source, so a code means the same thing whichever reader read it.
+    It is the same for every source, so a code means the same thing whichever scanner read it.
     ``counts`` tallies scans, duplicates and each problem reason for the probe and the logs.
     """
 
-    def __init__(self, spec: ReaderSpec, emit: Emit, debouncer: Debouncer | None = None):
+    def __init__(self, spec: ScannerSpec, emit: Emit, debouncer: Debouncer | None = None):
         self.spec = spec
         self._emit = emit
         self._debouncer = debouncer if debouncer is not None else Debouncer()
@@ -49,7 +56,7 @@ class ScanPipeline:
         if looks_like_wrong_layout(text) and not self._is_configured_code(text):
             self.problem(
                 Reason.WRONG_LAYOUT,
-                f"read {text[:16]!r}: the reader types digits with Shift, so it is set to a "
+                f"read {text[:16]!r}: the scanner types digits with Shift, so it is set to a "
                 "non-US keyboard layout (AZERTY?); set it to US English",
                 at,
             )
@@ -64,7 +71,7 @@ class ScanPipeline:
         if not matches_role(found.text, spec.role, spec.patterns_for(spec.role)):
             self.problem(
                 Reason.UNEXPECTED_CODE,
-                f"{found.text[:16]!r} does not match the {spec.role} patterns of this reader",
+                f"{found.text[:16]!r} does not match the {spec.role} patterns of this scanner",
                 at,
             )
             return
@@ -81,8 +88,8 @@ class ScanPipeline:
 
     def problem(self, reason: Reason, message: str, at: float) -> None:
         self.counts[reason.value] += 1
-        self._emit(ReaderProblem(self.spec.source, self.spec.role, reason, message, at))
+        self._emit(ScannerProblem(self.spec.source, self.spec.role, reason, message, at))
 
     def ready(self, device: str, at: float) -> None:
         self.counts["ready"] += 1
-        self._emit(ReaderReady(self.spec.source, self.spec.role, device, at))
+        self._emit(ScannerReady(self.spec.source, self.spec.role, device, at))

@@ -1,4 +1,4 @@
-"""``kiosk scanners``: list devices that could be readers; watch readers decode, as JSON lines."""
+"""``kiosk scanners``: list devices that could be scanners; watch scanners decode, as JSON lines."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from types import FrameType
 from typing import Any, TextIO
 
 from hardware.debounce import Debouncer
-from hardware.errors import MissingExtra, ReaderUrlError
-from hardware.events import ReaderOutput, ReaderProblem, ReaderReady, Reason, ScanEvent
+from hardware.errors import MissingExtra, ScannerUrlError
+from hardware.events import Reason, ScanEvent, ScannerOutput, ScannerProblem, ScannerReady
 from hardware.host import InputDeviceInfo
-from hardware.reader import Reader
-from hardware.registry import open_reader
+from hardware.registry import open_scanner
+from hardware.scanner import Scanner
 from hardware.sources.evdev_device import (
     AccessCheck,
     check_access,
@@ -30,7 +30,7 @@ from hardware.sources.serial_port import SerialPortInfo, list_serial_ports
 
 EXIT_INTERRUPTED = 130  # the shell's convention for "ended by Ctrl+C"
 EXIT_USAGE = 2
-EXIT_READER_FAILED = 1
+EXIT_SCANNER_FAILED = 1
 
 LIST_EXAMPLES = """\
 examples:
@@ -46,16 +46,16 @@ examples:
 
 Prints one JSON object per line: {"event": "scan", "source", "role", "text", "kind", "time"} for
 each code read, {"event": "problem", "source", "role", "reason", "message", "time"} for each
-problem. Status goes to stderr. Runs until Ctrl+C, or until every reader has ended.
+problem. Status goes to stderr. Runs until Ctrl+C, or until every scanner has ended.
 
-exit status: 0 when every reader read its input to the end, or on SIGTERM; 1 when a reader
-failed (reader_failed) or a recording or stdin could not be read; 2 for a bad URL or a missing
-'readers' extra; 130 on Ctrl+C.
+exit status: 0 when every scanner read its input to the end, or on SIGTERM; 1 when a scanner
+failed (scanner_failed) or a recording or stdin could not be read; 2 for a bad URL or a missing
+'scanners' extra; 130 on Ctrl+C.
 """
 
 
 class _Terminated(Exception):  # noqa: N818 - a signal, not an error
-    """Raised in the main thread by SIGTERM so ``watch`` stops its readers on the way out."""
+    """Raised in the main thread by SIGTERM so ``watch`` stops its scanners on the way out."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk scanners",
-        description="Find barcode scanners and card readers, and check what they read.",
+        description="Find barcode and card scanners, and check what they read.",
         epilog="examples:\n  kiosk scanners list\n  kiosk scanners watch 'evemu:scanner.evemu'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", title="commands")
     listing = commands.add_parser(
         "list",
-        help="show input devices and serial ports that could be readers",
+        help="show input devices and serial ports that could be scanners",
         description="Show every keyboard-like input device and serial port, with the URL to use, "
         "its USB id and name, and whether this user can open (and grab) it now.",
         epilog=LIST_EXAMPLES,
@@ -95,12 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=_list)
     watch = commands.add_parser(
         "watch",
-        help="print what readers decode, one JSON object per line",
-        description="Open each reader URL and print every scan and problem as a JSON line.",
+        help="print what scanners decode, one JSON object per line",
+        description="Open each scanner URL and print every scan and problem as a JSON line.",
         epilog=WATCH_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    watch.add_argument("urls", nargs="+", metavar="URL", help="reader URL (see docs/hardware.md)")
+    watch.add_argument("urls", nargs="+", metavar="URL", help="scanner URL (see docs/hardware.md)")
     watch.set_defaults(handler=_watch)
     return parser
 
@@ -136,7 +136,7 @@ def render_list(
         document = {"input_devices": input_rows, "serial_ports": port_rows, "notes": list(notes)}
         out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return 0
-    out.write("Input devices (keyboard mode scanners and card readers):\n")
+    out.write("Input devices (barcode and card scanners in keyboard mode):\n")
     for row in input_rows:
         out.write(
             f"  {row['url']}\n      {row['usb_id']}  {row['name']!r}  open: "
@@ -193,28 +193,28 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    debouncer = Debouncer()  # shared: two readers of one role cannot double a scan
-    readers: list[Reader] = []
+    debouncer = Debouncer()  # shared: two scanners of one role cannot double a scan
+    scanners: list[Scanner] = []
     try:
         for url in args.urls:
-            readers.append(open_reader(url, debouncer=debouncer))
-    except (ReaderUrlError, MissingExtra) as exc:
+            scanners.append(open_scanner(url, debouncer=debouncer))
+    except (ScannerUrlError, MissingExtra) as exc:
         sys.stderr.write(f"kiosk scanners watch: {exc}\n")
-        _close_all(readers)
+        _close_all(scanners)
         return EXIT_USAGE
-    outputs: queue.SimpleQueue[ReaderOutput | None] = queue.SimpleQueue()
+    outputs: queue.SimpleQueue[ScannerOutput | None] = queue.SimpleQueue()
     try:
         with _sigterm_raises():
-            for reader in readers:
-                reader.start(outputs.put, on_end=lambda: outputs.put(None))
-            running = len(readers)
+            for scanner in scanners:
+                scanner.start(outputs.put, on_end=lambda: outputs.put(None))
+            running = len(scanners)
             while running:
                 item = outputs.get()
                 if item is None:
                     running -= 1
                 else:
                     _print_output(item)
-        return EXIT_READER_FAILED if any(map(_failed, readers)) else 0
+        return EXIT_SCANNER_FAILED if any(map(_failed, scanners)) else 0
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except _Terminated:
@@ -224,24 +224,24 @@ def _watch(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     finally:
-        _close_all(readers)
+        _close_all(scanners)
 
 
-def _failed(reader: Reader) -> bool:
-    """A reader that ended by itself failed if it never opened its input or hit a bug."""
-    counts = reader.counts
-    return bool(counts[Reason.READER_FAILED.value]) or not counts["ready"]
+def _failed(scanner: Scanner) -> bool:
+    """A scanner that ended by itself failed if it never opened its input or hit a bug."""
+    counts = scanner.counts
+    return bool(counts[Reason.SCANNER_FAILED.value]) or not counts["ready"]
 
 
-def _close_all(readers: list[Reader]) -> None:
-    for reader in readers:
-        reader.stop()
-    for reader in readers:
-        reader.close()
+def _close_all(scanners: list[Scanner]) -> None:
+    for scanner in scanners:
+        scanner.stop()
+    for scanner in scanners:
+        scanner.close()
 
 
-def _print_output(item: ReaderOutput) -> None:
-    if isinstance(item, ReaderReady):
+def _print_output(item: ScannerOutput) -> None:
+    if isinstance(item, ScannerReady):
         sys.stderr.write(f"kiosk scanners watch: reading {item.device} as {item.source}\n")
         sys.stderr.flush()
         return
@@ -249,7 +249,7 @@ def _print_output(item: ReaderOutput) -> None:
     sys.stdout.flush()  # one line per scan, as it happens: watchers pipe this into other tools
 
 
-def as_record(item: ScanEvent | ReaderProblem) -> dict[str, Any]:
+def as_record(item: ScanEvent | ScannerProblem) -> dict[str, Any]:
     """The JSON object ``watch`` prints for a scan or a problem."""
     if isinstance(item, ScanEvent):
         return {

@@ -28,8 +28,8 @@ def frame_checksum_ok(body: bytes) -> bool:
 def card_number(id_hex: str, card_format: CardFormat) -> str:
     """The card as the kiosk stores it.
 
-    ``decimal`` is the 32-bit id, zero-padded to ten digits: what USB "ID card" readers type in
-    keyboard mode, so one card reads as one number on either kind of reader. ``hex`` is the
+    ``decimal`` is the 32-bit id, zero-padded to ten digits: what USB "ID card" scanners type in
+    keyboard mode, so one card reads as one number on either kind of scanner. ``hex`` is the
     module's ten hex digits (version byte included) for schools that registered cards that way.
     """
     if card_format == "hex":
@@ -38,7 +38,7 @@ def card_number(id_hex: str, card_format: CardFormat) -> str:
 
 
 class Rdm6300Framer:
-    """Finds RDM6300 frames in a byte stream and reports each card once while it lies on the reader.
+    """Finds RDM6300 frames in a byte stream and reports each card once while it lies on the coil.
 
     The module repeats the frame for as long as a card is in the field. A frame with the same id
     less than ``lifted_after`` seconds after the previous one is the same placement, not a new read.
@@ -140,6 +140,6 @@ class Rdm6300Framer:
             Rejection(
                 Reason.BAD_CHECKSUM,
                 f"checksum does not match in frame {body!r} (further ones are not reported "
-                "while they keep coming: hold the card flat on the reader)",
+                "while they keep coming: hold the card flat on the scanner)",
             )
         )

@@ -1,4 +1,4 @@
-"""evemu-record files: parsing the device description and the event lines of a recorded reader."""
+"""evemu-record files: parsing the device description and the event lines of a recorded scanner."""
 
 from __future__ import annotations
 

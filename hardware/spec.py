@@ -1,4 +1,4 @@
-"""Reader URLs: ``scheme:target?options`` parsed into a checked ReaderSpec, with the defaults."""
+"""Scanner URLs: ``scheme:target?options`` parsed into a checked ScannerSpec, with the defaults."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import get_args
 from urllib.parse import unquote
 
 from hardware.codes import ScannerRole
-from hardware.errors import ReaderUrlError
+from hardware.errors import ScannerUrlError
 from hardware.framing import TERMINATORS, Terminator
 from hardware.rdm6300 import CardFormat
 
@@ -34,10 +34,10 @@ _DEFAULT_TIMEOUT = {"stdin": "0"}
 
 
 @dataclass(frozen=True)
-class ReaderSpec:
-    """Everything a URL says about one reader.
+class ScannerSpec:
+    """Everything a URL says about one scanner.
 
-    Built only by ``parse_reader_url``, which holds the defaults (docs/hardware.md lists them).
+    Built only by ``parse_scanner_url``, which holds the defaults (docs/hardware.md lists them).
     """
 
     url: str
@@ -70,11 +70,11 @@ class ReaderSpec:
         )
 
 
-def parse_reader_url(url: str) -> ReaderSpec:
-    """Parse and check a reader URL; raises ReaderUrlError naming what is wrong."""
+def parse_scanner_url(url: str) -> ScannerSpec:
+    """Parse and check a scanner URL; raises ScannerUrlError naming what is wrong."""
     scheme, sep, rest = url.partition(":")
     if not sep or scheme not in SCHEMES:
-        raise ReaderUrlError(f"{url!r}: the scheme must be one of {', '.join(SCHEMES)}")
+        raise ScannerUrlError(f"{url!r}: the scheme must be one of {', '.join(SCHEMES)}")
     location, _, query = rest.partition("?")
     target = unquote(location[2:] if location.startswith("//") else location)
     _check_target(url, scheme, target)
@@ -84,7 +84,7 @@ def parse_reader_url(url: str) -> ReaderSpec:
         return options[key][-1] if key in options else default
 
     keyboard = scheme in ("evdev", "evemu")
-    return ReaderSpec(
+    return ScannerSpec(
         url=url,
         scheme=scheme,
         target=target,
@@ -114,26 +114,32 @@ def parse_reader_url(url: str) -> ReaderSpec:
     )
 
 
+# The old name, for bench/bench_readers.py until it is renamed (removed with that edit).
+parse_reader_url = parse_scanner_url
+
+
 def _check_target(url: str, scheme: str, target: str) -> None:
     """Refuse targets that could never open, so the mistake shows at start-up, not at runtime."""
     if scheme in ("stdin", "fake"):
         if target:
-            raise ReaderUrlError(f"{url!r}: {scheme}: takes no target, e.g. {scheme}:?role=card")
+            raise ScannerUrlError(f"{url!r}: {scheme}: takes no target, e.g. {scheme}:?role=card")
         return
     if not target:
-        raise ReaderUrlError(f"{url!r}: {scheme}: needs a device or file, e.g. {scheme}:///dev/...")
+        raise ScannerUrlError(
+            f"{url!r}: {scheme}: needs a device or file, e.g. {scheme}:///dev/..."
+        )
     if any(unicodedata.category(ch).startswith("C") for ch in target):
-        raise ReaderUrlError(
+        raise ScannerUrlError(
             f"{url!r}: the target {target!r} contains a control character (a stray %00 or %0A?)"
         )
     if scheme in ("serial", "rdm6300") and not target.startswith("/"):
-        raise ReaderUrlError(
+        raise ScannerUrlError(
             f"{url!r}: {scheme}: needs the absolute path of a serial port, with three slashes: "
             f"{scheme}:///dev/ttyUSB0"
         )
     if scheme == "evdev" and target.startswith("dev/"):
         # Not a device name: the slash of /dev/input/... is missing (two slashes, not three).
-        raise ReaderUrlError(
+        raise ScannerUrlError(
             f"{url!r}: evdev: a device path needs three slashes: evdev:///{target}"
         )
 
@@ -145,7 +151,7 @@ def _parse_query(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, li
         key, _, value = pair.partition("=")
         key = unquote(key)
         if key not in allowed:
-            raise ReaderUrlError(
+            raise ScannerUrlError(
                 f"{url!r}: unknown option {key!r}; this scheme takes {', '.join(allowed)}"
             )
         options.setdefault(key, []).append(unquote(value))
@@ -154,7 +160,7 @@ def _parse_query(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, li
 
 def _choice(url: str, key: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise ReaderUrlError(f"{url!r}: {key}={value!r}; expected one of {', '.join(allowed)}")
+        raise ScannerUrlError(f"{url!r}: {key}={value!r}; expected one of {', '.join(allowed)}")
     return value
 
 
@@ -164,9 +170,9 @@ def _number(
     try:
         number = kind(value)
     except ValueError:
-        raise ReaderUrlError(f"{url!r}: {key}={value!r} is not a number") from None
+        raise ScannerUrlError(f"{url!r}: {key}={value!r} is not a number") from None
     if not low <= number <= high:
-        raise ReaderUrlError(f"{url!r}: {key}={value!r} must be between {low:g} and {high:g}")
+        raise ScannerUrlError(f"{url!r}: {key}={value!r} must be between {low:g} and {high:g}")
     return number
 
 
@@ -174,4 +180,4 @@ def _patterns(url: str, key: str, values: list[str]) -> tuple[re.Pattern[str], .
     try:
         return tuple(re.compile(v) for v in values)
     except re.error as exc:
-        raise ReaderUrlError(f"{url!r}: {key}= is not a regular expression: {exc}") from None
+        raise ScannerUrlError(f"{url!r}: {key}= is not a regular expression: {exc}") from None

@@ -1,4 +1,4 @@
-"""Stopping and waiting for reader threads: a stop signal that wakes blocked reads; back-off."""
+"""Stopping and waiting for scanner threads: a stop signal that wakes blocked reads; back-off."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class StopSignal:
     """A ``threading.Event`` that can also wake a thread blocked in ``poll`` on a device.
 
     ``set()`` from any thread writes to a pipe that every wait polls beside the device, so a
-    reader stops at once instead of at its next time-out. The pipe is made on the first such
+    scanner stops at once instead of at its next time-out. The pipe is made on the first such
     wait: fakes and recordings never poll, and so hold no file descriptors.
     """
 

@@ -32,7 +32,7 @@ _KEY_UP, _KEY_DOWN = 0, 1
 
 
 class WedgeDecoder:
-    """Turns the keystrokes of a scanner or card reader in keyboard mode into whole codes.
+    """Turns the keystrokes of a barcode or card scanner in keyboard mode into whole codes.
 
     A code is the characters typed since the last terminator (Enter or keypad Enter, and Tab when
     asked). Only key-down events type: releases update modifiers, and autorepeat events (value 2)
@@ -41,8 +41,8 @@ class WedgeDecoder:
 
     A pause longer than ``timeout`` between keys drops a half-read code, so a code cut by a bad
     read cannot glue itself onto the next one. The pause is measured with the events' own
-    timestamps: a reader thread that was descheduled between two reads must not cut a code the
-    scanner typed in one go. ``now`` (the reader's clock) only dates the output and says when a
+    timestamps: a scanner thread that was descheduled between two reads must not cut a code the
+    scanner typed in one go. ``now`` (the scanner's clock) only dates the output and says when a
     half code has waited long enough with no event at all (``deadline``/``expire``).
 
     After the kernel drops events (SYN_DROPPED) the keys of the current code are incomplete, and
@@ -63,7 +63,7 @@ class WedgeDecoder:
         self._caps_lock = False
         self._alt_digits = ""
         self._alt_too_long = False
-        self._last_key_at: float | None = None  # on the reader's clock, when read
+        self._last_key_at: float | None = None  # on the scanner's clock, when read
         self._last_key_sent: float | None = None  # on the device's clock, when typed
 
     def feed(self, event: KeyInput, now: float) -> list[Decoded]:
@@ -88,7 +88,7 @@ class WedgeDecoder:
         return out
 
     def expire(self, now: float) -> list[Decoded]:
-        """Drop a half-read code once ``timeout`` has passed on the reader's clock with no key."""
+        """Drop a half-read code once ``timeout`` has passed on the scanner's clock with no key."""
         deadline = self.deadline()
         if deadline is None or now < deadline:
             return []
@@ -100,7 +100,7 @@ class WedgeDecoder:
             return None
         return self._last_key_at + self.timeout
 
-    def reset(self, why: str = "the reader went away in the middle of a code") -> list[Decoded]:
+    def reset(self, why: str = "the scanner went away in the middle of a code") -> list[Decoded]:
         """Forget everything, as when the device goes away; reports a code cut in half."""
         self._held.clear()
         self._end_drop()

@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         metavar="FILE",
-        help="check the whole appliance configured by FILE: config, database, readers, server, "
+        help="check the whole appliance configured by FILE: config, database, scanners, server, "
         "TLS, clock, disk, SD card and services",
     )
     p.add_argument(
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "run",
-        "the touchscreen app: fullscreen with the configured readers, or a demo, or a script",
+        "the touchscreen app: fullscreen with the configured scanners, or a demo, or a script",
         "kiosk run --config /etc/library-kiosk/kiosk.toml",
     )
     p.add_argument("--config", type=Path, metavar="FILE", help="kiosk.toml (default: built-in)")
@@ -225,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "scanners",
-        "list and watch barcode scanners and card readers",
+        "list and watch barcode and card scanners",
         "kiosk scanners watch 'serial:///dev/ttyUSB0?baudrate=9600&role=book'",
     )
     p.add_argument("args", nargs=argparse.REMAINDER, help="list | watch URL... (see --help)")
@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _scanners(args: argparse.Namespace) -> int:
-    from hardware import probe  # only this command needs the reader drivers
+    from hardware import probe  # only this command needs the scanner drivers
 
     return probe.main(list(args.args))
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hardware.errors import ReaderUrlError
-from hardware.spec import parse_reader_url
+from hardware.errors import ScannerUrlError
+from hardware.spec import parse_scanner_url
 from kiosk.core.toml_checks import Checker, show
 from kiosk.shipped import DEFAULTS
 from kiosk.sync_settings import Settings as SyncSettings
@@ -38,7 +38,7 @@ __all__ = [
     "ConfigError",
     "Display",
     "KioskConfig",
-    "ReaderConfig",
+    "ScannerConfig",
     "Screens",
     "hash_pin",
     "load",
@@ -115,7 +115,7 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class ReaderConfig:
+class ScannerConfig:
     name: str
     url: str
     role: str  # card | book | any
@@ -145,7 +145,7 @@ class KioskConfig:
     data_dir: Path
     kiosk_id: str | None
     language: str
-    readers: tuple[ReaderConfig, ...]
+    scanners: tuple[ScannerConfig, ...]
     sounds_enabled: bool
     volume: float
     pin_hash: str
@@ -266,7 +266,7 @@ def _check(
         data_dir=data_dir,
         kiosk_id=kiosk_id.strip() or None,
         language=language,
-        readers=_readers(c, doc["readers"]),
+        scanners=_scanners(c, doc["readers"]),
         sounds_enabled=c.flag(sounds, "enabled", "sounds.enabled", False),
         volume=float(volume),
         pin_hash=pin_hash,
@@ -338,11 +338,11 @@ def _cards(
     return tuple(dict.fromkeys(found)) if ordered else frozenset(found)
 
 
-def _readers(c: _KeyedChecker, value: object) -> tuple[ReaderConfig, ...]:
+def _scanners(c: _KeyedChecker, value: object) -> tuple[ScannerConfig, ...]:
     if not isinstance(value, list):
         c.bad("readers", "tables written [[readers]]", value)
         return ()
-    readers: list[ReaderConfig] = []
+    scanners: list[ScannerConfig] = []
     for i, entry in enumerate(value):
         key = f"readers[{i + 1}]"
         if not isinstance(entry, dict):
@@ -355,7 +355,7 @@ def _readers(c: _KeyedChecker, value: object) -> tuple[ReaderConfig, ...]:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             c.bad(f"{key}.name", "letters, digits, '.', '_' or '-' (at most 32)", name)
             continue
-        if any(r.name == name for r in readers):
+        if any(r.name == name for r in scanners):
             c.said(f"{key}.name", f"{show(name)} is the name of another reader")
         if not isinstance(url, str) or not url.strip():
             c.bad(f"{key}.url", 'a reader URL such as "evdev:///dev/library/book-scanner"', url)
@@ -367,8 +367,8 @@ def _readers(c: _KeyedChecker, value: object) -> tuple[ReaderConfig, ...]:
         if problem:
             c.said(f"{key}.url", problem)
             continue
-        readers.append(ReaderConfig(name, url.strip(), role))
-    return tuple(readers)
+        scanners.append(ScannerConfig(name, url.strip(), role))
+    return tuple(scanners)
 
 
 def _url_problem(url: str) -> str | None:
@@ -382,8 +382,8 @@ def _url_problem(url: str) -> str | None:
             "no debounce in the URL: the policy's loans.duplicate_scan_seconds decides double reads"
         )
     try:
-        parse_reader_url(url)
-    except ReaderUrlError as exc:
+        parse_scanner_url(url)
+    except ScannerUrlError as exc:
         return str(exc).removeprefix(f"{url!r}: ")
     return None
 

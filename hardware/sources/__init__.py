@@ -1,1 +1,1 @@
-"""Reader sources: the I/O side (devices, files, stdin, fakes); decoding is in pure modules."""
+"""Scanner sources: the I/O side (devices, files, stdin, fakes); decoding is in pure modules."""

@@ -56,9 +56,9 @@ def keep_connected(
 ) -> None:
     """Open, read, and reopen after every loss, waiting with back-off, until stopped.
 
-    Each outage is reported once (not once per attempt) and each recovery as ReaderReady, so the
+    Each outage is reported once (not once per attempt) and each recovery as ScannerReady, so the
     UI can show and clear a "plug the scanner back in" screen. An unexpected exception (a bug in
-    a decoder, a driver library surprise) is logged, reported as ``reader_failed`` and handled
+    a decoder, a driver library surprise) is logged, reported as ``scanner_failed`` and handled
     like a lost device: the device is released and reopened. A kiosk's scanner must not stop
     for good, ungrabbed, while the app runs on.
     """
@@ -75,9 +75,9 @@ def keep_connected(
                 return
             continue
         except Exception as exc:
-            if _is_news(Reason.READER_FAILED, outage):
+            if _is_news(Reason.SCANNER_FAILED, outage):
                 _report_failure(sink, exc, host)
-                outage = Reason.READER_FAILED
+                outage = Reason.SCANNER_FAILED
             if host.wait(stop, backoff.next_delay()):
                 return
             continue
@@ -91,7 +91,7 @@ def keep_connected(
             outage = Reason.DISCONNECTED
         except Exception as exc:
             _report_failure(sink, exc, host)
-            outage = Reason.READER_FAILED
+            outage = Reason.SCANNER_FAILED
         finally:
             connection.close()
         # A device that fails as soon as it opens (a loose cable) must not be retried at the
@@ -103,10 +103,10 @@ def keep_connected(
 
 
 def _report_failure(sink: ScanPipeline, exc: Exception, host: Host) -> None:
-    logger.error("reader %s failed; reopening it", sink.spec.source, exc_info=exc)
+    logger.error("scanner %s failed; reopening it", sink.spec.source, exc_info=exc)
     sink.problem(
-        Reason.READER_FAILED,
-        f"{type(exc).__name__}: {str(exc)[:200]}; the reader reopens the device",
+        Reason.SCANNER_FAILED,
+        f"{type(exc).__name__}: {str(exc)[:200]}; the scanner reopens the device",
         host.clock(),
     )
 

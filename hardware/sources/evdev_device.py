@@ -1,4 +1,4 @@
-"""USB HID wedge readers through python-evdev: find, open, grab, decode, regrab after an unplug.
+"""USB HID wedge scanners through python-evdev: find, open, grab, decode, regrab after an unplug.
 
 The only importer of evdev. Finding devices reads sysfs instead, so the probe lists devices the
 kiosk user may not open yet.
@@ -21,7 +21,7 @@ from hardware.events import Reason
 from hardware.host import Host, InputDevice, InputDeviceInfo
 from hardware.pipeline import ScanPipeline
 from hardware.sources.base import keep_connected
-from hardware.spec import ReaderSpec
+from hardware.spec import ScannerSpec
 from hardware.waiting import StopSignal, Wake
 from hardware.wedge import WedgeDecoder
 
@@ -51,9 +51,9 @@ def open_evdev_device(path: str) -> InputDevice:
 
 
 class EvdevSource:
-    """One wedge reader, named by path, USB id or device name; grabbed so no key reaches the UI."""
+    """One wedge scanner, named by path, USB id or device name; grabbed so no key reaches the UI."""
 
-    def __init__(self, spec: ReaderSpec, host: Host):
+    def __init__(self, spec: ScannerSpec, host: Host):
         self.spec = spec
         self._host = host
         if host.open_input_device is None:
@@ -139,7 +139,7 @@ class _EvdevConnection:
             try:
                 events = list(self._device.read())
             except BlockingIOError:
-                continue  # woken for nothing (another reader of the node took the events)
+                continue  # woken for nothing (another scanner of the node took the events)
             except OSError as exc:
                 # ENODEV: unplugged. This node is gone; the next one may have another number.
                 sink.decoded(decoder.reset(), now)

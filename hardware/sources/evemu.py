@@ -9,7 +9,7 @@ from hardware.events import Reason
 from hardware.host import Host
 from hardware.pipeline import ScanPipeline
 from hardware.recording import read_recording
-from hardware.spec import ReaderSpec
+from hardware.spec import ScannerSpec
 from hardware.waiting import StopSignal
 from hardware.wedge import WedgeDecoder
 
@@ -26,7 +26,7 @@ class EvemuSource:
     fast it runs. With ``pace=1`` it also waits out those gaps, for watching a demo.
     """
 
-    def __init__(self, spec: ReaderSpec, host: Host):
+    def __init__(self, spec: ScannerSpec, host: Host):
         self.spec = spec
         self._host = host
 
@@ -55,7 +55,7 @@ class EvemuSource:
             if stop.is_set():
                 return
             sink.decoded(decoder.feed(event, at), at)
-        # A recording that stops in the middle of a code ends like a reader that went quiet.
+        # A recording that stops in the middle of a code ends like a scanner that went quiet.
         sink.decoded(decoder.reset("the recording ended in the middle of a code"), at)
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""The fake reader: no device, test controls (scan, unplug, replug, end). Only by ``fake:``."""
+"""The fake scanner: no device, test controls (scan, unplug, replug, end). Only by ``fake:``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hardware.events import Reason
 from hardware.host import Host
 from hardware.pipeline import ScanPipeline
-from hardware.spec import ReaderSpec
+from hardware.spec import ScannerSpec
 from hardware.waiting import StopSignal
 
 
@@ -36,9 +36,9 @@ _Action = _Scan | _Unplug | _Replug | _End
 
 
 class FakeSource:
-    """Plays what its controls ask for, in order, through the same pipeline as a real reader."""
+    """Plays what its controls ask for, in order, through the same pipeline as a real scanner."""
 
-    def __init__(self, spec: ReaderSpec, host: Host):
+    def __init__(self, spec: ScannerSpec, host: Host):
         self.spec = spec
         self._host = host
         self._actions: queue.SimpleQueue[_Action] = queue.SimpleQueue()
@@ -60,7 +60,7 @@ class FakeSource:
     def run(self, sink: ScanPipeline, stop: StopSignal) -> None:
         clock = self._host.clock
         stop.on_set(self.end)
-        sink.ready("fake reader", clock())
+        sink.ready("fake scanner", clock())
         while not stop.is_set():
             action = self._actions.get()
             if isinstance(action, _End):
@@ -68,6 +68,6 @@ class FakeSource:
             if isinstance(action, _Scan):
                 sink.code(action.text, clock())
             elif isinstance(action, _Unplug):
-                sink.problem(Reason.DISCONNECTED, "the fake reader was unplugged", clock())
+                sink.problem(Reason.DISCONNECTED, "the fake scanner was unplugged", clock())
             else:
-                sink.ready("fake reader", clock())
+                sink.ready("fake scanner", clock())

@@ -1,4 +1,4 @@
-"""Serial and USB-serial readers (line scanners, RDM6300 modules); the only importer of pyserial."""
+"""Serial and USB-serial scanners (barcode, RDM6300 modules): the only importer of pyserial."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hardware.host import Host
 from hardware.pipeline import ScanPipeline
 from hardware.rdm6300 import Rdm6300Framer
 from hardware.sources.base import ByteFramer, keep_connected, pump_bytes
-from hardware.spec import ReaderSpec
+from hardware.spec import ScannerSpec
 from hardware.waiting import StopSignal
 
 _READ_SIZE = 4096
@@ -36,7 +36,7 @@ def pyserial() -> ModuleType:
 class SerialSource:
     """A serial port read with pyserial, reopened with back-off whenever it fails."""
 
-    def __init__(self, spec: ReaderSpec, host: Host):
+    def __init__(self, spec: ScannerSpec, host: Host):
         self.spec = spec
         self._host = host
         self._serial = pyserial()
@@ -48,7 +48,7 @@ class SerialSource:
         spec = self.spec
         try:
             # A port by its path, never serial_for_url: a URL handler (loop://, socket://) is not a
-            # reader. exclusive=True takes a lock, so a second kiosk cannot read half the codes.
+            # scanner. exclusive=True takes a lock, so a second kiosk cannot read half the codes.
             port = self._serial.Serial(
                 spec.target, baudrate=spec.baudrate, timeout=0, exclusive=True
             )
@@ -67,7 +67,7 @@ class SerialSource:
 
 
 class _SerialConnection:
-    def __init__(self, port: Any, framer: ByteFramer, host: Host, spec: ReaderSpec):
+    def __init__(self, port: Any, framer: ByteFramer, host: Host, spec: ScannerSpec):
         self._port = port
         self._framer = framer
         self._host = host
@@ -102,7 +102,7 @@ class _SerialConnection:
 
 @dataclass(frozen=True)
 class SerialPortInfo:
-    """A serial port that could carry a reader, as ``kiosk scanners list`` shows it."""
+    """A serial port that could carry a scanner, as ``kiosk scanners list`` shows it."""
 
     path: str
     description: str
@@ -141,7 +141,7 @@ def list_serial_ports() -> list[SerialPortInfo]:
 
 def _try_open(path: str) -> tuple[bool, str]:
     # Not through pyserial: opening with it would reprogram the port's speed under whoever uses
-    # it. A bare open plus the same lock pyserial takes answers "could a reader use it now?".
+    # it. A bare open plus the same lock pyserial takes answers "could a scanner use it now?".
     try:
         fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     except OSError as exc:

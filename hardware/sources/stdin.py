@@ -1,4 +1,4 @@
-"""Codes typed at a terminal or piped in, one per line: a reader for demos, scripts and tests."""
+"""Codes typed at a terminal or piped in, one per line: a scanner for demos, scripts and tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hardware.framing import LineFramer
 from hardware.host import Host
 from hardware.pipeline import ScanPipeline
 from hardware.sources.base import pump_bytes
-from hardware.spec import ReaderSpec
+from hardware.spec import ScannerSpec
 from hardware.waiting import StopSignal
 
 _READ_SIZE = 4096
@@ -18,7 +18,7 @@ _READ_SIZE = 4096
 class StdinSource:
     """Reads lines from the host's stdin until end of file; a last line without a newline counts."""
 
-    def __init__(self, spec: ReaderSpec, host: Host):
+    def __init__(self, spec: ScannerSpec, host: Host):
         self.spec = spec
         self._host = host
 

@@ -1,7 +1,7 @@
-"""`kiosk run`: the touchscreen app, fullscreen with the configured readers, or scripted/demo.
+"""`kiosk run`: the touchscreen app, fullscreen with the configured scanners, or scripted/demo.
 
 Everything is chosen here, before Kivy starts: the config (a bad key is one message, exit 1),
-the clock (the system's, or a scripted one from --at in the scripted mode), the readers (fakes
+the clock (the system's, or a scripted one from --at in the scripted mode), the scanners (fakes
 only in --script and --demo, never as a fallback), the window and Kivy's settings.
 """
 
@@ -18,16 +18,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hardware import MissingExtra, ReaderUrlError
+from hardware import MissingExtra, ScannerUrlError
 from kiosk.clocks import TIMESYNC_FLAG, Clock, ScriptedClock, machine_clock
 from kiosk.commands._output import error, parse_time
 from kiosk.config import ConfigError, KioskConfig, hash_pin, load, parse_size
 from kiosk.core.policy_file import parse_policy
-from kiosk.ui.runtime import Runtime, StartedClock, open_readers
+from kiosk.ui.runtime import Runtime, StartedClock, open_scanners
 from kiosk.ui.script_file import ScriptError, parse_script
 
-SCRIPT_READER = "script"
-DEMO_READER = "demo"
+SCRIPT_SCANNER = "script"
+DEMO_SCANNER = "demo"
 SAMPLE = Path(__file__).resolve().parent.parent / "sample"
 # The on-screen demo cards and books (the sample school): label, code.
 DEMO_CODES = (
@@ -103,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
         clock = StartedClock(_start_time(args.at, config))
     else:
         clock = machine_clock()
-    # The script types into its own reader; in the demo, the on-screen buttons and keyboard do.
-    typed = SCRIPT_READER if scripted else DEMO_READER if args.demo else None
-    names = tuple(r.name for r in config.readers) + ((typed,) if typed else ())
+    # The script types into its own scanner; in the demo, the on-screen buttons and keyboard do.
+    typed = SCRIPT_SCANNER if scripted else DEMO_SCANNER if args.demo else None
+    names = tuple(r.name for r in config.scanners) + ((typed,) if typed else ())
     script = None
     if scripted:
         try:
@@ -117,9 +117,9 @@ def run(args: argparse.Namespace) -> int:
             error(f"{args.script}: {exc}")
             return 1
     try:
-        readers = open_readers(config, fake=args.demo or scripted, typed=typed, clock=clock)
-    except (ReaderUrlError, MissingExtra) as exc:
-        error(f"readers: {exc}")
+        scanners = open_scanners(config, fake=args.demo or scripted, typed=typed, clock=clock)
+    except (ScannerUrlError, MissingExtra) as exc:
+        error(f"scanners: {exc}")
         return 1
     from kiosk.ui import kivy_setup  # Kivy is imported only by the app, and only from here on
 
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     runtime = Runtime(
         config=config,
         clock=clock,
-        readers=readers,
+        scanners=scanners,
         size=size,
         fullscreen=fullscreen,
         kiosk=not (args.demo or scripted),
@@ -151,12 +151,12 @@ def run(args: argparse.Namespace) -> int:
         timings=args.timings,
         demo=args.demo,
         advance=advance,
-        typed_reader=typed,
+        typed_scanner=typed,
         demo_codes=DEMO_CODES if args.demo else (),
     )
     # systemctl stop and restart send SIGTERM. SDL would turn it into a close request, which
     # kiosk mode refuses like Alt+F4 (systemd would then wait and kill the app, and on_stop,
-    # STOPPING=1 and the readers' release would never run). SDL leaves alone a handler it
+    # STOPPING=1 and the scanners' release would never run). SDL leaves alone a handler it
     # finds already set, so this one goes in before Kivy opens the window.
     stopping: list[Any] = []
     signal.signal(signal.SIGTERM, lambda *_: _terminate(stopping))

@@ -1,4 +1,4 @@
-"""The door's own thread: one queue in (reader output, taps, ticks), screens out.
+"""The door's own thread: one queue in (scanner output, taps, ticks), screens out.
 
 The store refuses calls from other threads, and the UI thread must never wait on SQLite (the
 sync worker may hold the write lock for seconds), so the Store, the Door and the FrontDesk all
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from hardware import ReaderProblem, ReaderReady
+from hardware import ScannerProblem, ScannerReady
 from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
 from kiosk.desk.facts import FaultFacts
@@ -40,7 +40,7 @@ class DoorThread:
         self,
         config: KioskConfig,
         clock: Clock,
-        reader_names: Sequence[str],
+        scanner_names: Sequence[str],
         deliver: Deliver,
         *,
         tick_seconds: float | None = 0.25,
@@ -48,9 +48,9 @@ class DoorThread:
         new_id: Callable[[], str] | None = None,
     ) -> None:
         self.config, self.clock, self._deliver = config, clock, deliver
-        # Kept across a database that fails and comes back: a reader unplugged meanwhile is
+        # Kept across a database that fails and comes back: a scanner unplugged meanwhile is
         # still out when the desk opens again.
-        self.scanners = Scanners(reader_names)
+        self.scanners = Scanners(scanner_names)
         self._tick_seconds = tick_seconds  # None: only explicit Tick items (the scripted mode)
         self._machine, self._new_id = machine, new_id
         self._queue: queue.SimpleQueue[Item | _Stop] = queue.SimpleQueue()
@@ -119,9 +119,9 @@ class DoorThread:
         if self.desk is None:
             if isinstance(item, Tick) and self.clock.read().mono >= self._retry_at:
                 self._open()
-            elif isinstance(item, ReaderProblem):
+            elif isinstance(item, ScannerProblem):
                 self.scanners.lost(item)  # the desk shows it when the database is back
-            elif isinstance(item, ReaderReady):
+            elif isinstance(item, ScannerReady):
                 self.scanners.back(item.source)
             return
         try:

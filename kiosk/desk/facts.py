@@ -20,7 +20,7 @@ from kiosk.desk.pin_pad import PinAnswer
 class Notice(enum.StrEnum):
     """What the kiosk says by itself, not the engine."""
 
-    UNREAD = "unread"  # a scan the reader could not read: "scan again"
+    UNREAD = "unread"  # a scan the scanner could not read: "scan again"
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class PinFacts:
 @dataclass(frozen=True)
 class ScannerFacts:
     name: str
-    problem: str | None  # the reader's problem reason while it is out (hardware.Reason)
+    problem: str | None  # the scanner's problem reason while it is out (hardware.Reason)
     last_read: str | None = None  # the last code it read (the librarian's screen only)
 
 
@@ -111,7 +111,7 @@ class HelperFacts:
 
 @dataclass(frozen=True)
 class FaultFacts:
-    scanners: tuple[tuple[str, str], ...]  # (name, problem) of each reader that is out
+    scanners: tuple[tuple[str, str], ...]  # (name, problem) of each scanner that is out
     database: str | None  # why the database cannot be used, if that is the fault
     language: str
 

@@ -2,7 +2,7 @@
 
 Runs on the door's thread (it owns the Store). The rules are the engine's; what the desk adds is
 the kiosk's own state: which screen is up and until when, whose visit it is, what the grown-ups
-set (:mod:`kiosk.desk.staff`), which readers are out (:mod:`kiosk.desk.scanners`). It never
+set (:mod:`kiosk.desk.staff`), which scanners are out (:mod:`kiosk.desk.scanners`). It never
 imports Kivy, so tests drive it with plain values.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hardware import ReaderProblem, ReaderReady, ScanEvent, ScannerRole
+from hardware import ScanEvent, ScannerProblem, ScannerReady, ScannerRole
 from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
 from kiosk.core.decisions import Decision, Outcome, Reason
@@ -108,9 +108,9 @@ class FrontDesk:
         """The screen after ``item``; None when nothing on it changes."""
         if isinstance(item, ScanEvent):
             return self._scan(item)
-        if isinstance(item, ReaderProblem):
+        if isinstance(item, ScannerProblem):
             return self._problem(item)
-        if isinstance(item, ReaderReady):
+        if isinstance(item, ScannerReady):
             return self._ready(item.source)
         if isinstance(item, Tap):
             return self._tap(item)
@@ -120,14 +120,14 @@ class FrontDesk:
         """The kiosk stopping: an open session ends through the engine's one way out."""
         self._record(self.door.close(Reason.SHUTDOWN))
 
-    # -- readers ---------------------------------------------------------------------------
+    # -- scanners --------------------------------------------------------------------------
 
     def _scan(self, event: ScanEvent) -> Update | None:
         self.scanners.read(event)
         role = ROLES[event.role]
         if isinstance(self.shown, AdminFacts | HelperFacts):
             self.until = self._now() + STAFF_SECONDS
-            return self._show(self._staff(type(self.shown)))  # a live reader test
+            return self._show(self._staff(type(self.shown)))  # a live scanner test
         opens = self.staff.screen_for_card(event.text, role)
         if opens is not None:
             return self._open_staff(opens)
@@ -139,10 +139,10 @@ class FrontDesk:
         update = self._after(handled)
         return replace(update, scan_time=event.time) if update else None
 
-    def _problem(self, problem: ReaderProblem) -> Update | None:
+    def _problem(self, problem: ScannerProblem) -> Update | None:
         # The message may quote what was read (a card number): only at debug level.
-        logger.warning("reader %s: %s", problem.source, problem.reason.value)
-        logger.debug("reader %s: %s", problem.source, problem.message)
+        logger.warning("scanner %s: %s", problem.source, problem.reason.value)
+        logger.debug("scanner %s: %s", problem.source, problem.message)
         lost = self.scanners.lost(problem)
         self._report_scanners()
         if lost:
@@ -164,11 +164,11 @@ class FrontDesk:
             return self._show(self._staff(type(self.shown)))
         if not was_out or self.scanners.any_out:
             return None
-        logger.info("reader %s is back", source)
+        logger.info("scanner %s is back", source)
         return self._show(self._current())
 
     def _report_scanners(self) -> None:
-        """Each reader's new state, for the sync worker's heartbeat (the Today page)."""
+        """Each scanner's new state, for the sync worker's heartbeat (the Today page)."""
         for name, state in self.scanners.unreported():
             self.store.sync.set_reader_state(name, state)
             self.scanners.reported(name, state)
@@ -306,7 +306,7 @@ class FrontDesk:
         return Update(facts, sound)
 
     def _rest(self) -> Facts:
-        """The screen when nobody is at the door: idle, or the fault while a reader is out."""
+        """The screen when nobody is at the door: idle, or the fault while a scanner is out."""
         return self._fault() if self.scanners.any_out else self._idle()
 
     def _current(self) -> Facts:

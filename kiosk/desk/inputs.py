@@ -1,10 +1,10 @@
-"""What reaches the door's thread besides reader output, and what it sends back to the screen."""
+"""What reaches the door's thread besides scanner output, and what it sends back to the screen."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hardware import ReaderOutput
+from hardware import ScannerOutput
 from kiosk.desk.facts import Facts
 
 
@@ -22,7 +22,7 @@ class Tick:
     """Let time pass: idle time-outs, screens that close by themselves, retrying a fault."""
 
 
-Item = ReaderOutput | Tap | Tick
+Item = ScannerOutput | Tap | Tick
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""Reader faults: which configured reader is out and why, and what each one read last.
+"""Scanner faults: which configured scanner is out and why, and what each one read last.
 
-A reader that is lost (unplugged, not found, busy, failed) puts the kiosk out of order until it
-is back; one bad read only asks the child to scan again. Each reader's state ("ok", or the
+A scanner that is lost (unplugged, not found, busy, failed) puts the kiosk out of order until it
+is back; one bad read only asks the child to scan again. Each scanner's state ("ok", or the
 problem that took it out) is also written to the store for the sync worker's heartbeat, so the
 librarian's Today page shows it.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hardware import ReaderProblem, ScanEvent
+from hardware import ScanEvent, ScannerProblem
 from kiosk.desk.facts import ScannerFacts
 
-# Reader problems that mean the reader is gone (a fault screen) rather than one bad read.
+# Scanner problems that mean the scanner is gone (a fault screen) rather than one bad read.
 LOST = {
     "disconnected",
     "not_found",
@@ -21,23 +21,23 @@ LOST = {
     "busy",
     "permission_denied",
     "open_failed",
-    "reader_failed",
+    "scanner_failed",
     "bad_recording",
 }
-READY = "ok"  # the state of a reader that reads (it said ReaderReady)
+READY = "ok"  # the state of a scanner that reads (it said ScannerReady)
 # One bad read: the child is asked to scan again. (RDM6300 noise and bad frames are not shown:
 # a card near the coil produces them all the time.)
 UNREAD = {"too_long", "garbled", "incomplete", "events_dropped", "wrong_layout", "unexpected_code"}
 
 
 class Scanners:
-    """The configured readers as they last reported themselves."""
+    """The configured scanners as they last reported themselves."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.names = tuple(names)
         self.out: dict[str, str] = {}  # name -> the problem that took it out
         self.last_read: dict[str, str] = {}
-        self._states: dict[str, str] = {}  # as the readers last reported: READY or a problem
+        self._states: dict[str, str] = {}  # as the scanners last reported: READY or a problem
         self._reported: dict[str, str] = {}  # as last written for the heartbeat
 
     @property
@@ -47,8 +47,8 @@ class Scanners:
     def read(self, event: ScanEvent) -> None:
         self.last_read[event.source] = event.text
 
-    def lost(self, problem: ReaderProblem) -> bool:
-        """Whether ``problem`` takes its reader out (it is then out until it is ready again)."""
+    def lost(self, problem: ScannerProblem) -> bool:
+        """Whether ``problem`` takes its scanner out (it is then out until it is ready again)."""
         reason = problem.reason.value
         if reason not in LOST:
             return False
@@ -57,17 +57,17 @@ class Scanners:
         return True
 
     @staticmethod
-    def unread(problem: ReaderProblem) -> bool:
+    def unread(problem: ScannerProblem) -> bool:
         """Whether ``problem`` is one bad read the child should be told about."""
         return problem.reason.value in UNREAD
 
     def back(self, source: str) -> bool:
-        """The reader is ready again; whether it had been out."""
+        """The scanner is ready again; whether it had been out."""
         self._states[source] = READY
         return self.out.pop(source, None) is not None
 
     def unreported(self) -> list[tuple[str, str]]:
-        """(name, state) of each reader whose state changed since it was last written."""
+        """(name, state) of each scanner whose state changed since it was last written."""
         return [(n, s) for n, s in sorted(self._states.items()) if self._reported.get(n) != s]
 
     def reported(self, name: str, state: str) -> None:

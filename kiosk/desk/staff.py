@@ -58,7 +58,7 @@ class Staff:
         return self._door.mode
 
     def screen_for_card(self, code: str, role: DeviceRole) -> type[AdminFacts | HelperFacts] | None:
-        """The screen a librarian's or a helper's card opens (a book reader reads no cards)."""
+        """The screen a librarian's or a helper's card opens (a book scanner reads no cards)."""
         if role is DeviceRole.BOOK:
             return None
         if code in self._librarians:

@@ -53,7 +53,7 @@ def load_config(path: Path) -> DoctorConfig:
         raise ConfigProblem(_problem(exc)) from None
     if not config.kiosk_id:
         _bad(path, "kiosk.id", 'needs this kiosk\'s id, e.g. id = "door-1"')
-    if not config.readers:
+    if not config.scanners:
         _bad(path, "readers", "needs at least one [[readers]] table with url and role")
     settings = config.sync
     sync = None
@@ -66,7 +66,7 @@ def load_config(path: Path) -> DoctorConfig:
     return DoctorConfig(
         config.kiosk_id or "",
         PurePosixPath(config.database),
-        tuple(ReaderEntry(r.url, r.role) for r in config.readers),
+        tuple(ReaderEntry(r.url, r.role) for r in config.scanners),
         sync,
     )
 

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 
 from hardware.errors import DeviceUnavailable
-from hardware.events import Reason as ReaderReason
+from hardware.events import Reason as ScannerReason
 from hardware.host import Host
 from hardware.sources.evdev_device import EvdevSource, list_input_devices
-from hardware.spec import ReaderSpec, parse_reader_url
+from hardware.spec import ScannerSpec, parse_scanner_url
 from kiosk.health.config import ConfigProblem, DoctorConfig, ReaderEntry, load_config
 from kiosk.health.machine import Answer, Grab, Machine
 from kiosk.health.results import Result, fail, ok, skipped
@@ -53,7 +53,7 @@ def check_readers(machine: Machine, config: DoctorConfig, kiosk_running: bool) -
 
 
 def check_reader(machine: Machine, entry: ReaderEntry, kiosk_running: bool) -> Result:
-    spec = parse_reader_url(entry.url)  # load_config refused URLs that do not parse
+    spec = parse_scanner_url(entry.url)  # load_config refused URLs that do not parse
     subject = f"{entry.role} {spec.target or spec.scheme}"
     if spec.scheme not in PHYSICAL_READERS:
         return fail("reader", "not_physical", subject, url=entry.url)
@@ -86,7 +86,7 @@ def check_reader(machine: Machine, entry: ReaderEntry, kiosk_running: bool) -> R
     return fail("reader", "open_failed", subject, device=shown, error=grab.detail)
 
 
-def _device(machine: Machine, spec: ReaderSpec, subject: str) -> Path | Result:
+def _device(machine: Machine, spec: ScannerSpec, subject: str) -> Path | Result:
     if spec.target.startswith("/"):
         path = machine.path(spec.target)
         if not path.exists() and not path.is_symlink():
@@ -102,7 +102,7 @@ def _device(machine: Machine, spec: ReaderSpec, subject: str) -> Path | Result:
     try:
         return Path(EvdevSource(spec, host).resolve())
     except DeviceUnavailable as exc:
-        reason = "ambiguous" if exc.reason is ReaderReason.AMBIGUOUS else "not_found"
+        reason = "ambiguous" if exc.reason is ScannerReason.AMBIGUOUS else "not_found"
         return fail("reader", reason, subject, device=spec.target, error=exc)
 
 

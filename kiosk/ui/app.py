@@ -1,7 +1,7 @@
 """The Kivy app: screens that show what the door's thread sends, and taps sent back to it.
 
 Import only after :func:`kiosk.ui.kivy_setup.prepare`. The UI thread never touches the store:
-readers put their output straight into the door's queue, the door's thread answers with the
+scanners put their output straight into the door's queue, the door's thread answers with the
 desk's :class:`~kiosk.desk.inputs.Update` values, presented there as views, and those reach the
 widgets through the Kivy clock.
 """
@@ -26,7 +26,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from hardware import ReaderOutput
+from hardware import ScannerOutput
 from kiosk.desk.door_thread import DoorThread
 from kiosk.desk.inputs import Exit, Tap, Update
 from kiosk.desk.machine import machine_facts
@@ -73,13 +73,13 @@ class KioskApp(App):
         self.door = DoorThread(
             runtime.config,
             runtime.clock,
-            tuple(runtime.readers),
+            tuple(runtime.scanners),
             self._deliver_from_door,
             tick_seconds=None if runtime.script is not None else 0.25,
             machine=machine_facts,
             new_id=runtime.new_id,
         )
-        self.received = 0  # reader outputs put into the door's queue (the script counts them)
+        self.received = 0  # scanner outputs put into the door's queue (the script counts them)
         self.pending = 0  # updates scheduled on the Kivy clock and not yet shown
         self.shown: Update | None = None
         # Run once the app has started (the scripted mode's runner, set by `kiosk run`).
@@ -157,8 +157,8 @@ class KioskApp(App):
         config = self.runtime.config
         self._sounds = Sounds(config.sounds_enabled, config.volume)
         self.door.start()
-        for reader in self.runtime.readers.values():
-            reader.start(self._from_reader)
+        for scanner in self.runtime.scanners.values():
+            scanner.start(self._from_scanner)
         Clock.schedule_interval(self._every_check, FRAME_CHECK_SECONDS)
         if self.notifier.watchdog_seconds:
             Clock.schedule_interval(self._watchdog, self.notifier.watchdog_seconds / 3)
@@ -167,13 +167,13 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.notifier.stopping()
-        for reader in self.runtime.readers.values():
-            reader.close()
+        for scanner in self.runtime.scanners.values():
+            scanner.close()
         self.door.stop()
 
     # -- from other threads ------------------------------------------------------------------
 
-    def _from_reader(self, output: ReaderOutput) -> None:
+    def _from_scanner(self, output: ScannerOutput) -> None:
         self.door.submit(output)
         self.received += 1
 
@@ -255,11 +255,11 @@ class KioskApp(App):
 
     def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
         if self.runtime.kiosk:
-            return True  # Escape and every other key do nothing; the readers are grabbed
+            return True  # Escape and every other key do nothing; the scanners are grabbed
         if key == 13 and self._typed:  # Enter in the demo: the typed code is scanned
-            reader = fake(self.runtime.readers, self.runtime.typed_reader or "")
-            if reader is not None:
-                reader.scan(self._typed)
+            scanner = fake(self.runtime.scanners, self.runtime.typed_scanner or "")
+            if scanner is not None:
+                scanner.scan(self._typed)
             self._typed = ""
             return True
         return key == 27  # Escape never closes the app
@@ -280,6 +280,6 @@ class KioskApp(App):
         if code.startswith("@"):  # a button of the kiosk screen, e.g. @done
             self.tap(code.removeprefix("@"))
             return
-        reader = fake(self.runtime.readers, self.runtime.typed_reader or "")
-        if reader is not None:
-            reader.scan(code)
+        scanner = fake(self.runtime.scanners, self.runtime.typed_scanner or "")
+        if scanner is not None:
+            scanner.scan(code)

@@ -1,11 +1,11 @@
 """Everything the app is started with, chosen in one place (``kiosk run``): no Kivy here.
 
-The readers are opened here from the config, each with its name and role, and with the
-reader's own debounce off: one layer decides what a double read is, the policy's
+The scanners are opened here from the config, each with its name and role, and with the
+scanner's own debounce off: one layer decides what a double read is, the policy's
 ``loans.duplicate_scan_seconds`` in the engine (it is journaled as ``duplicate_scan`` and
-slides while a card lies on the reader). In the scripted and demo modes the configured readers
-are replaced by ``fake:`` readers of the same names and roles, plus one ``script`` (or
-``demo``) reader of role ``any`` that the script or the on-screen buttons type into.
+slides while a card lies on the scanner). In the scripted and demo modes the configured scanners
+are replaced by ``fake:`` scanners of the same names and roles, plus one ``script`` (or
+``demo``) scanner of role ``any`` that the script or the on-screen buttons type into.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from hardware import FakeReader, Host, Reader, open_reader
+from hardware import FakeScanner, Host, Scanner, open_scanner
 from kiosk.clocks import Clock, current_boot_id
-from kiosk.config import KioskConfig, ReaderConfig
+from kiosk.config import KioskConfig, ScannerConfig
 from kiosk.core.moments import ClockSource, Reading
 from kiosk.ui.script_file import ScriptLine
 
@@ -27,7 +27,7 @@ from kiosk.ui.script_file import ScriptLine
 class Runtime:
     config: KioskConfig
     clock: Clock
-    readers: dict[str, Reader]
+    scanners: dict[str, Scanner]
     size: tuple[int, int]
     fullscreen: bool
     kiosk: bool  # keys, Escape and close requests do nothing; no cursor
@@ -37,37 +37,37 @@ class Runtime:
     demo: bool = False
     new_id: Callable[[], str] | None = None
     advance: Callable[[float], None] | None = None  # moves a scripted clock
-    typed_reader: str | None = None  # the reader the script or the demo buttons type into
+    typed_scanner: str | None = None  # the scanner the script or the demo buttons type into
     demo_codes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
-def reader_url(reader: ReaderConfig) -> str:
-    separator = "&" if "?" in reader.url else "?"
-    return f"{reader.url}{separator}role={reader.role}&name={reader.name}&debounce=0"
+def scanner_url(scanner: ScannerConfig) -> str:
+    separator = "&" if "?" in scanner.url else "?"
+    return f"{scanner.url}{separator}role={scanner.role}&name={scanner.name}&debounce=0"
 
 
-def open_readers(
+def open_scanners(
     config: KioskConfig, *, fake: bool, typed: str | None, clock: Clock
-) -> dict[str, Reader]:
-    """The configured readers (as fakes when ``fake``), plus the typed-into reader if any.
+) -> dict[str, Scanner]:
+    """The configured scanners (as fakes when ``fake``), plus the typed-into scanner if any.
 
-    Raises ReaderUrlError / MissingExtra for a reader that cannot work, before anything starts.
-    Readers stamp scans with the kiosk clock's monotonic time, so the door's timers and the
-    readers' timestamps are on one scale (a scripted clock in the scripted mode).
+    Raises ScannerUrlError / MissingExtra for a scanner that cannot work, before anything starts.
+    Scanners stamp scans with the kiosk clock's monotonic time, so the door's timers and the
+    scanners' timestamps are on one scale (a scripted clock in the scripted mode).
     """
     host = Host(clock=lambda: clock.read().mono)
-    readers: dict[str, Reader] = {}
-    for r in config.readers:
-        url = f"fake:?role={r.role}&name={r.name}&debounce=0" if fake else reader_url(r)
-        readers[r.name] = open_reader(url, host=host)
+    scanners: dict[str, Scanner] = {}
+    for r in config.scanners:
+        url = f"fake:?role={r.role}&name={r.name}&debounce=0" if fake else scanner_url(r)
+        scanners[r.name] = open_scanner(url, host=host)
     if typed is not None:
-        readers[typed] = open_reader(f"fake:?role=any&name={typed}&debounce=0", host=host)
-    return readers
+        scanners[typed] = open_scanner(f"fake:?role=any&name={typed}&debounce=0", host=host)
+    return scanners
 
 
-def fake(readers: dict[str, Reader], name: str) -> FakeReader | None:
-    reader = readers.get(name)
-    return reader if isinstance(reader, FakeReader) else None
+def fake(scanners: dict[str, Scanner], name: str) -> FakeScanner | None:
+    scanner = scanners.get(name)
+    return scanner if isinstance(scanner, FakeScanner) else None
 
 
 class StartedClock:

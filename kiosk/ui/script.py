@@ -1,7 +1,7 @@
 """The scripted mode: plays a script through the running app and saves what the screen shows.
 
 For each line: the app's clock moves to SECONDS, the door gets a tick (time-outs fire as they
-would have), the code is typed into a fake reader or a button is pressed by a touch at its
+would have), the code is typed into a fake scanner or a button is pressed by a touch at its
 centre, and once the door has answered and the answer is drawn, ``DIR/NNN.png`` (the frame) and
 ``DIR/NNN.json`` (the screen's name and every text on it) are written. No sleeping: the runner
 checks on every frame whether the app has caught up.
@@ -134,7 +134,7 @@ class ScriptRunner:
         self.runtime = app.runtime
         self.lines: tuple[ScriptLine, ...] = self.runtime.script or ()
         self.index = -1  # -1: waiting for the first screen
-        self.expected = len(self.runtime.readers)  # each reader says "ready" once at start
+        self.expected = len(self.runtime.scanners)  # each scanner says "ready" once at start
         self.started = 0.0  # clock seconds already played
         self.injected = 0.0
         self.phase = "tick"
@@ -239,16 +239,16 @@ class ScriptRunner:
 
     def _play(self, line: ScriptLine) -> None:
         action, argument = line.action
-        readers = self.runtime.readers
+        scanners = self.runtime.scanners
         if action == "scan":
-            reader = fake(readers, line.reader or self.runtime.typed_reader or "")
-            if reader is not None:
-                reader.scan(line.code)
+            scanner = fake(scanners, line.scanner or self.runtime.typed_scanner or "")
+            if scanner is not None:
+                scanner.scan(line.code)
                 self.expected += 1
         elif action in ("unplug", "replug"):
-            reader = fake(readers, argument)
-            if reader is not None:
-                (reader.unplug if action == "unplug" else reader.replug)()
+            scanner = fake(scanners, argument)
+            if scanner is not None:
+                (scanner.unplug if action == "unplug" else scanner.replug)()
                 self.expected += 1
         elif action in ("done", "damaged", "tap"):
             self._press(argument or action, line)

@@ -1,14 +1,14 @@
-"""The scripted mode's file: one ``SECONDS CODE [READER]`` a line, read and checked before the
+"""The scripted mode's file: one ``SECONDS CODE [SCANNER]`` a line, read and checked before the
 app starts (every bad line is named with its number). No Kivy here.
 
 SECONDS counts from the start on the app's clock, so an idle time-out in a script needs no real
-waiting. CODE is a card or barcode (typed into READER, by default the ``script`` reader), or:
+waiting. CODE is a card or barcode (typed into SCANNER, by default the ``script`` scanner), or:
 
     @done @damaged        press those buttons (if they are on the screen)
     @tap=TARGET           press the button TARGET (admin, language, back, key:7, mode:closed ...)
     @pin=DIGITS           press the PIN keypad's digits, then OK
     @touch                touch the screen where there is no button
-    @unplug=READER        a fake reader is unplugged; @replug=READER plugs it back
+    @unplug=SCANNER       a fake scanner is unplugged; @replug=SCANNER plugs it back
     @wait                 nothing: the time passes and a shot is taken
 """
 
@@ -31,7 +31,7 @@ class ScriptLine:
     number: int
     seconds: float
     code: str
-    reader: str | None = None
+    scanner: str | None = None
 
     @property
     def action(self) -> tuple[str, str]:
@@ -44,7 +44,7 @@ class ScriptLine:
         return match[2], match[3]
 
 
-def parse_script(text: str, readers: tuple[str, ...]) -> tuple[ScriptLine, ...]:
+def parse_script(text: str, scanners: tuple[str, ...]) -> tuple[ScriptLine, ...]:
     lines: list[ScriptLine] = []
     problems: list[str] = []
     last = 0.0
@@ -53,7 +53,7 @@ def parse_script(text: str, readers: tuple[str, ...]) -> tuple[ScriptLine, ...]:
             continue
         match = _LINE.fullmatch(raw)
         if match is None:
-            problems.append(f"line {number}: expected SECONDS CODE [READER], found {raw!r}")
+            problems.append(f"line {number}: expected SECONDS CODE [SCANNER], found {raw!r}")
             continue
         try:
             seconds = float(match[1])
@@ -65,16 +65,16 @@ def parse_script(text: str, readers: tuple[str, ...]) -> tuple[ScriptLine, ...]:
                 f"(never going back), found {match[1]!r}"
             )
             continue
-        code, reader = match[2], match[3]
+        code, scanner = match[2], match[3]
         if code.startswith("@") and _PSEUDO.fullmatch(code) is None:
             problems.append(f"line {number}: {code!r} is not one of the @ codes (see docs/ui.md)")
             continue
-        line = ScriptLine(number, seconds, code, reader)
+        line = ScriptLine(number, seconds, code, scanner)
         action, argument = line.action
-        for name in (reader, argument if action in ("unplug", "replug") else None):
-            if name is not None and name not in readers:
+        for name in (scanner, argument if action in ("unplug", "replug") else None):
+            if name is not None and name not in scanners:
                 problems.append(
-                    f"line {number}: no reader named {name!r}; readers: {', '.join(readers)}"
+                    f"line {number}: no scanner named {name!r}; scanners: {', '.join(scanners)}"
                 )
         last = seconds
         lines.append(line)

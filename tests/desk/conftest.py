@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hardware import ReaderProblem, ReaderReady, ScanEvent, ScannerRole
-from hardware import Reason as ReaderReason
+from hardware import Reason as ScannerReason
+from hardware import ScanEvent, ScannerProblem, ScannerReady, ScannerRole
 from kiosk.clocks import ScriptedClock
 from kiosk.config import KioskConfig, hash_pin
 from kiosk.config import load as load_config
@@ -75,12 +75,12 @@ class Desk:
     def unplug(self, source: str = "book-scanner") -> Update | Exit | None:
         mono = self.clock.read().mono
         return self.desk.handle(
-            ReaderProblem(source, ScannerRole.BOOK, ReaderReason.DISCONNECTED, "gone", mono)
+            ScannerProblem(source, ScannerRole.BOOK, ScannerReason.DISCONNECTED, "gone", mono)
         )
 
     def replug(self, source: str = "book-scanner") -> Update | Exit | None:
         mono = self.clock.read().mono
-        return self.desk.handle(ReaderReady(source, ScannerRole.BOOK, "/dev/x", mono))
+        return self.desk.handle(ScannerReady(source, ScannerRole.BOOK, "/dev/x", mono))
 
 
 @pytest.fixture

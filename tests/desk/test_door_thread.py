@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware import ReaderProblem, Reason, ScanEvent, ScannerRole
+from hardware import Reason, ScanEvent, ScannerProblem, ScannerRole
 from kiosk.clocks import ScriptedClock
 from kiosk.desk.door_thread import DoorThread
 from kiosk.desk.inputs import Exit, Tick, Update
@@ -81,7 +81,7 @@ def test_an_unusable_database_comes_back_by_itself(tmp_path: Path) -> None:
     assert door.stop()
 
 
-def test_a_reader_unplugged_while_the_database_is_out_is_still_out_when_it_comes_back(
+def test_a_scanner_unplugged_while_the_database_is_out_is_still_out_when_it_comes_back(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "kiosk.db"
@@ -94,7 +94,7 @@ def test_a_reader_unplugged_while_the_database_is_out_is_still_out_when_it_comes
     door.start()
     assert isinstance(view(answers), FaultView)
     mono = clock.read().mono
-    door.submit(ReaderProblem("card-reader", ScannerRole.CARD, Reason.DISCONNECTED, "gone", mono))
+    door.submit(ScannerProblem("card-reader", ScannerRole.CARD, Reason.DISCONNECTED, "gone", mono))
     school_file(db)
     clock.advance(6)
     door.submit(Tick())
@@ -106,7 +106,7 @@ def test_a_reader_unplugged_while_the_database_is_out_is_still_out_when_it_comes
         assert store.sync.reader_states() == [("card-reader", "disconnected")]
 
 
-def test_a_reader_no_longer_configured_is_no_longer_reported(tmp_path: Path) -> None:
+def test_a_scanner_no_longer_configured_is_no_longer_reported(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.db"
     school_file(db)
     with Store(db) as store:  # last term the kiosk had a second scanner, since unplugged

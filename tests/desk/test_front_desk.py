@@ -130,13 +130,13 @@ def test_english_for_one_session_then_back_to_chinese(desk: Desk) -> None:
     assert isinstance(view, IdleView) and view.prompt == "请刷借书卡"
 
 
-def test_admin_by_card_ends_the_session_and_tests_the_readers(desk: Desk) -> None:
+def test_admin_by_card_ends_the_session_and_tests_the_scanners(desk: Desk) -> None:
     desk.scan("S31")
     desk.scan("LIB1", source="card-reader")
     view = desk.view
     assert isinstance(view, AdminView)
     assert ("session_ended", "preempted") in events(desk)
-    desk.scan("B1")  # a live reader test: nothing is lent
+    desk.scan("B1")  # a live scanner test: nothing is lent
     view = desk.view
     assert isinstance(view, AdminView)
     assert "book-scanner：正常 · 最近读到 B1" in [r.line for r in view.readers]
@@ -193,7 +193,7 @@ def test_helper_turns_returns_only_on_and_off(desk: Desk) -> None:
     assert desk.tap("leave") is None  # a helper cannot leave the app
 
 
-def test_fault_screen_while_a_reader_is_gone_and_back_by_itself(desk: Desk) -> None:
+def test_fault_screen_while_a_scanner_is_gone_and_back_by_itself(desk: Desk) -> None:
     update = desk.unplug()
     assert isinstance(update, Update) and update.sound == "attention"
     view = desk.view

@@ -1,7 +1,7 @@
 """The fuzzer (tools/fuzz, docs/fuzz.md): its short run finds nothing wrong, on SQLite and on
 PostgreSQL, and the checks it relies on do fail when the door's file is tampered with.
 
-The short run is what CI runs on every push: 2,000 hostile scans through the readers and the
+The short run is what CI runs on every push: 2,000 hostile scans through the scanners and the
 door, 400 hostile requests at every route of a real `kiosk-server serve`, a burst of sign-ins.
 """
 
@@ -20,8 +20,8 @@ from tests.conftest import REPO, local
 from tools.fuzz.door import Action, DoorUnderTest
 from tools.fuzz.pages import PageRequests, routes
 from tools.fuzz.protocol import KioskRequests
-from tools.fuzz.readers import Readers
 from tools.fuzz.request_fuzzer import crash_signature
+from tools.fuzz.scanners import ScannerKinds
 from tools.fuzz.scans import ScanFuzzer
 from tools.fuzz.sending import Response
 from tools.fuzz.server import School
@@ -99,7 +99,7 @@ def test_the_same_seed_makes_the_same_scans_and_requests() -> None:
     def scans(seed: int) -> list[Action]:
         fuzzer = ScanFuzzer(seed, Tally())
         rng = random.Random(seed)
-        return list(fuzzer._actions(rng, Readers(rng, Tally()), 300))
+        return list(fuzzer._actions(rng, ScannerKinds(rng, Tally()), 300))
 
     def requests(seed: int) -> list[tuple[str, str, str, bytes | None]]:
         rng = random.Random(seed)

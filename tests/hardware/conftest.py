@@ -1,6 +1,6 @@
-"""Doubles and fixtures for reader tests: a clock to advance, back-off to release, ptys to unplug.
+"""Doubles and fixtures for scanner tests: a clock to advance, back-off to release, ptys to unplug.
 
-Nothing here sleeps: tests wait on queues with time-outs, and the doubles wake the reader
+Nothing here sleeps: tests wait on queues with time-outs, and the doubles wake the scanner
 threads through real file descriptors.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from hardware import Host, ReaderOutput, ReaderProblem, ReaderReady, ScanEvent
+from hardware import Host, ScanEvent, ScannerOutput, ScannerProblem, ScannerReady
 from hardware.host import InputDeviceInfo
 from hardware.waiting import StopSignal
 
@@ -59,16 +59,16 @@ class ManualWait:
 
 
 class Outputs:
-    """Collects what a reader emits, with helpers that wait for what the test expects."""
+    """Collects what a scanner emits, with helpers that wait for what the test expects."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[ReaderOutput] = queue.Queue()
-        self.seen: list[ReaderOutput] = []
+        self.queue: queue.Queue[ScannerOutput] = queue.Queue()
+        self.seen: list[ScannerOutput] = []
 
-    def put(self, item: ReaderOutput) -> None:
+    def put(self, item: ScannerOutput) -> None:
         self.queue.put(item)
 
-    def next(self) -> ReaderOutput:
+    def next(self) -> ScannerOutput:
         item = self.queue.get(timeout=WAIT)
         self.seen.append(item)
         return item
@@ -80,8 +80,8 @@ class Outputs:
             if isinstance(item, kind):
                 return item
 
-    def ready(self) -> ReaderReady:
-        item: ReaderReady = self.next_of(ReaderReady)
+    def ready(self) -> ScannerReady:
+        item: ScannerReady = self.next_of(ScannerReady)
         return item
 
     def scan(self) -> ScanEvent:
@@ -89,13 +89,13 @@ class Outputs:
         assert isinstance(item, ScanEvent), f"expected a scan, got {item!r}"
         return item
 
-    def problem(self) -> ReaderProblem:
+    def problem(self) -> ScannerProblem:
         item = self.next()
-        assert isinstance(item, ReaderProblem), f"expected a problem, got {item!r}"
+        assert isinstance(item, ScannerProblem), f"expected a problem, got {item!r}"
         return item
 
-    def drain(self) -> list[ReaderOutput]:
-        """What is queued now, without waiting (after the reader has finished)."""
+    def drain(self) -> list[ScannerOutput]:
+        """What is queued now, without waiting (after the scanner has finished)."""
         items = []
         while not self.queue.empty():
             items.append(self.next())
@@ -106,7 +106,7 @@ class PtyPort:
     """A serial device the test can unplug and plug back in.
 
     A pseudo-terminal behind a symlink, as /dev/serial/by-id links point at /dev/ttyUSB*: the
-    link stays put while the pty behind it changes, so a reader reopening the link finds the
+    link stays put while the pty behind it changes, so a scanner reopening the link finds the
     "replugged" device. pyserial opens the slave side by path, exactly as on a kiosk.
     """
 
@@ -118,7 +118,7 @@ class PtyPort:
     def plug(self) -> None:
         self.master, slave = os.openpty()
         self.slave_path = os.ttyname(slave)
-        os.close(slave)  # the reader opens it by name, like a real port
+        os.close(slave)  # the scanner opens it by name, like a real port
         self.link.unlink(missing_ok=True)
         self.link.symlink_to(self.slave_path)
 
@@ -138,9 +138,9 @@ class PtyPort:
 
 
 class ScannerDouble:
-    """Stands in for ``evdev.InputDevice``: the test types events; a pipe wakes the reader.
+    """Stands in for ``evdev.InputDevice``: the test types events; a pipe wakes the scanner.
 
-    Each ``type`` call is one read, as the kernel hands a reader what has arrived so far.
+    Each ``type`` call is one read, as the kernel hands a scanner what has arrived so far.
     """
 
     def __init__(self, path: str, name: str = "Barcode Scanner HID KBW") -> None:
@@ -184,7 +184,7 @@ class ScannerDouble:
         return events
 
     def type(self, events: list[Any], *, then_stall: Callable[[], None] | None = None) -> None:
-        """Queue ``events`` for one read; ``then_stall`` runs as the reader gets them."""
+        """Queue ``events`` for one read; ``then_stall`` runs as the scanner gets them."""
         self.type_in_reads([events], then_stall=then_stall)
 
     def type_in_reads(
@@ -198,7 +198,7 @@ class ScannerDouble:
         os.write(self._wake_w, b"k")
 
     def nudge(self) -> None:
-        """Wake the reader with nothing to read, as when another reader of the node took it."""
+        """Wake the scanner with nothing to read, as when another scanner of the node took it."""
         os.write(self._wake_w, b"n")
 
     def unplug(self) -> None:

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from hardware import CodeKind, Debouncer, ReaderProblem, Reason, ScanEvent, ScannerRole, classify
+from hardware import CodeKind, Debouncer, Reason, ScanEvent, ScannerProblem, ScannerRole, classify
 from hardware.codes import clean, ean13_check_digit, is_isbn10, looks_like_wrong_layout
 from hardware.pipeline import ScanPipeline
-from hardware.spec import parse_reader_url
+from hardware.spec import parse_scanner_url
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_a_copy_label_typed_in_the_wrong_layout_is_not_accepted():
     pipeline, out = pipeline_for("fake:?role=book")
     pipeline.code("LIB6)))$@", 0.0)
     (problem,) = out
-    assert isinstance(problem, ReaderProblem) and problem.reason is Reason.WRONG_LAYOUT
+    assert isinstance(problem, ScannerProblem) and problem.reason is Reason.WRONG_LAYOUT
 
 
 def test_a_schools_own_codes_with_symbols_pass_when_a_pattern_names_them():
@@ -91,7 +91,7 @@ def test_a_schools_own_codes_with_symbols_pass_when_a_pattern_names_them():
     assert isinstance(scan, ScanEvent) and scan.text == "###42"
 
 
-def test_a_kind_the_source_is_sure_of_gives_the_role_on_an_any_reader():
+def test_a_kind_the_source_is_sure_of_gives_the_role_on_an_any_scanner():
     # An RDM6300 with format=hex: ten hex digits are no number the text alone would call a card.
     pipeline, out = pipeline_for("fake:")
     pipeline.code("0400BC614E", 0.0, CodeKind.RFID_EM4100)
@@ -102,7 +102,7 @@ def test_a_kind_the_source_is_sure_of_gives_the_role_on_an_any_reader():
 
 def pipeline_for(url: str, debouncer: Debouncer | None = None):
     out: list[object] = []
-    return ScanPipeline(parse_reader_url(url), out.append, debouncer), out
+    return ScanPipeline(parse_scanner_url(url), out.append, debouncer), out
 
 
 def test_the_same_code_within_the_window_is_reported_once():
@@ -127,7 +127,7 @@ def test_a_child_re_tapping_a_card_every_1_5_s_gets_a_scan_every_window():
     assert [e.time for e in out] == [3.0 * n for n in range(16)]
 
 
-def test_a_reader_with_a_short_window_cannot_shorten_anothers_in_a_shared_debouncer():
+def test_a_scanner_with_a_short_window_cannot_shorten_anothers_in_a_shared_debouncer():
     shared = Debouncer()
     patient, out = pipeline_for("fake:?role=card&debounce=60", shared)
     busy, _ = pipeline_for("fake:?role=book&debounce=0.1", shared)
@@ -145,7 +145,7 @@ def test_debounce_zero_reports_every_read():
     assert len(out) == 2
 
 
-def test_two_readers_sharing_a_debouncer_cannot_double_a_scan():
+def test_two_scanners_sharing_a_debouncer_cannot_double_a_scan():
     shared = Debouncer()
     first, out1 = pipeline_for("fake:?role=card", shared)
     second, out2 = pipeline_for("serial:///dev/x?role=card", shared)
@@ -163,12 +163,12 @@ def test_different_roles_are_debounced_separately():
     assert len(out1) == len(out2) == 1
 
 
-def test_a_code_outside_the_readers_patterns_is_a_problem():
+def test_a_code_outside_the_scanners_patterns_is_a_problem():
     pipeline, out = pipeline_for(r"fake:?role=card&card=S\d{6}")
     pipeline.code("9787020002207", 0.0)
     pipeline.code("S123456", 0.0)
     problem, scan = out
-    assert isinstance(problem, ReaderProblem) and problem.reason is Reason.UNEXPECTED_CODE
+    assert isinstance(problem, ScannerProblem) and problem.reason is Reason.UNEXPECTED_CODE
     assert isinstance(scan, ScanEvent) and scan.text == "S123456"
 
 
@@ -176,7 +176,7 @@ def test_too_long_and_wrong_layout_are_problems_with_reasons():
     pipeline, out = pipeline_for("fake:?max_length=20")
     pipeline.code("1" * 21, 0.0)
     pipeline.code("(&*&)@)))@@)&", 0.0)
-    assert [p.reason for p in out if isinstance(p, ReaderProblem)] == [
+    assert [p.reason for p in out if isinstance(p, ScannerProblem)] == [
         Reason.TOO_LONG,
         Reason.WRONG_LAYOUT,
     ]

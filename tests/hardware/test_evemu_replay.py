@@ -6,7 +6,15 @@ import os
 import threading
 from pathlib import Path
 
-from hardware import Host, ReaderProblem, ReaderReady, Reason, ScanEvent, ScannerRole, open_reader
+from hardware import (
+    Host,
+    Reason,
+    ScanEvent,
+    ScannerProblem,
+    ScannerReady,
+    ScannerRole,
+    open_scanner,
+)
 from hardware.recording import parse_recording
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -14,8 +22,8 @@ RECORDINGS = Path(__file__).parent / "recordings"
 
 def replay(url: str, clock) -> list[object]:
     out: list[object] = []
-    with open_reader(url, host=Host(clock=clock)) as reader:
-        reader.run(out.append)
+    with open_scanner(url, host=Host(clock=clock)) as scanner:
+        scanner.run(out.append)
     return out
 
 
@@ -24,12 +32,12 @@ def scans(out: list[object]) -> list[tuple[str, str, str]]:
 
 
 def problems(out: list[object]) -> list[Reason]:
-    return [e.reason for e in out if isinstance(e, ReaderProblem)]
+    return [e.reason for e in out if isinstance(e, ScannerProblem)]
 
 
 def test_scanner_recording_with_syn_reports_and_key_repeats(clock):
     out = replay(f"evemu:{RECORDINGS / 'isbn-scanner.evemu'}?role=book", clock)
-    assert isinstance(out[0], ReaderReady) and "Barcode Scanner HID KBW" in out[0].device
+    assert isinstance(out[0], ScannerReady) and "Barcode Scanner HID KBW" in out[0].device
     assert scans(out) == [
         ("9787020002207", "book", "isbn13"),  # the repeated 0 typed once
         ("9787536692930", "book", "isbn13"),
@@ -44,16 +52,16 @@ def test_scan_times_follow_the_recording_from_the_clock_at_start(clock):
     assert [round(t, 6) for t in times] == [0.366, 2.184, 4.662]  # the Enter key-down lines
 
 
-def test_card_reader_recording_with_keypad_digits_and_a_double_tap(clock):
-    out = replay(f"evemu:{RECORDINGS / 'card-reader.evemu'}?role=card", clock)
+def test_card_scanner_recording_with_keypad_digits_and_a_double_tap(clock):
+    out = replay(f"evemu:{RECORDINGS / 'card-scanner.evemu'}?role=card", clock)
     assert scans(out) == [
         ("0012345678", "card", "rfid_em4100"),  # tapped twice within 2 s: one scan
         ("3735928559", "card", "rfid_em4100"),
     ]
 
 
-def test_card_reader_recording_without_debounce_shows_both_taps(clock):
-    out = replay(f"evemu:{RECORDINGS / 'card-reader.evemu'}?role=card&debounce=0", clock)
+def test_card_scanner_recording_without_debounce_shows_both_taps(clock):
+    out = replay(f"evemu:{RECORDINGS / 'card-scanner.evemu'}?role=card&debounce=0", clock)
     assert [s[0] for s in scans(out)] == ["0012345678", "0012345678", "3735928559"]
 
 
@@ -88,7 +96,7 @@ def test_a_missing_recording_is_a_problem_not_an_exception(tmp_path: Path, clock
 
 
 def test_unreadable_lines_are_reported_and_the_rest_replays(tmp_path: Path, clock):
-    text = (RECORDINGS / "card-reader.evemu").read_text()
+    text = (RECORDINGS / "card-scanner.evemu").read_text()
     damaged = tmp_path / "damaged.evemu"
     damaged.write_text(text.replace("N: Sycreader", "X: junk line\nN: Sycreader", 1))
     out = replay(f"evemu:{damaged}?role=card", clock)
@@ -97,18 +105,18 @@ def test_unreadable_lines_are_reported_and_the_rest_replays(tmp_path: Path, cloc
 
 
 def test_a_file_of_bad_lines_reports_the_first_few_and_how_many_more(tmp_path: Path, clock):
-    text = (RECORDINGS / "card-reader.evemu").read_text()
+    text = (RECORDINGS / "card-scanner.evemu").read_text()
     damaged = tmp_path / "damaged.evemu"
     damaged.write_text("X: junk\n" * 12 + text)
     out = replay(f"evemu:{damaged}?role=card", clock)
-    bad = [e for e in out if isinstance(e, ReaderProblem)]
+    bad = [e for e in out if isinstance(e, ScannerProblem)]
     assert [p.reason for p in bad] == [Reason.BAD_RECORDING] * 6
     assert "7 more lines" in bad[-1].message
     assert len(scans(out)) == 2
 
 
 def test_an_event_line_with_thousands_of_digits_is_a_bad_line(tmp_path: Path, clock):
-    text = (RECORDINGS / "card-reader.evemu").read_text()
+    text = (RECORDINGS / "card-scanner.evemu").read_text()
     damaged = tmp_path / "damaged.evemu"
     damaged.write_text(text + "E: 0.000001 0001 001c " + "1" * 5000 + "\n")
     out = replay(f"evemu:{damaged}?role=card", clock)
@@ -120,8 +128,8 @@ def test_a_fifo_is_refused_instead_of_blocking_where_stop_cannot_reach(tmp_path:
     fifo = tmp_path / "scanner.evemu"
     os.mkfifo(fifo)
     out: list[object] = []
-    reader = open_reader(f"evemu:{fifo}", host=Host(clock=clock))
-    thread = threading.Thread(target=reader.run, args=(out.append,), daemon=True)
+    scanner = open_scanner(f"evemu:{fifo}", host=Host(clock=clock))
+    thread = threading.Thread(target=scanner.run, args=(out.append,), daemon=True)
     thread.start()
     thread.join(5)
     alive = thread.is_alive()
@@ -129,7 +137,7 @@ def test_a_fifo_is_refused_instead_of_blocking_where_stop_cannot_reach(tmp_path:
         with fifo.open("w"):
             pass
         thread.join(5)
-    assert not alive, "the reader blocked on a FIFO"
+    assert not alive, "the scanner blocked on a FIFO"
     assert problems(out) == [Reason.OPEN_FAILED]
     assert "not a regular file" in out[0].message  # type: ignore[attr-defined]
 
@@ -144,14 +152,14 @@ def test_paced_replay_waits_the_recorded_gaps_through_the_injected_wait(clock):
 
     out: list[object] = []
     url = f"evemu:{RECORDINGS / 'interrupted-scan.evemu'}?pace=1"
-    with open_reader(url, host=Host(clock=clock, wait=wait)) as reader:
-        reader.run(out.append)
+    with open_scanner(url, host=Host(clock=clock, wait=wait)) as scanner:
+        scanner.run(out.append)
     assert round(max(waits), 6) == 1.504  # the pause between the cut read and the full one
     assert scans(out) == [("9787020002207", "book", "isbn13")]
 
 
 def test_parse_recording_reads_device_ids_and_events():
-    recording = parse_recording((RECORDINGS / "card-reader.evemu").read_text())
+    recording = parse_recording((RECORDINGS / "card-scanner.evemu").read_text())
     assert recording.name == "Sycreader RFID Technology Co., Ltd SYC ID&IC USB Reader"
     assert (recording.vendor, recording.product) == (0xFFFF, 0x0035)
     assert recording.bad_lines == []

@@ -51,15 +51,15 @@ def test_driver_libraries_are_imported_lazily_inside_functions():
 
 WITHOUT_EXTRAS = """
 import sys
-sys.modules["evdev"] = None   # as if the readers extra were not installed
+sys.modules["evdev"] = None   # as if the scanners extra were not installed
 sys.modules["serial"] = None
 import hardware
-from hardware import MissingExtra, open_reader
-reader = open_reader("fake:")
-reader.close()
+from hardware import MissingExtra, open_scanner
+scanner = open_scanner("fake:")
+scanner.close()
 for url in ("evdev:///dev/input/event0", "serial:///dev/ttyUSB0", "rdm6300:///dev/serial0"):
     try:
-        open_reader(url)
+        open_scanner(url)
     except MissingExtra as exc:
         print(exc)
     else:
@@ -67,7 +67,7 @@ for url in ("evdev:///dev/input/event0", "serial:///dev/ttyUSB0", "rdm6300:///de
 """
 
 
-def test_hardware_imports_without_the_readers_extra_and_names_it_when_needed():
+def test_hardware_imports_without_the_scanners_extra_and_names_it_when_needed():
     result = subprocess.run(
         [sys.executable, "-c", WITHOUT_EXTRAS],
         cwd=REPO,
@@ -79,5 +79,5 @@ def test_hardware_imports_without_the_readers_extra_and_names_it_when_needed():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert all("school-library-kiosk[readers]" in line for line in lines)
+    assert all("school-library-kiosk[scanners]" in line for line in lines)
     assert "'evdev'" in lines[0] and "'pyserial'" in lines[1]

@@ -47,7 +47,7 @@ def test_every_cli_command_has_a_section(command):
     assert f"### `kiosk scanners {command}" in DOC
 
 
-def test_udev_rules_keep_readers_from_the_display_stack_and_are_well_formed():
+def test_udev_rules_keep_scanners_from_the_display_stack_and_are_well_formed():
     text = RULES.read_text(encoding="utf-8")
     logical = re.sub(r"\\\n", " ", text)
     rules = [line.strip() for line in logical.splitlines()]
@@ -140,18 +140,21 @@ def test_the_stable_link_points_at_the_scanner_node_that_types():
     assert keyboard.env["ID_SEAT"] != "seat0"
 
 
-def test_the_card_reader_gets_its_own_link_and_other_keyboards_none():
-    reader = {
+def test_the_card_scanner_gets_its_own_link_and_other_keyboards_none():
+    scanner = {
         "ID_VENDOR_ID": "ffff",
         "ID_MODEL_ID": "0035",
         "ID_INPUT_KEY": "1",
         "ID_INPUT_KEYBOARD": "1",
     }
-    assert run_rules(Node("event7", "input", reader)).symlinks == ["library/card-reader"]
-    other = {**reader, "ID_VENDOR_ID": "046d", "ID_MODEL_ID": "c31c"}
+    assert run_rules(Node("event7", "input", scanner)).symlinks == [
+        "library/card-scanner",
+        "library/card-reader",  # its older name, for a kiosk.toml that still names it
+    ]
+    other = {**scanner, "ID_VENDOR_ID": "046d", "ID_MODEL_ID": "c31c"}
     node = run_rules(Node("event8", "input", other))
     assert (node.symlinks, node.group) == ([], "root")
-    assert run_rules(Node("input7", "input", reader)).symlinks == []  # not an event node
+    assert run_rules(Node("input7", "input", scanner)).symlinks == []  # not an event node
 
 
 def test_a_usb_serial_scanner_is_named_and_kept_from_modemmanager():
@@ -160,8 +163,8 @@ def test_a_usb_serial_scanner_is_named_and_kept_from_modemmanager():
     assert (node.group, node.env["ID_MM_DEVICE_IGNORE"]) == ("kiosk", "1")
 
 
-def test_the_pi_uarts_are_left_alone_rdm6300_readers_use_serial0():
-    # ttyAMA0 is the Bluetooth UART on a Pi 3, 4 or Zero W: no rule may claim it as the reader.
+def test_the_pi_uarts_are_left_alone_rdm6300_scanners_use_serial0():
+    # ttyAMA0 is the Bluetooth UART on a Pi 3, 4 or Zero W: no rule may claim it as the scanner.
     for kernel in ("ttyAMA0", "ttyS0"):
         node = run_rules(Node(kernel, "tty", {}))
         assert (node.symlinks, node.group) == ([], "root")

@@ -121,7 +121,7 @@ def test_watch_on_a_pty_prints_each_scan_at_once_and_stops_cleanly(pty_port, sen
         "text": "9787020002207",
         "kind": "isbn13",
     }
-    pty_port.write(b"0012345678\r\n")  # a card at a book reader: still printed, with its kind
+    pty_port.write(b"0012345678\r\n")  # a card at a book scanner: still printed, with its kind
     assert watch.json_line()["kind"] == "rfid_em4100"
     watch.process.send_signal(sent)
     status, _, stderr = watch.finish()
@@ -153,12 +153,12 @@ def test_watch_exits_1_when_a_recording_cannot_be_read(tmp_path, capsys):
     assert len([r for r in records if r["event"] == "scan"]) == 3
 
 
-def test_watch_exits_1_when_a_reader_fails(monkeypatch, capsys):
-    # stdin that is no file descriptor at all: the stdin reader cannot read it and fails.
+def test_watch_exits_1_when_a_scanner_fails(monkeypatch, capsys):
+    # stdin that is no file descriptor at all: the stdin scanner cannot read it and fails.
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"0012345678\n")))
     assert main(["watch", "stdin:"]) == 1
     (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert record["reason"] == "reader_failed"
+    assert record["reason"] == "scanner_failed"
 
 
 def test_watch_rejects_a_bad_url_with_status_2(capsys):

@@ -128,7 +128,7 @@ def test_rdm6300_card_at_the_edge_of_the_field_is_one_problem_not_a_flood(rdm_fr
     assert reasons(framer.feed(rdm_frame("04DEADBEEF", corrupt=True), 8.0)) == [Reason.BAD_CHECKSUM]
 
 
-def test_rdm6300_card_left_on_the_reader_is_reported_once(rdm_frame):
+def test_rdm6300_card_left_on_the_scanner_is_reported_once(rdm_frame):
     framer = Rdm6300Framer(lifted_after=0.5)
     out = []
     for tick in range(30):  # three seconds of frames every 100 ms

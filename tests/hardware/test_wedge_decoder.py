@@ -80,7 +80,7 @@ def test_a_pause_drops_the_half_code_so_it_cannot_glue_onto_the_next(key_events)
 
 
 def test_the_pause_is_measured_with_the_event_timestamps_not_the_reading_time(key_events):
-    # The reader thread was descheduled for a second between two reads of one scan: the
+    # The scanner thread was descheduled for a second between two reads of one scan: the
     # scanner typed it in one go, so it is one code, not a dropped "978" and a card number.
     decoder = WedgeDecoder(timeout=0.5)
     out = feed_all(decoder, key_events("978", enter=False, t=5.0), now=100.0)
@@ -88,7 +88,7 @@ def test_the_pause_is_measured_with_the_event_timestamps_not_the_reading_time(ke
     assert out == ["9780306406157"]
 
 
-def test_expire_reports_a_half_code_when_the_reader_goes_quiet(key_events):
+def test_expire_reports_a_half_code_when_the_scanner_goes_quiet(key_events):
     decoder = WedgeDecoder(timeout=0.5)
     feed_all(decoder, key_events("123", enter=False), now=1.0)
     assert decoder.expire(1.4) == []
@@ -177,7 +177,7 @@ def test_after_a_drop_a_pause_ends_the_discarding_without_an_enter(key_events):
     decoder = WedgeDecoder(timeout=0.5)
     decoder.feed(syn(ecodes.SYN_DROPPED, t=1.0), 1.0)
     assert feed_all(decoder, key_events("0306", enter=False, t=1.01), now=1.01) == []
-    assert decoder.deadline() == 1.51  # the discarding ends on the reader's own time-out too
+    assert decoder.deadline() == 1.51  # the discarding ends on the scanner's own time-out too
     assert feed_all(decoder, key_events("0012345678", t=3.0), now=3.0) == ["0012345678"]
 
 

@@ -78,7 +78,7 @@ def test_the_documented_defaults_are_the_shipped_ones() -> None:
 def test_the_shipped_defaults_load() -> None:
     config = load(None)
     assert config.language == "zh_CN"
-    assert [r.name for r in config.readers] == ["card-reader", "book-scanner"]
+    assert [r.name for r in config.scanners] == ["card-reader", "book-scanner"]
     assert config.display.fullscreen
 
 
@@ -99,12 +99,12 @@ def test_a_file_changes_only_what_it_names(tmp_path: Path) -> None:
     assert config.database == Path("/srv/k.db")
     assert config.volume == 0.2
     assert config.sounds_enabled  # kept from the defaults
-    assert len(config.readers) == 2
+    assert len(config.scanners) == 2
 
 
-def test_readers_replace_the_default_list(tmp_path: Path) -> None:
+def test_scanners_replace_the_default_list(tmp_path: Path) -> None:
     config = load(write(tmp_path, '[[readers]]\nname = "front"\nurl = "stdin:"\nrole = "any"\n'))
-    assert [(r.name, r.url, r.role) for r in config.readers] == [("front", "stdin:", "any")]
+    assert [(r.name, r.url, r.role) for r in config.scanners] == [("front", "stdin:", "any")]
 
 
 def test_every_bad_key_is_named_at_once(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from hardware import Host, ReaderOutput, ScanEvent, ScannerRole, open_reader
+from hardware import Host, ScanEvent, ScannerOutput, ScannerRole, open_scanner
 from kiosk.clocks import ScriptedClock
 from kiosk.config import load as load_config
 from kiosk.desk.front_desk import FrontDesk
@@ -30,7 +30,7 @@ from tests.conftest import SAMPLE
 from tests.web.conftest import NOW, Site
 
 PUPIL = "202430101"  # 3-1: borrows at the Monday lunchtime
-WAIT = 10.0  # seconds a test waits for a reader's thread before it fails
+WAIT = 10.0  # seconds a test waits for a scanner's thread before it fails
 
 
 @dataclass
@@ -121,10 +121,10 @@ def test_a_scanner_unplugged_at_the_kiosk_is_on_the_today_page_after_the_next_he
     kiosk: Kiosk,
 ) -> None:
     assert "book-scanner" not in today_card(kiosk.site, "door-1")
-    # The fake scanner is chosen here, by its URL, as `kiosk run --script` chooses its readers.
+    # The fake scanner is chosen here, by its URL, as `kiosk run --script` chooses its scanners.
     host = Host(clock=lambda: kiosk.clock.read().mono)
-    scanner = open_reader("fake:?role=book&name=book-scanner&debounce=0", host=host)
-    said: queue.SimpleQueue[ReaderOutput] = queue.SimpleQueue()
+    scanner = open_scanner("fake:?role=book&name=book-scanner&debounce=0", host=host)
+    said: queue.SimpleQueue[ScannerOutput] = queue.SimpleQueue()
     scanner.start(said.put)
     try:
         kiosk.desk.handle(said.get(timeout=WAIT))  # it opened

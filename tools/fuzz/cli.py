@@ -20,7 +20,7 @@ SHORT_SCANS, SHORT_REQUESTS = 2_000, 400
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m tools.fuzz",
-        description="Hostile scans through the readers and the door, hostile requests at every "
+        description="Hostile scans through the scanners and the door, hostile requests at every "
         "route of a live kiosk-server; prints what broke, with reproductions.",
         epilog="example:\n  .venv/bin/python -m tools.fuzz --seed 7 --db postgresql\n"
         "  .venv/bin/python -m tools.fuzz --short",
@@ -104,10 +104,10 @@ def report(
     tally: Tally, scans: int, requests: int, databases: tuple[str, ...], seconds: float
 ) -> None:
     out = sys.stdout
-    print("\n== Scans: the readers' decoders and the door ==", file=out)
+    print("\n== Scans: the scanners' decoders and the door ==", file=out)
     for what, n in tally.part("scans").items():
         print(f"  {what:<44} {n:>10,}", file=out)
-    for what, n in tally.part("readers").items():
+    for what, n in tally.part("scanners").items():
         print(f"  {what:<44} {n:>10,}", file=out)
     for database in databases if requests else ():
         part = f"requests ({database})"

@@ -1,5 +1,5 @@
-"""Text as serial readers send it: lines for a serial scanner (``LineFramer``) and RDM6300
-frames for a 125 kHz card reader (``Rdm6300Framer``), cut into the chunks a port delivers, with
+"""Text as serial scanners send it: lines for a serial scanner (``LineFramer``) and RDM6300
+frames for a 125 kHz card scanner (``Rdm6300Framer``), cut into the chunks a port delivers, with
 the faults of a wrong baud rate, a floating line or a card at the edge of the field."""
 
 from __future__ import annotations

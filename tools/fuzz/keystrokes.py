@@ -1,4 +1,4 @@
-"""Text as a keyboard-wedge reader types it: ``evdev.InputEvent`` values with the device's own
+"""Text as a keyboard-wedge scanner types it: ``evdev.InputEvent`` values with the device's own
 timestamps, and the faults real devices and kernels add (late releases, autorepeat, dropped
 events, pauses, keys that type nothing, clocks that step back)."""
 

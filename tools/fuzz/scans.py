@@ -1,4 +1,4 @@
-"""The scan half of the fuzzer: hostile scans, directly and through the readers' decoders, at the
+"""The scan half of the fuzzer: hostile scans, directly and through the scanners' decoders, at the
 real door between the visits of a school day, in and out of sessions.
 
 The run is cut into rounds, each on a fresh kiosk file starting at a borrowing window: a
@@ -19,7 +19,7 @@ from pathlib import Path
 from kiosk.imports import read_policy
 from tools.fuzz import tally as kinds
 from tools.fuzz.door import Action, DoorUnderTest, Problem, borrowing_moments
-from tools.fuzz.readers import Readers
+from tools.fuzz.scanners import ScannerKinds
 from tools.fuzz.tally import Tally
 from tools.fuzz.texts import SAMPLE, SchoolCodes, hostile
 
@@ -61,10 +61,10 @@ class ScanFuzzer:
         start = rng.choice(self.moments[: len(self.moments) * 3 // 4])
         path = folder / f"round-{round_no}.db"
         door = DoorUnderTest(path, start)
-        readers = Readers(rng, self.tally)
+        scanners = ScannerKinds(rng, self.tally)
         history: list[Action] = []
         try:
-            for action in self._actions(rng, readers, size):
+            for action in self._actions(rng, scanners, size):
                 history.append(action)
                 problems = door.do(action)
                 self.tally.count("scans", "door inputs")
@@ -80,7 +80,7 @@ class ScanFuzzer:
             for leftover in folder.glob(f"round-{round_no}.db*"):
                 leftover.unlink()
 
-    def _actions(self, rng: random.Random, readers: Readers, size: int) -> Iterator[Action]:
+    def _actions(self, rng: random.Random, scanners: ScannerKinds, size: int) -> Iterator[Action]:
         """School visits with ``size`` hostile scans among them."""
         sent = 0
         while sent < size:
@@ -103,11 +103,11 @@ class ScanFuzzer:
                 yield Action("scan", text, role, wait, f"direct/{category}")
                 continue
             if source == "wedge":
-                reads = readers.feed_wedge(text, disturb=disturb, tab=rng.random() < 0.2)
+                reads = scanners.feed_wedge(text, disturb=disturb, tab=rng.random() < 0.2)
             elif source == "serial":
-                reads = readers.feed_serial(text, disturb=disturb)
+                reads = scanners.feed_serial(text, disturb=disturb)
             else:
-                reads = readers.feed_rdm6300(self.codes.cards, disturb=disturb)
+                reads = scanners.feed_rdm6300(self.codes.cards, disturb=disturb)
             for read in reads:
                 yield Action("scan", read.text, read.role, wait, f"{read.source}/{category}")
                 wait = 0.5

@@ -94,7 +94,7 @@ TIMINGS = {
 }
 
 # A kiosk's scanners as its heartbeat names them: "ok", or the problem that took one out (the
-# readers' own words, hardware.Reason; sync does not import hardware, so they are spelled here).
+# scanners' own words, hardware.Reason; sync does not import hardware, so they are spelled here).
 SCANNER_STATES = {
     "ok": N_("working"),
     "disconnected": N_("unplugged"),
@@ -103,7 +103,8 @@ SCANNER_STATES = {
     "busy": N_("in use by another program"),
     "permission_denied": N_("no permission to open it"),
     "open_failed": N_("could not be opened"),
-    "reader_failed": N_("reader failed"),
+    "scanner_failed": N_("scanner failed"),
+    "reader_failed": N_("scanner failed"),  # its name from kiosks not yet upgraded
     "bad_recording": N_("bad recording"),
 }
 

@@ -1,4 +1,4 @@
-"""Hostile input through the readers' real decoders and the shared scan pipeline, as the sources
+"""Hostile input through the scanners' real decoders and the shared scan pipeline, as the sources
 in hardware/sources drive them, with the decoders' own promises checked on every input.
 
 Each input gets a fresh decoder, so a failure's reproduction is that input alone.
@@ -12,12 +12,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hardware import CodeKind, Debouncer, ReaderProblem, ScanEvent
+from hardware import CodeKind, Debouncer, ScanEvent, ScannerProblem
 from hardware.events import Reason, Rejection
 from hardware.framing import LineFramer
 from hardware.pipeline import ScanPipeline
 from hardware.rdm6300 import Rdm6300Framer
-from hardware.spec import ReaderSpec, parse_reader_url
+from hardware.spec import ScannerSpec, parse_scanner_url
 from hardware.wedge import WedgeDecoder
 from tools.fuzz import tally as kinds
 from tools.fuzz.frames import Sent, rdm6300_reads, serial_line
@@ -42,7 +42,7 @@ class Read:
 
     text: str
     role: str  # card, book or any
-    source: str  # which reader
+    source: str  # which scanner
 
 
 def _frame_of(exc: BaseException) -> str:
@@ -57,13 +57,13 @@ def _shown_events(typed: Typed) -> str:
     return f"[InputEvent(*e) for e in [{head}]]"
 
 
-class Readers:
-    """The five reader kinds; ``feed_*`` return what reached the door side of the pipeline."""
+class ScannerKinds:
+    """The five scanner kinds; ``feed_*`` return what reached the door side of the pipeline."""
 
     def __init__(self, rng: random.Random, tally: Tally) -> None:
         self.rng = rng
         self.tally = tally
-        self.specs: dict[str, ReaderSpec] = {k: parse_reader_url(u) for k, u in SPECS.items()}
+        self.specs: dict[str, ScannerSpec] = {k: parse_scanner_url(u) for k, u in SPECS.items()}
         self.typist = Typist(rng)
         self.clock = 5_000.0
 
@@ -105,16 +105,16 @@ class Readers:
             )
         self._check(name, spec, decoded, emitted, expected, reproduction)
         reads = [Read(e.text, e.role.value, name) for e in emitted if isinstance(e, ScanEvent)]
-        self.tally.count("readers", f"{name}: inputs")
-        self.tally.count("readers", f"{name}: codes", len(reads))
-        problems = sum(1 for e in emitted if isinstance(e, ReaderProblem))
-        self.tally.count("readers", f"{name}: problems reported", problems)
+        self.tally.count("scanners", f"{name}: inputs")
+        self.tally.count("scanners", f"{name}: codes", len(reads))
+        problems = sum(1 for e in emitted if isinstance(e, ScannerProblem))
+        self.tally.count("scanners", f"{name}: problems reported", problems)
         return reads
 
     def _check(
         self,
         name: str,
-        spec: ReaderSpec,
+        spec: ScannerSpec,
         decoded: list[str | Rejection],
         emitted: list[object],
         expected: tuple[str, ...] | None,
@@ -146,7 +146,7 @@ class Readers:
     def _broken(self, where: str, what: str, detail: str, reproduction: Callable[[], str]) -> None:
         self.tally.fail(kinds.INVARIANT, where, what, f"{what}: {detail[:200]}", reproduction())
 
-    # --- the readers ------------------------------------------------------------------------
+    # --- the scanners ------------------------------------------------------------------------
 
     def feed_wedge(self, text: str, *, disturb: bool, tab: bool = False) -> list[Read]:
         name = "wedge, Tab ends" if tab else "wedge"

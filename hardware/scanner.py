@@ -1,4 +1,4 @@
-"""A configured reader: one source, the shared scan pipeline, and the thread that runs them."""
+"""A configured scanner: one source, the shared scan pipeline, and the thread that runs them."""
 
 from __future__ import annotations
 
@@ -15,21 +15,21 @@ from hardware.host import Host
 from hardware.pipeline import Emit, ScanPipeline
 from hardware.sources.base import Source
 from hardware.sources.fake import FakeSource
-from hardware.spec import ReaderSpec
+from hardware.spec import ScannerSpec
 from hardware.waiting import StopSignal
 
 logger = logging.getLogger(__name__)
 
 
-class Reader:
-    """Reads one source and hands ScanEvent, ReaderProblem and ReaderReady values to ``emit``.
+class Scanner:
+    """Reads one source and hands ScanEvent, ScannerProblem and ScannerReady values to ``emit``.
 
     ``start(queue.put)`` runs it on a daemon thread (what the UI does); ``run(emit)`` runs it in
     the calling thread. Either returns or ends when ``stop()`` is called from any thread, or when
-    a finite source (a recording, stdin) is exhausted. A reader runs once.
+    a finite source (a recording, stdin) is exhausted. A scanner runs once.
     """
 
-    def __init__(self, spec: ReaderSpec, source: Source, *, host: Host, debouncer: Debouncer):
+    def __init__(self, spec: ScannerSpec, source: Source, *, host: Host, debouncer: Debouncer):
         self.spec = spec
         self.source = source
         self._host = host
@@ -55,22 +55,22 @@ class Reader:
 
     def run(self, emit: Emit) -> None:
         if self._started:
-            raise RuntimeError(f"{self.name}: a reader runs once; open a new one")
+            raise RuntimeError(f"{self.name}: a scanner runs once; open a new one")
         self._started = True
         self._pipeline = pipeline = ScanPipeline(self.spec, emit, self._debouncer)
         try:
             self.source.run(pipeline, self._stop)
         except Exception as exc:
-            # A bug, not a device problem (those are values already). Device readers recover
+            # A bug, not a device problem (those are values already). Device scanners recover
             # from these inside keep_connected; a recording, stdin or fake ends here, and the UI
-            # hears of it instead of a reader that silently stopped reading.
-            logger.exception("reader %s failed", self.name)
+            # hears of it instead of a scanner that silently stopped reading.
+            logger.exception("scanner %s failed", self.name)
             pipeline.problem(
-                Reason.READER_FAILED, f"{type(exc).__name__}: {exc}", self._host.clock()
+                Reason.SCANNER_FAILED, f"{type(exc).__name__}: {exc}", self._host.clock()
             )
 
     def start(self, emit: Emit, on_end: Callable[[], None] | None = None) -> threading.Thread:
-        """Run on a daemon thread; ``on_end`` is called on that thread when the reader finishes."""
+        """Run on a daemon thread; ``on_end`` is called on that thread when the scanner finishes."""
 
         def run_then_report_end() -> None:
             try:
@@ -80,7 +80,7 @@ class Reader:
                     on_end()
 
         self._thread = threading.Thread(
-            target=run_then_report_end, name=f"reader {self.name}", daemon=True
+            target=run_then_report_end, name=f"scanner {self.name}", daemon=True
         )
         self._thread.start()
         return self._thread
@@ -101,7 +101,7 @@ class Reader:
         if self.join(timeout):
             self._stop.close()
 
-    def __enter__(self) -> Reader:
+    def __enter__(self) -> Scanner:
         return self
 
     def __exit__(
@@ -110,8 +110,8 @@ class Reader:
         self.close()
 
 
-class FakeReader(Reader):
-    """A Reader over a FakeSource, with its test controls at hand."""
+class FakeScanner(Scanner):
+    """A Scanner over a FakeSource, with its test controls at hand."""
 
     source: FakeSource
 

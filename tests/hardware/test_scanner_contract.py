@@ -1,8 +1,8 @@
-"""One contract, every source kind: what the kiosk may rely on whichever reader is plugged in.
+"""One contract, every source kind: what the kiosk may rely on whichever scanner is plugged in.
 
 fake, stdin through a pipe, serial and RDM6300 over a pty, an evemu recording, and the evdev
 source reading a device double constructed here. Each harness turns "present this card" into
-what that kind of reader really sends.
+what that kind of scanner really sends.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import pytest
 from hardware import (
     CodeKind,
     Host,
-    Reader,
-    ReaderProblem,
-    ReaderReady,
     ScanEvent,
+    Scanner,
+    ScannerProblem,
+    ScannerReady,
     ScannerRole,
-    open_reader,
+    open_scanner,
 )
 
 CARD = "0012345678"
@@ -30,7 +30,7 @@ LAST_CARD = "3735928559"  # presented last: when it arrives, everything before i
 
 
 class Harness:
-    """Presents codes to one kind of source. Live sources act after the reader is ready."""
+    """Presents codes to one kind of source. Live sources act after the scanner is ready."""
 
     kind = ""
     finite = False  # the input ends by itself (recording, stdin)
@@ -43,8 +43,8 @@ class Harness:
     def url(self) -> str:
         raise NotImplementedError
 
-    def open_waiting(self) -> Reader:
-        """A reader with more input to come: it must be blocked when the test stops it."""
+    def open_waiting(self) -> Scanner:
+        """A scanner with more input to come: it must be blocked when the test stops it."""
         return self.open()
 
     def host(self) -> Host:
@@ -80,15 +80,15 @@ class FakeHarness(Harness):
     def url(self) -> str:
         return "fake:?role=card"
 
-    def open(self) -> Reader:
-        self.reader = open_reader(self.url(), host=self.host())
-        return self.reader
+    def open(self) -> Scanner:
+        self.scanner = open_scanner(self.url(), host=self.host())
+        return self.scanner
 
     def send_code(self, code: str) -> None:
-        self.reader.scan(code)  # type: ignore[attr-defined]
+        self.scanner.scan(code)  # type: ignore[attr-defined]
 
     def send_garbage(self) -> None:
-        self.reader.scan("7" * 100)  # type: ignore[attr-defined]
+        self.scanner.scan("7" * 100)  # type: ignore[attr-defined]
 
 
 class StdinHarness(Harness):
@@ -98,10 +98,10 @@ class StdinHarness(Harness):
     def url(self) -> str:
         return "stdin:?role=card"
 
-    def open(self) -> Reader:
+    def open(self) -> Scanner:
         read_fd, self.write_fd = os.pipe()
         self.stream = os.fdopen(read_fd, "rb", buffering=0)
-        return open_reader(self.url(), host=Host(clock=self.fx.clock, stdin=self.stream))
+        return open_scanner(self.url(), host=Host(clock=self.fx.clock, stdin=self.stream))
 
     def send_code(self, code: str) -> None:
         os.write(self.write_fd, code.encode() + b"\n")
@@ -125,9 +125,9 @@ class SerialHarness(Harness):
     def url(self) -> str:
         return f"serial://{self.port.link}?role=card&baudrate=9600"
 
-    def open(self) -> Reader:
+    def open(self) -> Scanner:
         self.port = self.fx.make_pty_port(self.tmp_path / "ttyUSB0")
-        return open_reader(self.url(), host=self.host())
+        return open_scanner(self.url(), host=self.host())
 
     def send_code(self, code: str) -> None:
         self.port.write(code.encode() + b"\r\n")
@@ -156,7 +156,7 @@ class EvemuHarness(Harness):
     def url(self) -> str:
         return f"evemu:{self.tmp_path / 'contract.evemu'}?role=card"
 
-    def open(self, *, options: str = "", apart: float = 0.0) -> Reader:
+    def open(self, *, options: str = "", apart: float = 0.0) -> Scanner:
         # A recording holds its input in advance: write what the test will "present".
         events: list[Any] = []
         for index, (action, code) in enumerate(self.actions):
@@ -165,9 +165,9 @@ class EvemuHarness(Harness):
         lines = ["# EVEMU 1.3", "N: Contract Scanner", "I: 0003 0483 0011 0110"]
         lines += [f"E: {e.sec}.{e.usec:06d} {e.type:04x} {e.code:04x} {e.value}" for e in events]
         (self.tmp_path / "contract.evemu").write_text("\n".join(lines) + "\n")
-        return open_reader(self.url() + options, host=self.host())
+        return open_scanner(self.url() + options, host=self.host())
 
-    def open_waiting(self) -> Reader:
+    def open_waiting(self) -> Scanner:
         # Two cards a minute apart, replayed at the recorded pace: the replay waits in between.
         self.present(CARD)
         self.present(LAST_CARD)
@@ -184,9 +184,9 @@ class EvdevHarness(Harness):
     def url(self) -> str:
         return f"evdev://{self.path}?role=card"
 
-    def open(self) -> Reader:
+    def open(self) -> Scanner:
         self.device = self.fx.input_devices.plug(self.path)
-        return open_reader(
+        return open_scanner(
             self.url(), host=self.fx.host_with(clock=self.fx.clock, wait=self.fx.manual_wait)
         )
 
@@ -221,11 +221,11 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     harness.close()
 
 
-def play(harness: Harness, outputs: Any) -> tuple[Reader, list[Any]]:
-    """Open the reader, present what the test queued and a last card, collect until it arrives."""
+def play(harness: Harness, outputs: Any) -> tuple[Scanner, list[Any]]:
+    """Open the scanner, present what the test queued and a last card, collect until it arrives."""
     harness.present(LAST_CARD)
-    reader = harness.open()
-    reader.start(outputs.put)
+    scanner = harness.open()
+    scanner.start(outputs.put)
     try:
         outputs.ready()
         harness.perform()
@@ -234,21 +234,21 @@ def play(harness: Harness, outputs: Any) -> tuple[Reader, list[Any]]:
             if isinstance(item, ScanEvent) and item.text == LAST_CARD:
                 break
     finally:
-        reader.stop()
-    assert reader.join(5), f"{harness.kind} reader did not stop"
-    reader.close()
-    return reader, outputs.seen
+        scanner.stop()
+    assert scanner.join(5), f"{harness.kind} scanner did not stop"
+    scanner.close()
+    return scanner, outputs.seen
 
 
 def test_a_card_is_one_scan_event_with_role_source_kind_and_time(harness, outputs, clock):
     harness.present(CARD)
-    reader, seen = play(harness, outputs)
-    assert isinstance(seen[0], ReaderReady)
+    scanner, seen = play(harness, outputs)
+    assert isinstance(seen[0], ScannerReady)
     scan = next(item for item in seen if isinstance(item, ScanEvent))
     assert (scan.text, scan.role, scan.kind) == (CARD, ScannerRole.CARD, CodeKind.RFID_EM4100)
-    assert scan.source == harness.url().split("?")[0] == reader.name
+    assert scan.source == harness.url().split("?")[0] == scanner.name
     assert 0 <= scan.time - clock.now < 60  # on the injected monotonic clock
-    assert all(isinstance(item, ScanEvent | ReaderReady) for item in seen)
+    assert all(isinstance(item, ScanEvent | ScannerReady) for item in seen)
 
 
 def test_the_same_card_read_twice_is_reported_once(harness, outputs):
@@ -262,19 +262,19 @@ def test_bad_input_is_a_problem_with_a_reason_and_reading_goes_on(harness, outpu
     harness.garbage()
     harness.present(CARD)
     _, seen = play(harness, outputs)
-    problems = [item for item in seen if isinstance(item, ReaderProblem)]
+    problems = [item for item in seen if isinstance(item, ScannerProblem)]
     assert problems and all(p.reason.value and p.message for p in problems)
     assert [item.text for item in seen if isinstance(item, ScanEvent)] == [CARD, LAST_CARD]
 
 
-def test_stop_ends_a_reader_that_is_waiting_for_input(harness, outputs):
-    reader = harness.open_waiting()
-    reader.start(outputs.put)
+def test_stop_ends_a_scanner_that_is_waiting_for_input(harness, outputs):
+    scanner = harness.open_waiting()
+    scanner.start(outputs.put)
     outputs.ready()
     if isinstance(harness, EvemuHarness):
         outputs.scan()  # the first card; the replay now waits a minute for the second
         assert harness.fx.manual_wait.next_request() > 59
-    reader.stop()
-    assert reader.join(5)
-    reader.close()
+    scanner.stop()
+    assert scanner.join(5)
+    scanner.close()
     assert not [item for item in outputs.drain() if isinstance(item, ScanEvent)]

@@ -6,19 +6,19 @@ from evdev import InputEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware import ReaderProblem, ScanEvent
+from hardware import ScanEvent, ScannerProblem
 from hardware.events import Rejection
 from hardware.framing import LineFramer
 from hardware.pipeline import ScanPipeline
 from hardware.rdm6300 import Rdm6300Framer
 from hardware.recording import parse_recording
-from hardware.spec import parse_reader_url
+from hardware.spec import parse_scanner_url
 from hardware.wedge import WedgeDecoder
 
 MAX = 24
 
 # Mostly key events on the codes a keyboard has, some SYN/MSC/LED noise, values incl. repeats;
-# the gap between events as the device stamped them, and how late the reader read each one.
+# the gap between events as the device stamped them, and how late the scanner read each one.
 key_codes = st.one_of(st.integers(0, 130), st.integers(0, 0x2FF))
 events = st.tuples(
     st.sampled_from([0, 1, 1, 1, 1, 4, 17, 20]),
@@ -80,14 +80,14 @@ def test_rdm6300_framer_never_raises_and_cards_are_ten_digits(pieces):
 @given(st.text(max_size=200))
 def test_pipeline_emits_only_clean_codes_within_the_limit(raw):
     out: list[object] = []
-    pipeline = ScanPipeline(parse_reader_url(f"fake:?max_length={MAX}"), out.append)
+    pipeline = ScanPipeline(parse_scanner_url(f"fake:?max_length={MAX}"), out.append)
     pipeline.code(raw, 0.0)
     for item in out:
         if isinstance(item, ScanEvent):
             assert item.text and item.text.isprintable() and len(item.text) <= MAX
             assert item.text == item.text.strip()
         else:
-            assert isinstance(item, ReaderProblem) and item.reason.value
+            assert isinstance(item, ScannerProblem) and item.reason.value
 
 
 # Numbers of any length, the long ones well past int()'s 4300-digit limit for decimal strings.

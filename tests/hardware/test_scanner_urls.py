@@ -1,15 +1,15 @@
-"""Reader URLs: what each part means, the defaults, and loud errors for mistakes."""
+"""Scanner URLs: what each part means, the defaults, and loud errors for mistakes."""
 
 from __future__ import annotations
 
 import pytest
 
-from hardware import ReaderUrlError, ScannerRole, open_reader
-from hardware.spec import parse_reader_url
+from hardware import ScannerRole, ScannerUrlError, open_scanner
+from hardware.spec import parse_scanner_url
 
 
 def test_evdev_by_id_path_with_role_and_options():
-    spec = parse_reader_url(
+    spec = parse_scanner_url(
         "evdev:///dev/input/by-id/usb-Scanner-event-kbd?role=book&debounce=1.5&timeout=0.2"
     )
     assert spec.scheme == "evdev"
@@ -20,14 +20,14 @@ def test_evdev_by_id_path_with_role_and_options():
 
 
 def test_evdev_by_usb_id_and_by_name():
-    assert parse_reader_url("evdev://0c2e:0b61").target == "0c2e:0b61"
-    assert parse_reader_url("evdev://Barcode%20Scanner%20HID%20KBW").target == (
+    assert parse_scanner_url("evdev://0c2e:0b61").target == "0c2e:0b61"
+    assert parse_scanner_url("evdev://Barcode%20Scanner%20HID%20KBW").target == (
         "Barcode Scanner HID KBW"
     )
 
 
 def test_serial_defaults_and_baud_rate():
-    spec = parse_reader_url("serial:///dev/ttyUSB0?baudrate=115200")
+    spec = parse_scanner_url("serial:///dev/ttyUSB0?baudrate=115200")
     assert (spec.target, spec.baudrate, spec.terminator, spec.timeout) == (
         "/dev/ttyUSB0",
         115200,
@@ -38,12 +38,12 @@ def test_serial_defaults_and_baud_rate():
 
 
 def test_rdm6300_options():
-    spec = parse_reader_url("rdm6300:///dev/serial0?role=card&format=hex&lifted_after=1")
+    spec = parse_scanner_url("rdm6300:///dev/serial0?role=card&format=hex&lifted_after=1")
     assert (spec.baudrate, spec.card_format, spec.lifted_after) == (9600, "hex", 1.0)
 
 
 def test_name_option_names_the_source_and_tab_terminator():
-    spec = parse_reader_url("evemu:rec.evemu?name=front%20door&terminator=enter,tab&pace=1")
+    spec = parse_scanner_url("evemu:rec.evemu?name=front%20door&terminator=enter,tab&pace=1")
     assert (spec.source, spec.target, spec.tab_ends_code, spec.pace) == (
         "front door",
         "rec.evemu",
@@ -53,11 +53,11 @@ def test_name_option_names_the_source_and_tab_terminator():
 
 
 def test_stdin_has_no_time_out_by_default():
-    assert parse_reader_url("stdin:").timeout == 0
+    assert parse_scanner_url("stdin:").timeout == 0
 
 
 def test_plus_in_a_pattern_is_kept():
-    spec = parse_reader_url(r"fake:?card=S\d+&book=LIB-\d%7B5%7D")
+    spec = parse_scanner_url(r"fake:?card=S\d+&book=LIB-\d%7B5%7D")
     assert spec.card_patterns[0].pattern == r"S\d+"
     assert spec.book_patterns[0].pattern == r"LIB-\d{5}"
 
@@ -92,21 +92,21 @@ def test_plus_in_a_pattern_is_kept():
     ],
 )
 def test_mistakes_fail_loudly_with_the_reason(url, complaint):
-    with pytest.raises(ReaderUrlError, match=complaint.replace("(", r"\(")):
-        parse_reader_url(url)
+    with pytest.raises(ScannerUrlError, match=complaint.replace("(", r"\(")):
+        parse_scanner_url(url)
 
 
 @pytest.mark.parametrize(
     "url", ["serial:///dev/tty%00S0", "serial://loop://", "stdin:/file", "fake:junk"]
 )
-def test_open_reader_refuses_targets_that_cannot_work_before_any_thread_starts(url):
-    with pytest.raises(ReaderUrlError):
-        open_reader(url)
+def test_open_scanner_refuses_targets_that_cannot_work_before_any_thread_starts(url):
+    with pytest.raises(ScannerUrlError):
+        open_scanner(url)
 
 
-def test_open_reader_never_falls_back_to_a_fake():
-    with pytest.raises(ReaderUrlError):
-        open_reader("scanner")
-    reader = open_reader("serial:///dev/does-not-exist")
-    assert type(reader).__name__ == "Reader"
-    reader.close()
+def test_open_scanner_never_falls_back_to_a_fake():
+    with pytest.raises(ScannerUrlError):
+        open_scanner("scanner")
+    scanner = open_scanner("serial:///dev/does-not-exist")
+    assert type(scanner).__name__ == "Scanner"
+    scanner.close()
