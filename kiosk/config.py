@@ -56,7 +56,7 @@ _PIN_ITERATIONS = 200_000
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "kiosk": ("database", "id", "data_dir", "language"),
-    "readers[]": ("name", "url", "role"),
+    "scanners[]": ("name", "url", "role"),
     "sounds": ("enabled", "volume"),
     "admin": ("pin_hash", "librarian_cards"),
     "helpers": ("cards",),
@@ -65,13 +65,17 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "idle": ("new_arrivals", "arrival_seconds"),
     "sync": (),  # checked by kiosk/sync_settings.py (SYNC_KEYS)
 }
+# Tables a school's file may still spell as an older kiosk.toml did: read under their new name,
+# and `kiosk doctor --config` asks for the rename. [[readers]] were the scanners until a reader
+# meant only a child.
+OLD_NAMES = {"readers": "scanners"}
 
 
 @dataclass(frozen=True)
 class BadKey:
     """One key of the file that cannot be used as written."""
 
-    key: str  # as the file spells it: "sync.interval", "readers[2].role", "colour"
+    key: str  # as the file spells it: "sync.interval", "scanners[2].role", "colour"
     expected: str = ""  # what the key takes: "a number from 1 to 86400"
     found: str = ""  # what the file has, as written there: "0", '"fr"'
     said: str = ""  # a problem that is not a wrong value: "unknown key", ...
@@ -146,6 +150,8 @@ class KioskConfig:
     kiosk_id: str | None
     language: str
     scanners: tuple[ScannerConfig, ...]
+    # Tables the file spells by an old name (OLD_NAMES), each read under the new one.
+    old_names: tuple[str, ...]
     sounds_enabled: bool
     volume: float
     pin_hash: str
@@ -163,18 +169,36 @@ def load(path: Path | None) -> KioskConfig:
     """The shipped defaults, with ``path``'s keys over them (None: the defaults alone)."""
     defaults = _read(DEFAULTS)
     merged = dict(defaults)
+    c = _KeyedChecker()
+    old_names: tuple[str, ...] = ()
     if path is not None:
-        for section, value in _read(path).items():
+        school, old_names = _new_names(c, _read(path))
+        for section, value in school.items():
             if isinstance(value, dict) and isinstance(merged.get(section), dict):
                 merged[section] = {**merged[section], **value}
             else:
-                merged[section] = value  # [[readers]] replace the default list whole
+                merged[section] = value  # [[scanners]] replace the default list whole
     base = path.resolve().parent if path is not None else DEFAULTS.parent
-    c = _KeyedChecker()
-    config = _check(c, merged, defaults, base)
+    config = _check(c, merged, defaults, base, old_names)
     if c.bad_keys:
         raise ConfigError(path if path is not None else DEFAULTS, c.bad_keys)
     return config
+
+
+def _new_names(c: _KeyedChecker, school: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The school's file with its old table names (OLD_NAMES) read as the new ones."""
+    renamed: dict[str, Any] = {}
+    old_names: list[str] = []
+    for section, value in school.items():
+        new = OLD_NAMES.get(section)
+        if new is None:
+            renamed[section] = value
+        elif new in school:
+            c.said(section, f"written as well as [[{new}]]: keep only [[{new}]]")
+        else:
+            renamed[new] = value
+            old_names.append(section)
+    return renamed, tuple(old_names)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -222,7 +246,11 @@ _UNUSED = math.nan
 
 
 def _check(
-    c: _KeyedChecker, doc: Mapping[str, Any], defaults: Mapping[str, Any], base: Path
+    c: _KeyedChecker,
+    doc: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    base: Path,
+    old_names: tuple[str, ...],
 ) -> KioskConfig:
     c.unknown_keys(doc, "", [s.removesuffix("[]") for s in SECTIONS])
 
@@ -266,7 +294,9 @@ def _check(
         data_dir=data_dir,
         kiosk_id=kiosk_id.strip() or None,
         language=language,
-        scanners=_scanners(c, doc["readers"]),
+        # A bad key is named as the file spells it: [[readers]] in a file not yet renamed.
+        scanners=_scanners(c, doc["scanners"], "readers" if "readers" in old_names else "scanners"),
+        old_names=old_names,
         sounds_enabled=c.flag(sounds, "enabled", "sounds.enabled", False),
         volume=float(volume),
         pin_hash=pin_hash,
@@ -338,27 +368,27 @@ def _cards(
     return tuple(dict.fromkeys(found)) if ordered else frozenset(found)
 
 
-def _scanners(c: _KeyedChecker, value: object) -> tuple[ScannerConfig, ...]:
+def _scanners(c: _KeyedChecker, value: object, spelled: str) -> tuple[ScannerConfig, ...]:
     if not isinstance(value, list):
-        c.bad("readers", "tables written [[readers]]", value)
+        c.bad(spelled, f"tables written [[{spelled}]]", value)
         return ()
     scanners: list[ScannerConfig] = []
     for i, entry in enumerate(value):
-        key = f"readers[{i + 1}]"
+        key = f"{spelled}[{i + 1}]"
         if not isinstance(entry, dict):
             c.bad(key, "a table", entry)
             continue
-        c.unknown_keys(entry, key, SECTIONS["readers[]"])
-        # A reader's role may be left out (any): its table is the school's own, whole, with no
+        c.unknown_keys(entry, key, SECTIONS["scanners[]"])
+        # A scanner's role may be left out (any): its table is the school's own, whole, with no
         # shipped table under it.
         name, url, role = entry.get("name"), entry.get("url"), entry.get("role", "any")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             c.bad(f"{key}.name", "letters, digits, '.', '_' or '-' (at most 32)", name)
             continue
         if any(r.name == name for r in scanners):
-            c.said(f"{key}.name", f"{show(name)} is the name of another reader")
+            c.said(f"{key}.name", f"{show(name)} is the name of another scanner")
         if not isinstance(url, str) or not url.strip():
-            c.bad(f"{key}.url", 'a reader URL such as "evdev:///dev/library/book-scanner"', url)
+            c.bad(f"{key}.url", 'a scanner URL such as "evdev:///dev/library/book-scanner"', url)
             continue
         if role not in ROLES:
             c.bad(f"{key}.role", f"one of {', '.join(ROLES)}", role)
@@ -372,7 +402,7 @@ def _scanners(c: _KeyedChecker, value: object) -> tuple[ScannerConfig, ...]:
 
 
 def _url_problem(url: str) -> str | None:
-    """What is wrong with a reader URL for the kiosk, said at start-up, naming the key."""
+    """What is wrong with a scanner URL for the kiosk, said at start-up, naming the key."""
     query = url.partition("?")[2]
     options = {part.partition("=")[0] for part in query.split("&") if part}
     if "role" in options or "name" in options:

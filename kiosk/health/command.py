@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from kiosk.health.kiosk_checks import (
     check_config,
     check_database,
-    check_readers,
+    check_scanners,
     check_server,
     check_sync,
     sync_health,
@@ -74,7 +74,7 @@ def run_doctor(
         data_dir = DEFAULT_DATA
     else:
         first.append(check_database(machine, config))
-        rest += check_readers(machine, config, kiosk_running(units))
+        rest += check_scanners(machine, config, kiosk_running(units))
         rest += check_server(machine, config)
         health = sync_health(machine, config) if first[-1].status is Status.OK else None
         rest.append(check_sync(config, health))

@@ -1,4 +1,4 @@
-"""kiosk.toml as the appliance checks need it: kiosk id, database, readers and [sync].
+"""kiosk.toml as the appliance checks need it: kiosk id, database, scanners and [sync].
 
 The file is read by the kiosk's own settings module (kiosk/config.py, with the shipped defaults
 under it), the same way `kiosk run` and `kiosk sync` read it; the first problem it finds becomes
@@ -15,7 +15,7 @@ from kiosk.health.results import Result, fail
 
 
 @dataclass(frozen=True)
-class ReaderEntry:
+class ScannerEntry:
     url: str
     role: str
 
@@ -33,8 +33,9 @@ class DoctorConfig:
 
     kiosk_id: str
     database: PurePosixPath
-    readers: tuple[ReaderEntry, ...]
+    scanners: tuple[ScannerEntry, ...]
     sync: SyncEntry | None
+    old_names: tuple[str, ...]  # tables spelled as before a rename ([[readers]]): to rename
 
 
 class ConfigProblem(Exception):  # noqa: N818 - carries a check result, not a traceback
@@ -54,7 +55,7 @@ def load_config(path: Path) -> DoctorConfig:
     if not config.kiosk_id:
         _bad(path, "kiosk.id", 'needs this kiosk\'s id, e.g. id = "door-1"')
     if not config.scanners:
-        _bad(path, "readers", "needs at least one [[readers]] table with url and role")
+        _bad(path, "scanners", "needs at least one [[scanners]] table with url and role")
     settings = config.sync
     sync = None
     if settings.token_file is not None:
@@ -66,8 +67,9 @@ def load_config(path: Path) -> DoctorConfig:
     return DoctorConfig(
         config.kiosk_id or "",
         PurePosixPath(config.database),
-        tuple(ReaderEntry(r.url, r.role) for r in config.scanners),
+        tuple(ScannerEntry(r.url, r.role) for r in config.scanners),
         sync,
+        config.old_names,
     )
 
 

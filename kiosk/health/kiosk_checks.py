@@ -1,4 +1,4 @@
-"""The checks of what makes this Pi a kiosk: its config, its database, its readers, its server.
+"""The checks of what makes this Pi a kiosk: its config, its database, its scanners, its server.
 
 Pure functions over a ``Machine``: each returns results and never raises for what it finds.
 """
@@ -14,13 +14,14 @@ from hardware.events import Reason as ScannerReason
 from hardware.host import Host
 from hardware.sources.evdev_device import EvdevSource, list_input_devices
 from hardware.spec import ScannerSpec, parse_scanner_url
-from kiosk.health.config import ConfigProblem, DoctorConfig, ReaderEntry, load_config
+from kiosk.config import OLD_NAMES
+from kiosk.health.config import ConfigProblem, DoctorConfig, ScannerEntry, load_config
 from kiosk.health.machine import Answer, Grab, Machine
 from kiosk.health.results import Result, fail, ok, skipped
 from kiosk.store import Store, StoreError, SyncHealth, SyncProblem
 
-KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the readers' udev group too
-PHYSICAL_READERS = ("evdev", "serial", "rdm6300")
+KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the scanners' udev group too
+PHYSICAL_SCHEMES = ("evdev", "serial", "rdm6300")
 
 
 def check_config(path: Path) -> tuple[Result, DoctorConfig | None]:
@@ -28,8 +29,12 @@ def check_config(path: Path) -> tuple[Result, DoctorConfig | None]:
         config = load_config(path)
     except ConfigProblem as problem:
         return problem.result, None
-    result = ok("config", path=path, kiosk_id=config.kiosk_id, readers=len(config.readers))
-    return result, config
+    where = {"path": path, "kiosk_id": config.kiosk_id, "scanners": len(config.scanners)}
+    if config.old_names:
+        # It works as it is (read under the new name); the rename keeps the file as documented.
+        old = config.old_names[0]
+        return ok("config", "old_name", old=old, new=OLD_NAMES[old], **where), config
+    return ok("config", **where), config
 
 
 def check_database(machine: Machine, config: DoctorConfig) -> Result:
@@ -48,15 +53,15 @@ def check_database(machine: Machine, config: DoctorConfig) -> Result:
     return ok("database", **where)
 
 
-def check_readers(machine: Machine, config: DoctorConfig, kiosk_running: bool) -> list[Result]:
-    return [check_reader(machine, entry, kiosk_running) for entry in config.readers]
+def check_scanners(machine: Machine, config: DoctorConfig, kiosk_running: bool) -> list[Result]:
+    return [check_scanner(machine, entry, kiosk_running) for entry in config.scanners]
 
 
-def check_reader(machine: Machine, entry: ReaderEntry, kiosk_running: bool) -> Result:
+def check_scanner(machine: Machine, entry: ScannerEntry, kiosk_running: bool) -> Result:
     spec = parse_scanner_url(entry.url)  # load_config refused URLs that do not parse
     subject = f"{entry.role} {spec.target or spec.scheme}"
-    if spec.scheme not in PHYSICAL_READERS:
-        return fail("reader", "not_physical", subject, url=entry.url)
+    if spec.scheme not in PHYSICAL_SCHEMES:
+        return fail("scanner", "not_physical", subject, url=entry.url)
     found = _device(machine, spec, subject)
     if isinstance(found, Result):
         return found
@@ -65,10 +70,10 @@ def check_reader(machine: Machine, entry: ReaderEntry, kiosk_running: bool) -> R
         node = found.resolve(strict=True)
         info = node.stat()
     except OSError:
-        return fail("reader", "not_found", subject, device=shown)
+        return fail("scanner", "not_found", subject, device=shown)
     if not _kiosk_can_open(machine, info, write=spec.scheme != "evdev"):
         return fail(
-            "reader",
+            "scanner",
             "no_access",
             subject,
             device=shown,
@@ -78,21 +83,21 @@ def check_reader(machine: Machine, entry: ReaderEntry, kiosk_running: bool) -> R
         )
     grab = machine.grab(node, spec.scheme)
     if grab.outcome is Grab.OK:
-        return ok("reader", "ok", subject, device=shown)
+        return ok("scanner", "ok", subject, device=shown)
     if grab.outcome is Grab.BUSY:
         if kiosk_running:
-            return ok("reader", "in_use", subject, device=shown)
-        return fail("reader", "busy", subject, device=shown)
-    return fail("reader", "open_failed", subject, device=shown, error=grab.detail)
+            return ok("scanner", "in_use", subject, device=shown)
+        return fail("scanner", "busy", subject, device=shown)
+    return fail("scanner", "open_failed", subject, device=shown, error=grab.detail)
 
 
 def _device(machine: Machine, spec: ScannerSpec, subject: str) -> Path | Result:
     if spec.target.startswith("/"):
         path = machine.path(spec.target)
         if not path.exists() and not path.is_symlink():
-            return fail("reader", "not_found", subject, device=spec.target)
+            return fail("scanner", "not_found", subject, device=spec.target)
         return path
-    # A USB id or a device name: looked up the way the reader does, in this machine's sysfs.
+    # A USB id or a device name: looked up the way the scanner does, in this machine's sysfs.
     host = Host(
         open_input_device=lambda _path: None,  # type: ignore[arg-type, return-value]  # never opened
         find_input_devices=lambda: list_input_devices(
@@ -103,7 +108,7 @@ def _device(machine: Machine, spec: ScannerSpec, subject: str) -> Path | Result:
         return Path(EvdevSource(spec, host).resolve())
     except DeviceUnavailable as exc:
         reason = "ambiguous" if exc.reason is ScannerReason.AMBIGUOUS else "not_found"
-        return fail("reader", reason, subject, device=spec.target, error=exc)
+        return fail("scanner", reason, subject, device=spec.target, error=exc)
 
 
 def _accounts(machine: Machine, table: str) -> list[list[str]]:

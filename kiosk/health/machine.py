@@ -2,7 +2,7 @@
 
 ``Machine`` is the only way a check looks outside itself: files under ``root`` (``/`` on the Pi,
 a scratch directory in tests or for ``kiosk doctor --root``), commands through ``run``, the wall
-clock, and probes for the two things no file shows: whether a reader can be grabbed and what the
+clock, and probes for the two things no file shows: whether a scanner can be grabbed and what the
 server answers. ``kiosk.health.probes`` builds the real one.
 """
 
@@ -26,7 +26,7 @@ class Completed:
 
 
 class Grab(StrEnum):
-    """Whether a reader's device could be taken for the kiosk right now."""
+    """Whether a scanner's device could be taken for the kiosk right now."""
 
     OK = "ok"
     BUSY = "busy"  # grabbed or locked by a program: the running kiosk, or one that should not be

@@ -74,7 +74,7 @@ def grab_device(device: Path, scheme: str) -> GrabResult:
         if not access.can_open:
             return GrabResult(Grab.FAILED, access.problem)
         return GrabResult(Grab.OK if access.can_grab else Grab.BUSY, access.problem)
-    # A serial port: the same exclusive lock the serial reader takes, without touching its speed.
+    # A serial port: the same exclusive lock the serial scanner takes, without touching its speed.
     try:
         fd = os.open(device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     except OSError as exc:

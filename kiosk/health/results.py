@@ -19,11 +19,11 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Result:
-    check: str  # config, database, reader, server, tls, token, clock, disk, sd_card, unit
+    check: str  # config, database, scanner, server, tls, token, clock, disk, sd_card, unit
     status: Status
     reason: str
     params: dict[str, str] = field(default_factory=dict)
-    subject: str = ""  # which reader or unit, for the checks that run once per thing
+    subject: str = ""  # which scanner or unit, for the checks that run once per thing
 
     @property
     def key(self) -> str:

@@ -108,5 +108,5 @@ def check_unit(machine: Machine, unit: str) -> Result:
 
 
 def kiosk_running(results: list[Result]) -> bool:
-    """Is the touchscreen up (so a grabbed reader is grabbed by it)?"""
+    """Is the touchscreen up (so a grabbed scanner is grabbed by it)?"""
     return any(r.check == "unit" and r.subject == UNITS[0] and r.status == "ok" for r in results)

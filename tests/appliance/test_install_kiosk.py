@@ -92,7 +92,7 @@ def life(pi_root: Path) -> Iterator[Life]:
     }
     life.run("first", [*pairing, *offline])
     life.run("second", [*pairing, *offline])
-    # The school edits its readers' USB ids and its config; then a newer checkout arrives.
+    # The school edits its scanners' USB ids and its config; then a newer checkout arrives.
     (pi_root / RULES).write_text((pi_root / RULES).read_text() + "# our scanner: 1eab:0003\n")
     config = pi_root / "etc/library-kiosk/kiosk.toml"
     config.write_text(config.read_text() + "# edited at the school\n")
@@ -128,7 +128,7 @@ def owner(life: Life, stage: str, rel: str) -> tuple[str, str, str]:
 
 def test_first_run_lays_down_users_files_links_and_permissions(life: Life) -> None:
     root, tree = life.root, life.trees["first"]
-    # The kiosk user: a system account with no login, in the groups the display and readers need.
+    # The kiosk user: a system account with no login, in the groups the display and scanners need.
     passwd = [line.split(":") for line in life.texts["first"]["etc/passwd"].splitlines()]
     kiosk = next(fields for fields in passwd if fields[0] == "kiosk")
     assert int(kiosk[2]) < 1000 and kiosk[5:] == ["/var/lib/library-kiosk", "/usr/sbin/nologin"]
@@ -365,7 +365,7 @@ def test_the_installed_kiosk_doctor_checks_the_laid_down_appliance(life: Life) -
     assert done.returncode == 1, done.stderr  # no scanners here, and the CA file is made up
     assert found[("config", "")] == "ok" and found[("database", "")] == "ok"
     assert found[("journal", "")] is True
-    assert found[("reader", "book /dev/library/book-scanner")] == "not_found"
+    assert found[("scanner", "book /dev/library/book-scanner")] == "not_found"
     assert found[("tls", "")] == "untrusted"  # our test CA file is not a certificate
     assert found[("clock", "")] == found[("sd_card", "")] == "not_booted"
     assert found[("unit", "library-kiosk.service")] == "not_booted"

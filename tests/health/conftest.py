@@ -1,6 +1,6 @@
 """A made-up Pi for the appliance checks: real files under a scratch root (config, database,
 device nodes, /etc/passwd), and explicit doubles for what a test machine cannot have: grabbing
-a reader, the kiosk's server, systemd, the kernel log, a nearly full SD card."""
+a scanner, the kiosk's server, systemd, the kernel log, a nearly full SD card."""
 
 from __future__ import annotations
 
@@ -104,14 +104,14 @@ class Pi:
 
 
 BOOT = "6f1b0a3e-boot-of-this-pi"
-READERS_TOML = """[[readers]]
+SCANNERS_TOML = """[[scanners]]
 name = "book-scanner"
 url = "evdev:///dev/library/book-scanner"
 role = "book"
 
-[[readers]]
-name = "card-reader"
-url = "evdev:///dev/library/card-reader"
+[[scanners]]
+name = "card-scanner"
+url = "evdev:///dev/library/card-scanner"
 role = "card"
 
 """
@@ -119,13 +119,13 @@ role = "card"
 
 def installed_config() -> str:
     """kiosk.toml as deploy/install-kiosk.sh makes it from the shipped defaults (its
-    make_config), for a Pi whose two readers are USB keyboards, paired with a server."""
+    make_config), for a Pi whose two scanners are USB keyboards, paired with a server."""
     text = (REPO / "kiosk/kiosk.toml").read_text(encoding="utf-8")
     text = text.replace('id = ""', 'id = "door-1"', 1)
     text = text.replace('server = ""', 'server = "https://library.school.example:8443"', 1)
     text = text.replace('ca_file = ""', 'ca_file = "/etc/library-kiosk/server-ca.pem"', 1)
-    start, end = text.index("[[readers]]"), text.index("[sounds]")
-    return text[:start] + READERS_TOML + text[end:]
+    start, end = text.index("\n[[scanners]]") + 1, text.index("\n[sounds]") + 1
+    return text[:start] + SCANNERS_TOML + text[end:]
 
 
 def make_pi(root: Path) -> Pi:
@@ -150,10 +150,10 @@ def make_pi(root: Path) -> Pi:
         store.sync.record_attempt(datetime(2026, 11, 23, 4, 10, tzinfo=UTC), succeeded=True)
     (root / "proc/sys/kernel/random").mkdir(parents=True)
     (root / "proc/sys/kernel/random/boot_id").write_text(f"{BOOT}\n")
-    # The readers' stable names, as udev makes them: links to nodes of the kiosk group.
+    # The scanners' stable names, as udev makes them: links to nodes of the kiosk group.
     (root / "dev/input").mkdir(parents=True)
     (root / "dev/library").mkdir()
-    for node, link in (("event3", "book-scanner"), ("event5", "card-reader")):
+    for node, link in (("event3", "book-scanner"), ("event5", "card-scanner")):
         (root / "dev/input" / node).write_text("")
         (root / "dev/input" / node).chmod(0o660)
         shutil.chown(root / "dev/input" / node, group=KIOSK_GID)

@@ -36,15 +36,31 @@ def test_a_healthy_kiosk_passes_every_check(pi: Pi) -> None:
     status, results = pi.doctor()
     assert status == 0, [r for r in results if not r["ok"]]
     checks = {r["check"] for r in results}
-    assert {"config", "database", "reader", "server", "tls", "token", "clock", "disk"} <= checks
+    assert {"config", "database", "scanner", "server", "tls", "token", "clock", "disk"} <= checks
     assert {"sd_card", "unit", "file", "journal", "loans", "policy"} <= checks
-    assert [r.get("subject") for r in results if r["check"] == "reader"] == [
+    assert [r.get("subject") for r in results if r["check"] == "scanner"] == [
         SCANNER,
-        "card /dev/library/card-reader",
+        "card /dev/library/card-scanner",
     ]
     url, token, ca = pi.asked[0]
     assert (url, token) == ("https://library.school.example:8443", "k1-token")
     assert ca == pi.file("/etc/library-kiosk/server-ca.pem")
+
+
+def test_a_kiosk_toml_that_still_says_readers_works_and_doctor_asks_to_rename_it(pi: Pi) -> None:
+    # A file written before the scanners were called scanners: its [[readers]] are the scanners.
+    pi.set_config("[[scanners]]", "[[readers]]")
+    status, results = pi.doctor()
+    assert status == 0, failures(results)
+    config = next(r for r in results if r["check"] == "config")
+    assert (config["status"], config["reason"]) == ("ok", "old_name")
+    assert "rename those tables [[scanners]]" in str(config["message"])
+    assert [r.get("subject") for r in results if r["check"] == "scanner"] == [
+        SCANNER,
+        "card /dev/library/card-scanner",
+    ]
+    _, text = pi.doctor_text()  # in Chinese, the default
+    assert "请把这些表改名为 [[scanners]]" in text
 
 
 def _last_sync(pi: Pi, kind: SyncProblem, problem: str) -> None:
@@ -120,14 +136,14 @@ BREAKAGES: list[tuple[str, Breakage, str, str, str]] = [
         lambda pi: pi.set_config('role = "book"', 'role = "books"'),
         "config",
         "bad_key",
-        "readers[1].role",
+        "scanners[1].role",
     ),
     (
-        "bad reader URL",
+        "bad scanner URL",
         lambda pi: pi.set_config("evdev:///dev/library/book", "evdev://dev/library/book"),
         "config",
         "bad_key",
-        "readers[1].url",
+        "scanners[1].url",
     ),
     (
         "no database",
@@ -147,29 +163,29 @@ BREAKAGES: list[tuple[str, Breakage, str, str, str]] = [
     (
         "scanner unplugged",
         lambda pi: pi.file("/dev/input/event3").unlink(),
-        "reader",
+        "scanner",
         "not_found",
         "70-library-readers.rules",
     ),
     (
         "no udev rules",
         lambda pi: pi.file("/dev/input/event3").chmod(0o600),
-        "reader",
+        "scanner",
         "no_access",
         "udevadm trigger",
     ),
     (
         "held by another program",
         grab(Grab.BUSY, "busy", kiosk_stopped=True),
-        "reader",
+        "scanner",
         "busy",
         "fuser -v /dev/library/book-scanner",
     ),
-    ("cannot grab", grab(Grab.FAILED, "Input/output error"), "reader", "open_failed", "USB port"),
+    ("cannot grab", grab(Grab.FAILED, "Input/output error"), "scanner", "open_failed", "USB port"),
     (
-        "a fake reader",
+        "a fake scanner",
         lambda pi: pi.set_config("evdev:///dev/library/book-scanner", "fake:"),
-        "reader",
+        "scanner",
         "not_physical",
         "evdev:///dev/library/book-scanner",
     ),
@@ -356,8 +372,8 @@ def test_each_check_fails_in_turn_and_names_its_fix(
 def test_a_scanner_the_running_kiosk_holds_is_fine(pi: Pi) -> None:
     pi.grabs["event3"] = GrabResult(Grab.BUSY, "held")
     status, results = pi.doctor()
-    reader = next(r for r in results if r.get("subject") == SCANNER)
-    assert (status, reader["status"], reader["reason"]) == (0, "ok", "in_use")
+    scanner = next(r for r in results if r.get("subject") == SCANNER)
+    assert (status, scanner["status"], scanner["reason"]) == (0, "ok", "in_use")
 
 
 def test_a_sync_unit_waiting_for_pairing_is_not_a_second_failure(pi: Pi) -> None:
@@ -369,7 +385,7 @@ def test_a_sync_unit_waiting_for_pairing_is_not_a_second_failure(pi: Pi) -> None
     assert (unit["status"], unit["reason"]) == ("skipped", "not_paired")
 
 
-def test_a_reader_named_by_usb_id_is_looked_up_in_sysfs(pi: Pi) -> None:
+def test_a_scanner_named_by_usb_id_is_looked_up_in_sysfs(pi: Pi) -> None:
     pi.set_config("evdev:///dev/library/book-scanner", "evdev://0483:0011")
     for node in ("event7", "event8"):  # two identical scanners: the id is ambiguous
         device = pi.file(f"/sys/class/input/{node}/device")
@@ -380,7 +396,7 @@ def test_a_reader_named_by_usb_id_is_looked_up_in_sysfs(pi: Pi) -> None:
         (device / "capabilities").mkdir()
         (device / "capabilities/key").write_text("1e000000 0 0 0 0 ffffffff fffffffe\n")
     _, results = pi.doctor()
-    assert ("reader", "ambiguous") in failures(results)
+    assert ("scanner", "ambiguous") in failures(results)
     fix = next(r for r in results if r.get("reason") == "ambiguous")["fix"]
     assert "/dev/input/by-id/" in str(fix)
 
@@ -476,6 +492,7 @@ def test_every_failure_the_checks_can_give_has_a_sentence_and_a_fix(language: st
             "no_systemctl",
             "not_configured",
             "from_server",
+            "old_name",  # it works as it is: the sentence itself says to rename the table
         )
         and f"{k}.fix" not in sentences
     ]

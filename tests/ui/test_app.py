@@ -63,7 +63,7 @@ def test_a_return_with_a_damage_report_then_idle(tmp_path: Path) -> None:
 def test_admin_by_pin_and_by_card_closed_mode(tmp_path: Path) -> None:
     script = (
         "0 @tap=admin\n1 @pin=1111\n2 @pin=2468\n3 @tap=mode:closed\n4 @tap=back\n"
-        f"5 202430101\n12 {LIBRARIAN} card-reader\n13 @tap=mode:normal\n14 @tap=back\n"
+        f"5 202430101\n12 {LIBRARIAN} card-scanner\n13 @tap=mode:normal\n14 @tap=back\n"
         "15 202430101\n"
     )
     run = run_app(tmp_path, script)
@@ -88,7 +88,7 @@ def test_admin_by_pin_and_by_card_closed_mode(tmp_path: Path) -> None:
 def test_a_helper_turns_on_returns_only_and_returns_still_work(tmp_path: Path) -> None:
     script = (
         "0 202430101\n2 0001002\n3 @done\n"
-        "10 H0001 card-reader\n11 @tap=returns_only\n12 @tap=back\n"
+        "10 H0001 card-scanner\n11 @tap=returns_only\n12 @tap=back\n"
         "13 202430102\n20 0001002\n"
     )
     run = run_app(tmp_path, script)

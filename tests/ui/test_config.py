@@ -33,7 +33,7 @@ def test_every_key_is_documented_and_shipped() -> None:
     for section, keys in SECTIONS.items():
         for key in keys:
             assert f"`{section}.{key}`" in DOC, f"{section}.{key}"
-            if section != "readers[]":
+            if section != "scanners[]":
                 assert key in shipped[section], f"{section}.{key} has no shipped default"
     # [sync] is documented with the sync worker, every key of it shipped here too.
     assert "`sync.*`" in DOC and "protocol.md" in DOC
@@ -64,7 +64,7 @@ def test_the_documented_defaults_are_the_shipped_ones() -> None:
     shipped = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
     documented = _documented_defaults(DOC)
     for section, keys in SECTIONS.items():
-        for key in () if section == "readers[]" else keys:
+        for key in () if section == "scanners[]" else keys:
             value, default = shipped[section][key], documented[f"{section}.{key}"]
             if isinstance(value, str) and not default.startswith('"'):
                 default = f'"{default}"'  # a path, written bare in the table
@@ -78,7 +78,7 @@ def test_the_documented_defaults_are_the_shipped_ones() -> None:
 def test_the_shipped_defaults_load() -> None:
     config = load(None)
     assert config.language == "zh_CN"
-    assert [r.name for r in config.scanners] == ["card-reader", "book-scanner"]
+    assert [r.name for r in config.scanners] == ["card-scanner", "book-scanner"]
     assert config.display.fullscreen
 
 
@@ -103,22 +103,41 @@ def test_a_file_changes_only_what_it_names(tmp_path: Path) -> None:
 
 
 def test_scanners_replace_the_default_list(tmp_path: Path) -> None:
+    config = load(write(tmp_path, '[[scanners]]\nname = "front"\nurl = "stdin:"\nrole = "any"\n'))
+    assert [(r.name, r.url, r.role) for r in config.scanners] == [("front", "stdin:", "any")]
+    assert config.old_names == ()
+
+
+def test_a_file_that_still_says_readers_is_read_as_scanners(tmp_path: Path) -> None:
+    # kiosk.toml from before the rename: its [[readers]] tables are the scanners, unchanged.
     config = load(write(tmp_path, '[[readers]]\nname = "front"\nurl = "stdin:"\nrole = "any"\n'))
     assert [(r.name, r.url, r.role) for r in config.scanners] == [("front", "stdin:", "any")]
+    assert config.old_names == ("readers",)  # `kiosk doctor --config` asks for the rename
+    # A mistake in it is named as the file spells it.
+    message = problems(tmp_path, '[[readers]]\nname = "front"\nurl = "stdin:"\nrole = "pen"\n')
+    assert 'readers[1].role: expected one of card, book, any, found "pen"' in message
+
+
+def test_readers_and_scanners_in_one_file_are_refused(tmp_path: Path) -> None:
+    message = problems(
+        tmp_path,
+        '[[scanners]]\nname = "a"\nurl = "stdin:"\n[[readers]]\nname = "b"\nurl = "stdin:"\n',
+    )
+    assert "readers: written as well as [[scanners]]: keep only [[scanners]]" in message
 
 
 def test_every_bad_key_is_named_at_once(tmp_path: Path) -> None:
     message = problems(
         tmp_path,
         '[kiosk]\nlanguage = "fr"\n[sounds]\nvolum = 1\n[display]\nsize = "big"\n'
-        '[[readers]]\nname = "a"\nurl = "fake:?debounce=1"\nrole = "card"\n'
-        '[[readers]]\nname = "b"\nurl = "fake:"\nrole = "printer"\n[colour]\nx = 1\n',
+        '[[scanners]]\nname = "a"\nurl = "fake:?debounce=1"\nrole = "card"\n'
+        '[[scanners]]\nname = "b"\nurl = "fake:"\nrole = "printer"\n[colour]\nx = 1\n',
     )
     assert 'kiosk.language: expected one of zh_CN, en, found "fr"' in message
     assert "sounds.volum: unknown key" in message
     assert 'display.size: expected WIDTHxHEIGHT such as "800x480", found "big"' in message
-    assert "readers[1].url: no debounce in the URL" in message
-    assert 'readers[2].role: expected one of card, book, any, found "printer"' in message
+    assert "scanners[1].url: no debounce in the URL" in message
+    assert 'scanners[2].role: expected one of card, book, any, found "printer"' in message
     assert "colour: unknown key" in message
 
 

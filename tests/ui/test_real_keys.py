@@ -173,7 +173,7 @@ def kiosk_app(tmp_path: Path, display: str) -> Iterator[KioskApp]:
     assert "[kiosk]\n" in settings
     settings = settings.replace("[kiosk]\n", f'[kiosk]\ndata_dir = "{tmp_path}"\n', 1)
     settings += (
-        f'[[readers]]\nname = "card-reader"\nurl = "serial://{os.ttyname(port)}"\nrole = "card"\n'
+        f'[[scanners]]\nname = "card-scanner"\nurl = "serial://{os.ttyname(port)}"\nrole = "card"\n'
     )
     config.write_text(settings, encoding="utf-8")
     notices = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
