@@ -124,7 +124,12 @@ events = Table(
     UniqueConstraint("kiosk", "journal", "seq"),
     Index(None, "barcode", "effective_time"),
     Index(None, "card", "type"),
-    Index(None, "kiosk", "boot_id", "clock_synced"),
+    # Ingest reads a kiosk's events by sequence (its neighbours, whatever their journal), its
+    # untrusted ones by timing, and a boot's anchor and held events: none of these grows with
+    # the kiosk's history (sync.server.ingest, sync.server.retiming).
+    Index(None, "kiosk", "seq"),
+    Index(None, "kiosk", "timing", "seq"),
+    Index(None, "kiosk", "boot_id", "timing", "seq"),
 )
 
 # Where each of a kiosk's journals begins, as the kiosk last declared them (journal 0 from 1 is

@@ -21,6 +21,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("journal", sa.Integer, nullable=False, server_default="0"))
         batch.drop_constraint("uq_events_kiosk_seq", type_="unique")
         batch.create_unique_constraint("uq_events_kiosk_journal_seq", ["kiosk", "journal", "seq"])
+        # Ingest's reads by sequence, by timing and by boot (see tables.py).
+        batch.drop_index("ix_events_kiosk_boot_id_clock_synced")
+        batch.create_index("ix_events_kiosk_seq", ["kiosk", "seq"])
+        batch.create_index("ix_events_kiosk_timing_seq", ["kiosk", "timing", "seq"])
+        batch.create_index(
+            "ix_events_kiosk_boot_id_timing_seq", ["kiosk", "boot_id", "timing", "seq"]
+        )
     op.create_table(
         "kiosk_journals",
         sa.Column("kiosk", sa.String(64), sa.ForeignKey("kiosks.name"), primary_key=True),
@@ -41,6 +48,12 @@ def downgrade() -> None:
     op.drop_table("kiosk_lost")
     op.drop_table("kiosk_journals")
     with op.batch_alter_table("events") as batch:
+        batch.drop_index("ix_events_kiosk_boot_id_timing_seq")
+        batch.drop_index("ix_events_kiosk_timing_seq")
+        batch.drop_index("ix_events_kiosk_seq")
+        batch.create_index(
+            "ix_events_kiosk_boot_id_clock_synced", ["kiosk", "boot_id", "clock_synced"]
+        )
         batch.drop_constraint("uq_events_kiosk_journal_seq", type_="unique")
         batch.create_unique_constraint("uq_events_kiosk_seq", ["kiosk", "seq"])
         batch.drop_column("journal")
