@@ -429,7 +429,7 @@ class PullResponse(Message):
     journals_held: Annotated[int, Field(ge=0)] = 0  # as in PushResponse
 
 
-class ReaderState(Message):
+class ScannerState(Message):
     name: Text
     state: Text
 
@@ -441,10 +441,19 @@ class Heartbeat(Message):
     events_waiting: Annotated[int, Field(ge=0)]
     last_sync: ClockTime | None
     clock: ClockReading
-    readers: Annotated[list[ReaderState], Field(max_length=16)]
+    scanners: Annotated[list[ScannerState], Field(max_length=16)]
     # Set while the kiosk's clock is so wrong that the server's certificate looked out of its
     # dates (the worker then checks its name and CA only; see sync.worker.client).
     clock_problem: Annotated[str, Field(max_length=300)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scanners_once_named_readers(cls, data: Any) -> Any:
+        """A kiosk not yet upgraded sends its scanners as ``readers``: read as ``scanners``, so
+        the Today page still shows them. For one release; a message with both is refused."""
+        if isinstance(data, dict) and "readers" in data and "scanners" not in data:
+            data = {("scanners" if key == "readers" else key): v for key, v in data.items()}
+        return data
 
 
 class HeartbeatResponse(Message):

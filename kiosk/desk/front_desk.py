@@ -79,7 +79,7 @@ class FrontDesk:
         self.door = Door(store, clock, new_id=new_id) if new_id else Door(store, clock)
         self.scanners = scanners
         scanners.forget_reported()
-        self.store.sync.keep_readers(scanners.names)
+        self.store.sync.keep_scanners(scanners.names)
         self._report_scanners()
         self.staff = Staff(config, self.door, clock, machine)
         self.language = config.language
@@ -170,7 +170,7 @@ class FrontDesk:
     def _report_scanners(self) -> None:
         """Each scanner's new state, for the sync worker's heartbeat (the Today page)."""
         for name, state in self.scanners.unreported():
-            self.store.sync.set_reader_state(name, state)
+            self.store.sync.set_scanner_state(name, state)
             self.scanners.reported(name, state)
 
     # -- the screen's buttons --------------------------------------------------------------

@@ -298,3 +298,9 @@ def m006_journals(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m007_scanner_status(db: Database) -> None:
+    """The scanners' states for the heartbeat, named for what they are: a reader is a child."""
+    db.execute("ALTER TABLE reader_status RENAME TO scanner_status")

@@ -118,26 +118,26 @@ class SyncTables:
         """(sequence, hash) the kept journal's chain starts from."""
         return _checkpoint.chain_start(self._conn)
 
-    def set_reader_state(self, name: str, state: str) -> None:
-        """What the app says of one reader ("ok", "disconnected", ...), for the heartbeat."""
+    def set_scanner_state(self, name: str, state: str) -> None:
+        """What the app says of one scanner ("ok", "disconnected", ...), for the heartbeat."""
         with self._transaction():
             self._conn.execute(
-                "INSERT INTO reader_status (name, state, updated_at) VALUES (?, ?, ?) "
+                "INSERT INTO scanner_status (name, state, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
                 "updated_at = excluded.updated_at",
                 (name[:64], state[:64], now_iso()),
             )
 
-    def keep_readers(self, names: Sequence[str]) -> None:
-        """Forget the states of readers this kiosk no longer has (renamed or removed in
+    def keep_scanners(self, names: Sequence[str]) -> None:
+        """Forget the states of scanners this kiosk no longer has (renamed or removed in
         kiosk.toml): the Today page would show them for ever."""
         with self._transaction():
             marks = ", ".join("?" * len(names))
-            self._conn.execute(f"DELETE FROM reader_status WHERE name NOT IN ({marks})", names)
+            self._conn.execute(f"DELETE FROM scanner_status WHERE name NOT IN ({marks})", names)
 
     @guarded
-    def reader_states(self) -> list[tuple[str, str]]:
-        rows = self._conn.execute("SELECT name, state FROM reader_status ORDER BY name LIMIT 16")
+    def scanner_states(self) -> list[tuple[str, str]]:
+        rows = self._conn.execute("SELECT name, state FROM scanner_status ORDER BY name LIMIT 16")
         return [(str(n), str(s)) for n, s in rows]
 
     @guarded

@@ -24,7 +24,7 @@ TABLES = (
     "checkpoint_loans",
     "retired_checkouts",
     "retention_permit",
-    "reader_status",
+    "scanner_status",
     "sync_health",
     "journals",
     "sync_notes",
@@ -46,7 +46,11 @@ def has_sync_schema(conn: sqlite3.Connection) -> bool:
 
 
 # Tables of later migrations: a file opened read-only before it was migrated has none, rightly.
-_SINCE = {"journals": "m006_journals", "sync_notes": "m006_journals"}
+_SINCE = {
+    "journals": "m006_journals",
+    "sync_notes": "m006_journals",
+    "scanner_status": "m007_scanner_status",
+}
 
 
 def expected(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:

@@ -36,7 +36,7 @@ from sync.protocol import (
     PullRequest,
     PullResponse,
     PushRequest,
-    ReaderState,
+    ScannerState,
     SeqRange,
     Status,
     WireCopy,
@@ -230,7 +230,7 @@ def heartbeat(store: Store, client: SyncClient, clock: Clock) -> None:
             events_waiting=status.events_waiting,
             last_sync=status.last_pull_at,
             clock=_reading(clock),
-            readers=[ReaderState(name=n, state=s) for n, s in store.sync.reader_states()],
+            scanners=[ScannerState(name=n, state=s) for n, s in store.sync.scanner_states()],
             clock_problem=client.time_checks_skipped,
         )
     )

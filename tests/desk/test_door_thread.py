@@ -103,14 +103,14 @@ def test_a_scanner_unplugged_while_the_database_is_out_is_still_out_when_it_come
     assert back.details == ("读卡器“card-reader”：没有连接",)
     assert door.stop()
     with Store(db) as store:
-        assert store.sync.reader_states() == [("card-reader", "disconnected")]
+        assert store.sync.scanner_states() == [("card-reader", "disconnected")]
 
 
 def test_a_scanner_no_longer_configured_is_no_longer_reported(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.db"
     school_file(db)
     with Store(db) as store:  # last term the kiosk had a second scanner, since unplugged
-        store.sync.set_reader_state("old-book-scanner", "disconnected")
+        store.sync.set_scanner_state("old-book-scanner", "disconnected")
     clock = ScriptedClock(local("2026-11-23 12:15"))
     answers: queue.SimpleQueue[Update | Exit] = queue.SimpleQueue()
     door = DoorThread(desk_config(db), clock, ["card-reader"], answers.put, tick_seconds=None)
@@ -118,4 +118,4 @@ def test_a_scanner_no_longer_configured_is_no_longer_reported(tmp_path: Path) ->
     view(answers)
     assert door.stop()
     with Store(db) as store:
-        assert "old-book-scanner" not in [name for name, _ in store.sync.reader_states()]
+        assert "old-book-scanner" not in [name for name, _ in store.sync.scanner_states()]

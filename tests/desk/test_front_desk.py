@@ -201,11 +201,11 @@ def test_fault_screen_while_a_scanner_is_gone_and_back_by_itself(desk: Desk) -> 
     assert "book-scanner" in view.details[0]
     assert desk.scan("S31", source="card-reader") is None  # nothing decided unseen
     # What the sync worker's next heartbeat tells the server (the librarian's Today page).
-    assert desk.desk.store.sync.reader_states() == [("book-scanner", "disconnected")]
+    assert desk.desk.store.sync.scanner_states() == [("book-scanner", "disconnected")]
     desk.replug()
     assert isinstance(desk.view, IdleView)
     assert ("session_started", "ok") not in events(desk)
-    assert desk.desk.store.sync.reader_states() == [("book-scanner", "ok")]
+    assert desk.desk.store.sync.scanner_states() == [("book-scanner", "ok")]
 
 
 def test_a_scan_storm_is_one_loan_and_no_flicker(desk: Desk) -> None:

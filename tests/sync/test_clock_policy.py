@@ -46,7 +46,7 @@ def _heartbeat() -> Heartbeat:
     return Heartbeat(
         protocol=PROTOCOL_VERSION, kiosk_id="door-1", version="test", events_waiting=0,
         last_sync=None, clock=ClockReading(wall=now, mono=1.0, boot_id="b", synced=False),
-        readers=[],
+        scanners=[],
     )  # fmt: skip
 
 

@@ -278,3 +278,32 @@ def test_an_older_kiosk_file_is_carried_forward(kiosks: dict[str, Kiosk], tmp_pa
         assert [e.hash for e in store.events()] == [e.hash for e in journal]
         assert [loan.barcode for loan in store.loans()] == ["B1"]
         assert store.projection_differences() == []
+
+
+def test_the_scanners_states_of_a_file_from_before_the_rename_are_kept(tmp_path: Path) -> None:
+    """The app wrote the scanners' states to ``reader_status`` until the scanners were named so:
+    the file's next opening renames the table, and the next heartbeat still sends them."""
+    from sqlite_utils import Database
+
+    from kiosk.store._schema import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m007_scanner_status")
+    db.execute("INSERT INTO kiosk (id, kiosk_id, created_at) VALUES (1, 'door-a', 'x')")
+    db.conn.executemany(
+        "INSERT INTO reader_status (name, state, updated_at) VALUES (?, ?, 'x')",
+        [("book-scanner", "disconnected"), ("card-reader", "ok")],
+    )
+    db.conn.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.sync.scanner_states() == [
+            ("book-scanner", "disconnected"),
+            ("card-reader", "ok"),
+        ]
+        store.sync.set_scanner_state("book-scanner", "ok")
+        assert store.sync.scanner_states()[0] == ("book-scanner", "ok")
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "scanner_status" in tables and "reader_status" not in tables

@@ -156,7 +156,7 @@ def test_a_heartbeat_from_no_clock_is_refused(live: LiveServer) -> None:
         "events_waiting": 0,
         "last_sync": None,
         "clock": {"wall": "9999-12-31T23:59:59+00:00", "mono": 1.0, "boot_id": "b", "synced": True},
-        "readers": [],
+        "scanners": [],
     }
     answer = live.post("/v1/heartbeat", beat, kiosk="door-a")
     assert answer.status_code == 400 and answer.json()["field"] == "clock.wall"

@@ -135,7 +135,7 @@ def _heartbeat(conn: http.client.HTTPConnection, kiosk: str, token: str) -> int:
     body = encode(
         Heartbeat(
             protocol=PROTOCOL_VERSION, kiosk_id=kiosk, version="test", events_waiting=0,
-            last_sync=None, readers=[],
+            last_sync=None, scanners=[],
             clock=ClockReading(wall=datetime.now(UTC).isoformat(), mono=1.0, boot_id="b",
                                synced=True),
         )

@@ -8,11 +8,14 @@ application layer, read through the presenters as the screen shows it).
 
 from __future__ import annotations
 
+import json
 import queue
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
+import requests
+from sqlalchemy import update
 
 from hardware import Host, ScanEvent, ScannerOutput, ScannerRole, open_scanner
 from kiosk.clocks import ScriptedClock
@@ -23,6 +26,7 @@ from kiosk.desk.scanners import Scanners
 from kiosk.store import Store
 from kiosk.ui import presenters
 from kiosk.ui.views import FaultView, IdleView, SessionView, View
+from sync.server.tables import kiosks
 from sync.settings import Settings
 from sync.worker.client import SyncClient
 from sync.worker.cycle import sync_once
@@ -141,6 +145,38 @@ def test_a_scanner_unplugged_at_the_kiosk_is_on_the_today_page_after_the_next_he
         assert "book-scanner: 正常" in today_card(kiosk.site, "door-1")
     finally:
         scanner.close()
+
+
+def test_a_kiosk_not_yet_upgraded_still_has_its_scanners_on_the_today_page(
+    sqlite_site: Site,
+) -> None:
+    """Before the rename a kiosk's heartbeat named its scanners "readers": the server takes it for
+    one release, and shows a heartbeat it stored before its own upgrade as well. (On SQLite: the
+    school's tokens are its copy's.)"""
+    site = sqlite_site
+    old_style = {
+        "protocol": 1,
+        "kiosk_id": "door-1",
+        "version": "0.1.0",
+        "events_waiting": 0,
+        "last_sync": None,
+        "clock": {"wall": NOW.isoformat(), "mono": 1.0, "boot_id": "b", "synced": True},
+        "readers": [{"name": "card-reader", "state": "disconnected"}],
+    }
+    headers = {"Authorization": f"Bearer {site.tokens['door-1']}"}
+    answer = requests.post(site.url + "/v1/heartbeat", json=old_style, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    card = today_card(site, "door-1")
+    assert 'data-scanner="card-reader">card-reader: 没有连接</span>' in card
+    # As the server stored it before it was upgraded: the heartbeat as the kiosk sent it.
+    stored = {**old_style, "readers": [{"name": "card-reader", "state": "ok"}]}
+    with site.engine.begin() as conn:
+        conn.execute(
+            update(kiosks)
+            .where(kiosks.c.name == "door-1")
+            .values(last_heartbeat=json.dumps(stored))
+        )
+    assert 'data-scanner="card-reader">card-reader: 正常</span>' in today_card(site, "door-1")
 
 
 def test_an_arrival_chosen_on_the_pages_is_on_the_idle_screen_after_the_next_pull(

@@ -321,7 +321,7 @@ def test_a_kiosk_token_is_shown_once_and_a_revoked_one_no_longer_syncs(site: Sit
             "version": "t",
             "events_waiting": 0,
             "last_sync": None,
-            "readers": [],
+            "scanners": [],
             "clock": {"wall": NOW.isoformat(), "mono": 1.0, "boot_id": "b", "synced": True},
         }
         headers = {"Authorization": f"Bearer {kiosk_token}"}

@@ -327,7 +327,7 @@ class KioskRequests:
                 "boot_id": "b",
                 "synced": True,
             },
-            "readers": [{"name": "wedge", "state": "ready"}],
+            "scanners": [{"name": "wedge", "state": "ready"}],
         }
         key = rng.choice([*body, "clock_problem"])
         value: Any = rng.choice(

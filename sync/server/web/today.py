@@ -30,7 +30,7 @@ class KioskDay:
     clock_offset: float | None = None  # seconds the kiosk's clock is ahead of the server's
     clock_synced: bool | None = None
     version: str | None = None
-    readers: tuple[tuple[str, str], ...] = ()
+    scanners: tuple[tuple[str, str], ...] = ()
     last_sync: str | None = None
 
 
@@ -91,14 +91,20 @@ def today(conn: Connection, zone: ZoneInfo, now: datetime) -> Today:
                 clock_offset=offset,
                 clock_synced=beat["clock"].get("synced") if beat and "clock" in beat else None,
                 version=beat.get("version") if beat else None,
-                readers=tuple(
+                scanners=tuple(
                     (str(r.get("name", "")), str(r.get("state", "")))
-                    for r in (beat.get("readers") or [] if beat else [])
+                    for r in (_scanners(beat) if beat else [])
                 ),
                 last_sync=beat.get("last_sync") if beat else None,
             )
         )
     return Today(day, doors)
+
+
+def _scanners(beat: dict[str, Any]) -> list[dict[str, Any]]:
+    # A heartbeat stored before the scanners were named so calls them "readers".
+    found = beat.get("scanners", beat.get("readers"))
+    return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
 
 
 def _heartbeat(text: str | None) -> dict[str, Any] | None:
