@@ -36,9 +36,9 @@ from kiosk.ui.views import (
     IdleView,
     LoanLine,
     PinView,
-    ReaderLine,
     Reply,
     ReturnView,
+    ScannerLine,
     SessionView,
     SummaryView,
     Tone,
@@ -110,7 +110,7 @@ def answer(decision: Decision, language: str) -> Reply:
 
 
 def notice(said: Notice, language: str) -> Reply:
-    """An answer the kiosk gives by itself (a scan that did not go through the reader)."""
+    """An answer the kiosk gives by itself, not the engine (a scan the scanner could not read)."""
     key, picture = NOTICES[said]
     return Reply(Tone.INFO, picture, text(key, language))
 
@@ -244,35 +244,35 @@ def idle_view(
     )
 
 
-def reader_lines(
-    readers: Iterable[ScannerFacts], language: str, *, with_codes: bool = True
-) -> tuple[ReaderLine, ...]:
-    """Each reader: working, with the last code it read (the librarian's screen), or why not."""
+def scanner_lines(
+    scanners: Iterable[ScannerFacts], language: str, *, with_codes: bool = True
+) -> tuple[ScannerLine, ...]:
+    """Each scanner: working, with the last code it read (the librarian's screen), or why not."""
     lines = []
-    for reader in readers:
-        name, problem, last = reader.name, reader.problem, reader.last_read
+    for scanner in scanners:
+        name, problem, last = scanner.name, scanner.problem, scanner.last_read
         if problem is None:
-            shown = last if last is not None else text("ui.admin.reader_nothing", language)
-            key = "ui.admin.reader_ok" if with_codes else "ui.helper.reader_ok"
-            lines.append(ReaderLine(name, True, text(key, language, name=name, last=shown)))
+            shown = last if last is not None else text("ui.admin.scanner_nothing", language)
+            key = "ui.admin.scanner_ok" if with_codes else "ui.helper.scanner_ok"
+            lines.append(ScannerLine(name, True, text(key, language, name=name, last=shown)))
         else:
-            reason = reader_problem(problem, language)
+            reason = scanner_problem(problem, language)
             lines.append(
-                ReaderLine(
-                    name, False, text("ui.admin.reader_bad", language, name=name, reason=reason)
+                ScannerLine(
+                    name, False, text("ui.admin.scanner_bad", language, name=name, reason=reason)
                 )
             )
     return tuple(lines)
 
 
-def reader_problem(reason: str, language: str) -> str:
+def scanner_problem(reason: str, language: str) -> str:
     key = {
-        "disconnected": "ui.reader.disconnected",
-        "not_found": "ui.reader.not_found",
-        "busy": "ui.reader.busy",
-        "permission_denied": "ui.reader.permission_denied",
-        "waiting": "ui.reader.waiting",
-    }.get(reason, "ui.reader.failed")
+        "disconnected": "ui.scanner.disconnected",
+        "not_found": "ui.scanner.not_found",
+        "busy": "ui.scanner.busy",
+        "permission_denied": "ui.scanner.permission_denied",
+        "waiting": "ui.scanner.waiting",
+    }.get(reason, "ui.scanner.failed")
     return text(key, language)
 
 
@@ -292,7 +292,7 @@ def pin_view(entered: int, message: str, language: str) -> PinView:
 
 
 def admin_view(
-    machine: MachineState, readers: tuple[ReaderLine, ...], mode: DoorMode, language: str
+    machine: MachineState, scanners: tuple[ScannerLine, ...], mode: DoorMode, language: str
 ) -> AdminView:
     clock_key = f"ui.admin.clock_{machine.clock_state}"
     sync = text(
@@ -310,7 +310,7 @@ def admin_view(
             "ui.admin.network_up" if machine.network_up else "ui.admin.network_down", language
         ),
         clock=text(clock_key, language, now=machine.now),
-        readers=readers,
+        scanners=scanners,
         test_hint=text("ui.admin.test_hint", language),
         mode=mode,
         mode_line=text("ui.admin.mode", language, mode=mode_name(mode, language)),
@@ -322,11 +322,11 @@ def admin_view(
     )
 
 
-def helper_view(readers: tuple[ReaderLine, ...], mode: DoorMode, language: str) -> HelperView:
+def helper_view(scanners: tuple[ScannerLine, ...], mode: DoorMode, language: str) -> HelperView:
     returns_only = mode is DoorMode.RETURNS_ONLY
     return HelperView(
         title=text("ui.helper.title", language),
-        readers=readers,
+        scanners=scanners,
         mode_line=text("ui.admin.mode", language, mode=mode_name(mode, language)),
         toggle=text("ui.helper.returns_off" if returns_only else "ui.helper.returns_on", language),
         back=text("ui.admin.back", language),
@@ -354,7 +354,7 @@ def pin_message(answer: PinAnswer | None, language: str) -> str:
 def fault_lines(facts: FaultFacts) -> list[str]:
     language = facts.language
     lines = [
-        text("ui.fault.reader", language, name=name, reason=reader_problem(reason, language))
+        text("ui.fault.scanner", language, name=name, reason=scanner_problem(reason, language))
         for name, reason in facts.scanners
     ]
     if facts.database is not None:
@@ -422,9 +422,9 @@ def present(facts: Facts) -> View:
         message = pin_message(facts.answer, facts.language)
         return pin_view(facts.entered, message, facts.language)
     if isinstance(facts, AdminFacts):
-        lines = reader_lines(facts.scanners, facts.language)
+        lines = scanner_lines(facts.scanners, facts.language)
         return admin_view(facts.machine, lines, facts.mode, facts.language)
     if isinstance(facts, HelperFacts):
-        lines = reader_lines(facts.scanners, facts.language, with_codes=False)
+        lines = scanner_lines(facts.scanners, facts.language, with_codes=False)
         return helper_view(lines, facts.mode, facts.language)
     return fault_view(fault_lines(facts), facts.language)

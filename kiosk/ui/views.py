@@ -91,7 +91,7 @@ class SummaryView:
 
 
 @dataclass(frozen=True)
-class ReaderLine:
+class ScannerLine:
     name: str
     working: bool
     line: str
@@ -113,7 +113,7 @@ class AdminView:
     sync: str
     network: str
     clock: str
-    readers: tuple[ReaderLine, ...]
+    scanners: tuple[ScannerLine, ...]
     test_hint: str
     mode: DoorMode
     mode_line: str
@@ -127,7 +127,7 @@ class AdminView:
 @dataclass(frozen=True)
 class HelperView:
     title: str
-    readers: tuple[ReaderLine, ...]
+    scanners: tuple[ScannerLine, ...]
     mode_line: str
     toggle: str
     back: str
@@ -136,7 +136,7 @@ class HelperView:
 @dataclass(frozen=True)
 class FaultView:
     title: str
-    details: tuple[str, ...]  # for the teacher: which reader, what the database said
+    details: tuple[str, ...]  # for the teacher: which scanner, what the database said
     retrying: str
 
 

@@ -93,7 +93,7 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
         store,
         clock,
         desk_config(db),
-        Scanners(["card-reader", "book-scanner"]),
+        Scanners(["card-scanner", "book-scanner"]),
         new_id=lambda: f"session-{next(counter)}",
     )
     yield Desk(front, clock)

@@ -23,7 +23,7 @@ WAIT = 10.0  # seconds a test waits for the door thread's answer before it fails
 
 def start(db: Path, clock: ScriptedClock) -> tuple[DoorThread, queue.SimpleQueue[Update | Exit]]:
     answers: queue.SimpleQueue[Update | Exit] = queue.SimpleQueue()
-    door = DoorThread(desk_config(db), clock, ["card-reader"], answers.put, tick_seconds=None)
+    door = DoorThread(desk_config(db), clock, ["card-scanner"], answers.put, tick_seconds=None)
     door.start()
     return door, answers
 
@@ -48,7 +48,7 @@ def test_a_scan_is_taken_at_once_while_another_program_holds_the_database(tmp_pa
     assert isinstance(view(answers), IdleView)
     sync_worker = sqlite3.connect(db, isolation_level=None)
     sync_worker.execute("BEGIN IMMEDIATE")  # the sync worker writing for a while
-    door.submit(ScanEvent("S31", ScannerRole.CARD, "card-reader", clock.read().mono))
+    door.submit(ScanEvent("S31", ScannerRole.CARD, "card-scanner", clock.read().mono))
     # submit() returned: the screen's thread is free; the answer is pending ("稍等").
     assert not door.idle
     assert door.waiting_since is not None
@@ -67,7 +67,7 @@ def test_an_unusable_database_comes_back_by_itself(tmp_path: Path) -> None:
     config = replace(
         desk_config(db), screens=replace(desk_config(db).screens, fault_retry_seconds=5)
     )
-    door = DoorThread(config, clock, ["card-reader"], answers.put, tick_seconds=None)
+    door = DoorThread(config, clock, ["card-scanner"], answers.put, tick_seconds=None)
     door.start()
     assert isinstance(view(answers), FaultView)
     school_file(db)  # the IT teacher puts the file back
@@ -90,20 +90,20 @@ def test_a_scanner_unplugged_while_the_database_is_out_is_still_out_when_it_come
     config = replace(
         desk_config(db), screens=replace(desk_config(db).screens, fault_retry_seconds=5)
     )
-    door = DoorThread(config, clock, ["card-reader"], answers.put, tick_seconds=None)
+    door = DoorThread(config, clock, ["card-scanner"], answers.put, tick_seconds=None)
     door.start()
     assert isinstance(view(answers), FaultView)
     mono = clock.read().mono
-    door.submit(ScannerProblem("card-reader", ScannerRole.CARD, Reason.DISCONNECTED, "gone", mono))
+    door.submit(ScannerProblem("card-scanner", ScannerRole.CARD, Reason.DISCONNECTED, "gone", mono))
     school_file(db)
     clock.advance(6)
     door.submit(Tick())
     back = view(answers)
     assert isinstance(back, FaultView)
-    assert back.details == ("读卡器“card-reader”：没有连接",)
+    assert back.details == ("扫描器“card-scanner”：没有连接",)
     assert door.stop()
     with Store(db) as store:
-        assert store.sync.scanner_states() == [("card-reader", "disconnected")]
+        assert store.sync.scanner_states() == [("card-scanner", "disconnected")]
 
 
 def test_a_scanner_no_longer_configured_is_no_longer_reported(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_a_scanner_no_longer_configured_is_no_longer_reported(tmp_path: Path) ->
         store.sync.set_scanner_state("old-book-scanner", "disconnected")
     clock = ScriptedClock(local("2026-11-23 12:15"))
     answers: queue.SimpleQueue[Update | Exit] = queue.SimpleQueue()
-    door = DoorThread(desk_config(db), clock, ["card-reader"], answers.put, tick_seconds=None)
+    door = DoorThread(desk_config(db), clock, ["card-scanner"], answers.put, tick_seconds=None)
     door.start()
     view(answers)
     assert door.stop()

@@ -132,14 +132,14 @@ def test_english_for_one_session_then_back_to_chinese(desk: Desk) -> None:
 
 def test_admin_by_card_ends_the_session_and_tests_the_scanners(desk: Desk) -> None:
     desk.scan("S31")
-    desk.scan("LIB1", source="card-reader")
+    desk.scan("LIB1", source="card-scanner")
     view = desk.view
     assert isinstance(view, AdminView)
     assert ("session_ended", "preempted") in events(desk)
     desk.scan("B1")  # a live scanner test: nothing is lent
     view = desk.view
     assert isinstance(view, AdminView)
-    assert "book-scanner：正常 · 最近读到 B1" in [r.line for r in view.readers]
+    assert "book-scanner：正常 · 最近读到 B1" in [r.line for r in view.scanners]
     assert ("checkout", "ok") not in events(desk)
     desk.tap("mode:returns_only")
     desk.tap("back")
@@ -183,7 +183,7 @@ def test_five_wrong_pins_lock_the_keypad(desk: Desk) -> None:
 
 
 def test_helper_turns_returns_only_on_and_off(desk: Desk) -> None:
-    desk.scan("HELP1", source="card-reader")
+    desk.scan("HELP1", source="card-scanner")
     view = desk.view
     assert isinstance(view, HelperView) and view.toggle == "打开“只还书”"
     desk.tap("returns_only")
@@ -199,7 +199,7 @@ def test_fault_screen_while_a_scanner_is_gone_and_back_by_itself(desk: Desk) -> 
     view = desk.view
     assert isinstance(view, FaultView) and view.title == "请告诉老师"
     assert "book-scanner" in view.details[0]
-    assert desk.scan("S31", source="card-reader") is None  # nothing decided unseen
+    assert desk.scan("S31", source="card-scanner") is None  # nothing decided unseen
     # What the sync worker's next heartbeat tells the server (the librarian's Today page).
     assert desk.desk.store.sync.scanner_states() == [("book-scanner", "disconnected")]
     desk.replug()

@@ -110,7 +110,7 @@ def test_the_fault_screen_while_a_reader_is_gone_and_recovery(tmp_path: Path) ->
     assert run.status == 0, run.stderr
     assert run.screen(2) == "fault"
     assert "请告诉老师" in run.texts(2)
-    assert "读卡器“book-scanner”：没有连接" in run.texts(2)
+    assert "扫描器“book-scanner”：没有连接" in run.texts(2)
     assert run.screen(3) == "fault"  # nothing lent while the child cannot see it
     assert run.screen(4) == "session"  # back by itself
     assert run.screen(5) == "idle"

@@ -64,7 +64,7 @@ class Kiosk:
     def scan(self, code: str) -> None:
         self.clock.advance(5)
         mono = self.clock.read().mono
-        self.desk.handle(ScanEvent(code, ScannerRole.CARD, "card-reader", mono))
+        self.desk.handle(ScanEvent(code, ScannerRole.CARD, "card-scanner", mono))
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def kiosk(sqlite_site: Site) -> Iterator[Kiosk]:
     # kiosk.toml lists a book of its own: a paired kiosk shows the librarian's list instead.
     config = replace(load_config(None), database=site.kiosk_db, new_arrivals=("0001016",))
     store = Store(site.kiosk_db)
-    desk = FrontDesk(store, clock, config, Scanners(["card-reader", "book-scanner"]))
+    desk = FrontDesk(store, clock, config, Scanners(["card-scanner", "book-scanner"]))
     yield Kiosk(site, desk, clock)
     desk.close()
     store.close()

@@ -10,16 +10,16 @@ from kiosk.core.modes import DoorMode
 from kiosk.ui.screens import typescale
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.widgets import KioskButton, Rows, TextLine
-from kiosk.ui.views import ReaderLine
+from kiosk.ui.views import ScannerLine
 
 ORANGE = (0.95, 0.58, 0.12, 1)
 INK = (0.16, 0.16, 0.18, 1)
 
 
-def reader_rows(box: Any) -> Rows[ReaderLine]:
-    def put(row: TextLine, reader: ReaderLine) -> None:
-        row.text = reader.line
-        row.color = INK if reader.working else ORANGE
+def scanner_rows(box: Any) -> Rows[ScannerLine]:
+    def put(row: TextLine, scanner: ScannerLine) -> None:
+        row.text = scanner.line
+        row.color = INK if scanner.working else ORANGE
 
     return Rows(box, lambda: TextLine(font_size=typescale.XS, shorten=True), put)
 
@@ -31,17 +31,17 @@ class PinScreen(KioskScreen):
 
 
 class AdminScreen(KioskScreen):
-    _readers: Rows[ReaderLine] | None = None
+    _scanners: Rows[ScannerLine] | None = None
     _modes: Rows[tuple[DoorMode, str]] | None = None
 
     def refresh(self) -> None:
         view = self.view
         if view is None:
             return
-        if self._readers is None or self._modes is None:
-            self._readers = reader_rows(self.ids.readers)
+        if self._scanners is None or self._modes is None:
+            self._scanners = scanner_rows(self.ids.scanners)
             self._modes = Rows(self.ids.modes, self._mode_button, self._put_mode)
-        self._readers.show(view.readers[:4])
+        self._scanners.show(view.scanners[:4])
         self._modes.show(view.mode_buttons)
 
     def _mode_button(self) -> KioskButton:
@@ -56,11 +56,11 @@ class AdminScreen(KioskScreen):
 
 
 class HelperScreen(KioskScreen):
-    _readers: Rows[ReaderLine] | None = None
+    _scanners: Rows[ScannerLine] | None = None
 
     def refresh(self) -> None:
         if self.view is None:
             return
-        if self._readers is None:
-            self._readers = reader_rows(self.ids.readers)
-        self._readers.show(self.view.readers[:4])
+        if self._scanners is None:
+            self._scanners = scanner_rows(self.ids.scanners)
+        self._scanners.show(self.view.scanners[:4])
