@@ -147,7 +147,7 @@ system_files() {
   ensure_link "$OPT/current/venv/bin/kiosk" /usr/local/bin/kiosk
 }
 
-# The school edits the rules (its readers' USB ids): like a conffile, a copy someone changed is
+# The school edits the rules (its scanners' USB ids): like a conffile, a copy someone changed is
 # kept; one still as shipped follows the release. $OPT/state remembers what was shipped.
 udev_rules() {
   local shipped=$1 installed recorded sum

@@ -60,7 +60,7 @@ def _show(args: argparse.Namespace, finding: Finding) -> None:
         return
     print(f"{'ok  ' if finding.ok else 'FAIL'} {name}")
     for problem in finding.problems:
-        # The fixed sentences in the reader's language; those naming rows and pages stay as
+        # The fixed sentences in the operator's language; those naming rows and pages stay as
         # SQLite and the journal put them.
         print(f"     {words.get(f'problem.{problem}', problem)}")
     if fix is not None:

@@ -55,14 +55,14 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError([_syntax_problem(text, str(exc))]) from None
     except RecursionError:  # arrays nested hundreds deep: no policy looks like that
         raise PolicyError(["the file nests arrays or tables too deeply to be a policy"]) from None
-    check = _PolicyReader()
+    check = _PolicyParser()
     policy = check.policy(data)
     if check.problems or policy is None:
         raise PolicyError(check.problems)
     return policy
 
 
-class _PolicyReader(Checker):
+class _PolicyParser(Checker):
     """The policy file's tables, read with every problem collected."""
 
     def policy(self, data: Mapping[str, object]) -> Policy | None:

@@ -229,7 +229,7 @@ def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
         code == state.last_code
         and scan.at.mono - state.last_code_mono < ctx.policy.loans.duplicate_scan_seconds
     )
-    # The window slides: a card left lying on the reader keeps being ignored.
+    # The window slides: a card left lying on the scanner keeps being ignored.
     state = replace(state, last_code=code, last_code_mono=scan.at.mono)
     if duplicate:
         return Step(state, _answer(code, Outcome.IGNORED, Reason.DUPLICATE_SCAN))

@@ -199,7 +199,7 @@ def m003_sync(db: Database) -> None:
             checkouts INTEGER NOT NULL,
             PRIMARY KEY (card, hour)
         );
-        -- What the touchscreen app says of each card and book reader (the heartbeat sends it).
+        -- What the touchscreen app says of each card and book scanner (the heartbeat sends it).
         CREATE TABLE reader_status (
             name TEXT PRIMARY KEY,
             state TEXT NOT NULL,

@@ -1,6 +1,6 @@
 """The real probes of ``kiosk doctor``: a real HTTPS server on 127.0.0.1 with certificates made
 by openssl (trusted, another CA's, another name's, not yet valid, expired), and a real serial
-port (a pseudo-terminal) locked the way the serial reader locks it."""
+port (a pseudo-terminal) locked the way the serial scanner locks it."""
 
 from __future__ import annotations
 
@@ -188,13 +188,13 @@ def test_a_server_that_is_not_there_is_unreachable(pki: dict[str, Path]) -> None
     assert found.answer is Answer.UNREACHABLE and "refused" in found.detail.lower()
 
 
-def test_a_serial_port_is_free_or_held_like_the_reader_holds_it() -> None:
+def test_a_serial_port_is_free_or_held_like_the_scanner_holds_it() -> None:
     controller, port = os.openpty()
     try:
         path = Path(os.ttyname(port))
         assert grab_device(path, "serial").outcome is Grab.OK
         held = os.open(path, os.O_RDWR | os.O_NOCTTY)
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running serial reader holds
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running serial scanner holds
         try:
             assert grab_device(path, "serial").outcome is Grab.BUSY
         finally:

@@ -94,7 +94,7 @@ def test_a_helper_turns_on_returns_only_and_returns_still_work(tmp_path: Path) -
     run = run_app(tmp_path, script)
     assert run.status == 0, run.stderr
     assert run.screen(4) == "helper"
-    assert "H0001" not in run.text(4)  # a helper sees reader status, not codes
+    assert "H0001" not in run.text(4)  # a helper sees scanner status, not codes
     assert "模式：只还书" in run.texts(5)
     assert "现在只能还书" in run.texts(6)
     assert "现在只能还书，不能借书哦" in run.texts(7)
@@ -104,7 +104,7 @@ def test_a_helper_turns_on_returns_only_and_returns_still_work(tmp_path: Path) -
     assert events[-2:] == [("refusal", "returns_only"), ("return", "ok")]
 
 
-def test_the_fault_screen_while_a_reader_is_gone_and_recovery(tmp_path: Path) -> None:
+def test_the_fault_screen_while_a_scanner_is_gone_and_recovery(tmp_path: Path) -> None:
     script = "0 202430101\n1 @unplug=book-scanner\n2 0001002\n3 @replug=book-scanner\n30 @wait\n"
     run = run_app(tmp_path, script)
     assert run.status == 0, run.stderr

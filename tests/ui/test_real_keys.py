@@ -1,7 +1,7 @@
 """Real key presses, sent through X with xdotool, to the app in kiosk mode (fullscreen, the
 configured readers; not the windowed demo): Escape, Alt+F4, letters and a card number typed with
 Enter do nothing. The app keeps running and still answers the next card read on its serial card
-reader, a pseudo-terminal the test writes to.
+scanner, a pseudo-terminal the test writes to.
 
 There is no window manager on Xvfb (nor on the kiosk, which draws through KMS/DRM or inside
 cage), so Alt+F4 reaches the app as a key, as it does there. Without one, nobody honours SDL's
@@ -30,7 +30,7 @@ from kiosk.store import Store
 from tests.ui.app_runs import KIOSK, MONDAY_LUNCH, school
 
 SCREEN = (800, 480)  # display.size
-CARD = "202430101"  # 孟子乐 of the sample roster, read by the serial card reader
+CARD = "202430101"  # 孟子乐 of the sample roster, read by the serial card scanner
 TYPED = "202430102"  # 任妍宇: typed on the keyboard with Enter, as the demo scans; never read
 DEADLINE = 60.0  # seconds for every wait: the test machine is shared and slow
 WATCHDOG_USEC = "300000"  # a WATCHDOG=1 from the UI thread's clock every 0.1 s once it is ready
@@ -88,7 +88,7 @@ class KioskApp:
     process: subprocess.Popen[bytes]
     display: str
     notices: socket.socket  # the NOTIFY_SOCKET the app sends READY=1, WATCHDOG=1, STOPPING=1 to
-    card_reader: int  # the pseudo-terminal's master end: what is written here, the reader reads
+    card_scanner: int  # the pseudo-terminal's master end: what is written here, the scanner reads
     db: Path
     log: Path
     heard: list[str] = field(default_factory=list)
@@ -162,12 +162,12 @@ class KioskApp:
 
 @pytest.fixture
 def kiosk_app(tmp_path: Path, display: str) -> Iterator[KioskApp]:
-    """The app in kiosk mode on the UI tests' sample school, with one card reader: a serial
+    """The app in kiosk mode on the UI tests' sample school, with one card scanner: a serial
     port that is a real pseudo-terminal."""
-    card_reader, port = os.openpty()
+    card_scanner, port = os.openpty()
     # A byte in the port's input queue before the app opens it: pyserial empties the queue
-    # once the port is set up, so when the byte is gone the reader reads all that follows.
-    os.write(card_reader, b"\n")  # an empty line, which a reader would skip anyway
+    # once the port is set up, so when the byte is gone the scanner reads all that follows.
+    os.write(card_scanner, b"\n")  # an empty line, which a scanner would skip anyway
     db, config = school(tmp_path)
     settings = config.read_text(encoding="utf-8")
     assert "[kiosk]\n" in settings
@@ -196,7 +196,7 @@ def kiosk_app(tmp_path: Path, display: str) -> Iterator[KioskApp]:
             stdout=out,
             stderr=out,
         )
-    app = KioskApp(process, display, notices, card_reader, db, log)
+    app = KioskApp(process, display, notices, card_scanner, db, log)
     try:
         app.wait_for("READY=1")
         end = time.monotonic() + DEADLINE
@@ -209,7 +209,7 @@ def kiosk_app(tmp_path: Path, display: str) -> Iterator[KioskApp]:
             process.kill()
         process.wait(DEADLINE)
         notices.close()
-        os.close(card_reader)
+        os.close(card_scanner)
         os.close(port)
 
 
@@ -240,7 +240,7 @@ def test_real_escape_alt_f4_and_keys_do_nothing_and_the_next_card_is_read(
     app.wait_for("WATCHDOG=1", count=2)
     assert app.x("getwindowfocus", "getwindowname").strip() == "kiosk"  # the window is still up
 
-    os.write(app.card_reader, f"{CARD}\r\n".encode())
+    os.write(app.card_scanner, f"{CARD}\r\n".encode())
     end = time.monotonic() + DEADLINE
     while ("session_started", CARD) not in app.journal():
         app.next_notice(end)  # between two looks at the journal, the app's next ping

@@ -68,8 +68,8 @@ class ChaosServer:
         self.port = int(self.url.rsplit(":", 1)[1])
         self.log = log
         self.lines = lines
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self._log_thread = threading.Thread(target=self._read, daemon=True)
+        self._log_thread.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
@@ -95,7 +95,7 @@ class ChaosServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=30)
-        self._reader.join(30)
+        self._log_thread.join(30)
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()

@@ -1,4 +1,4 @@
-"""Hostile text: what a confused scanner, a phone under the reader or a child with a keyboard can
+"""Hostile text: what a confused scanner, a phone held under one or a child with a keyboard can
 produce, drawn from a seeded ``random.Random`` so a run can be replayed.
 
 Each category is one way a code can be wrong; ``hostile`` picks one and says which. Codes of
@@ -192,7 +192,7 @@ def _unicode(rng: random.Random, codes: SchoolCodes) -> str:
 
 def _collision(rng: random.Random, codes: SchoolCodes) -> str:
     """Codes that are, or nearly are, another kind of code: a card where a book is expected,
-    an ISBN as a card, a card read by an RFID reader in decimal, a barcode in lower case."""
+    an ISBN as a card, a card read by an RFID card scanner in decimal, a barcode in lower case."""
     card, barcode = rng.choice(codes.cards), rng.choice(codes.barcodes)
     isbn = rng.choice(codes.isbns)
     shape = rng.randrange(10)
