@@ -3,7 +3,7 @@
 Why this lives in ``kiosk`` and not in ``sync``: kiosk.toml is one file, and kiosk/config.py
 checks all of it when the app starts, ``[sync]`` included, so a typo in the worker's table stops
 `kiosk run` and `kiosk doctor` as it stops `kiosk sync`, with the same words. The kiosk imports
-``sync`` only in its composition root (kiosk/commands): the sync extra (requests, pydantic) may
+``sync`` only in its composition root (kiosk/commands): the sync extra (pydantic) may
 not be installed, and reading a file needs neither. So the table's schema is here, in the
 standard library only, and sync/settings.py hands it to the worker with the command line's
 overrides.

@@ -6,6 +6,6 @@ outside its composition root; named here for the sync package (sync/protocol.py)
 
 from __future__ import annotations
 
-from kiosk.protocol_v1 import MAX_PUSH_EVENTS, WHOAMI_PATH
+from kiosk.protocol_v1 import CONTENT_TYPE, MAX_BODY_BYTES, MAX_PUSH_EVENTS, WHOAMI_PATH
 
-__all__ = ["MAX_PUSH_EVENTS", "WHOAMI_PATH"]
+__all__ = ["CONTENT_TYPE", "MAX_BODY_BYTES", "MAX_PUSH_EVENTS", "WHOAMI_PATH"]

@@ -31,20 +31,20 @@ from kiosk.core import bounds
 from kiosk.core.decisions import EventType, Flag, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, as_dict, digest_of, event_from_columns
 from kiosk.core.moments import ClockSource
+from sync.limits import CONTENT_TYPE as CONTENT_TYPE  # the kiosk's client sends it as well
+from sync.limits import MAX_BODY_BYTES as MAX_BODY_BYTES  # ... and reads answers up to it
 from sync.limits import MAX_PUSH_EVENTS
 from sync.limits import WHOAMI_PATH as WHOAMI_PATH  # the kiosk and the server name it here
 
 PROTOCOL_VERSION: Final = 1
-# A push carries at most MAX_PUSH_EVENTS events (sync/limits.py, which the kiosk's settings check
-# reads without pydantic), and no request or answer is larger than this.
-MAX_BODY_BYTES = 1_000_000
+# A push carries at most MAX_PUSH_EVENTS events and no request or answer is larger than
+# MAX_BODY_BYTES (sync/limits.py, which the kiosk's settings and its client read without pydantic).
 # School-data rows (readers, copies) per pull page; loans always come complete.
 MAX_PULL_ROWS = 500
 MAX_NEW_ARRIVALS = 20
 # A kiosk starts a new journal each time it finds the server holding a different history under
 # its sequence numbers (restored from a backup, a copied SD card): a handful in its lifetime.
 MAX_JOURNALS = 64
-CONTENT_TYPE = "application/json"
 
 PUSH_PATH = "/v1/push"
 PULL_PATH = "/v1/pull"
@@ -443,7 +443,7 @@ class Heartbeat(Message):
     clock: ClockReading
     scanners: Annotated[list[ScannerState], Field(max_length=16)]
     # Set while the kiosk's clock is so wrong that the server's certificate looked out of its
-    # dates (the worker then checks its name and CA only; see sync.worker.client).
+    # dates (the worker then checks its name and CA only; see kiosk.server_client).
     clock_problem: Annotated[str, Field(max_length=300)] | None = None
 
     @model_validator(mode="before")

@@ -1,7 +1,7 @@
 """`kiosk sync once` and `kiosk sync run`: the sync worker, beside the touchscreen app.
 
 It opens the same SQLite file as the app (WAL: both can), never the door. The sync code lives in
-``sync/`` and needs the ``sync`` extra (requests, pydantic); it is imported only here, when the
+``sync/`` and needs the ``sync`` extra (pydantic); it is imported only here, when the
 command runs, so a kiosk without it still runs everything else.
 """
 

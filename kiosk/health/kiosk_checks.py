@@ -16,8 +16,9 @@ from hardware.sources.evdev_device import EvdevSource, list_input_devices
 from hardware.spec import ScannerSpec, parse_scanner_url
 from kiosk.config import OLD_NAMES
 from kiosk.health.config import ConfigProblem, DoctorConfig, ScannerEntry, load_config
-from kiosk.health.machine import Answer, Grab, Machine
+from kiosk.health.machine import Grab, Machine
 from kiosk.health.results import Result, fail, ok, skipped
+from kiosk.server_client import Failure
 from kiosk.store import Store, StoreError, SyncHealth, SyncProblem
 
 KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the scanners' udev group too
@@ -168,21 +169,23 @@ def check_server(machine: Machine, config: DoctorConfig) -> list[Result]:
     answer = machine.ask_server(sync.server, token, ca_path)
     where: dict[str, object] = {"server": sync.server, "ca_file": sync.ca_file or "—"}
     reached = ok("server", server=sync.server, ms=answer.milliseconds)
-    if answer.answer is Answer.OK:
+    failure = answer.failure
+    if failure is None:
         return [reached, ok("tls", **where), ok("token", path=sync.token_file)]
-    if answer.answer is Answer.UNREACHABLE:
+    if failure is Failure.UNREACHABLE:
         return [
             fail("server", "unreachable", server=sync.server, error=answer.detail),
             skipped("tls", "waits"),
             skipped("token", "waits"),
         ]
-    if answer.answer is Answer.TOKEN_REFUSED:
+    if failure is Failure.TOKEN_REFUSED:
         refused = fail("token", "refused", path=sync.token_file, kiosk_id=config.kiosk_id)
         return [reached, ok("tls", **where), refused]
-    if answer.answer is Answer.BAD_ANSWER:
+    if failure in (Failure.REFUSED, Failure.BUSY, Failure.BAD_ANSWER):
+        # The server answered, but not as a server of this protocol would to a kiosk's token.
         bad = fail("server", "bad_answer", server=sync.server, status=answer.status)
         return [bad, ok("tls", **where), skipped("token", "waits")]
-    tls = fail("tls", answer.answer.value, error=answer.detail, now=machine.now(), **where)
+    tls = fail("tls", failure.value, error=answer.detail, now=machine.now(), **where)
     return [ok("server", "reachable", server=sync.server), tls, skipped("token", "waits")]
 
 

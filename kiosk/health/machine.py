@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePath
 
+from kiosk.server_client import Failure
+
 
 @dataclass(frozen=True)
 class Completed:
@@ -39,22 +41,12 @@ class GrabResult:
     detail: str = ""
 
 
-class Answer(StrEnum):
-    """How the server answered an authenticated request, as far as the kiosk can tell."""
-
-    OK = "ok"
-    UNREACHABLE = "unreachable"  # no route, refused, timed out, name not found
-    UNTRUSTED = "untrusted"  # the certificate is not signed by the configured CA
-    NOT_YET_VALID = "not_yet_valid"  # valid from a time after the kiosk's clock
-    EXPIRED = "expired"
-    WRONG_NAME = "wrong_name"  # the certificate is for another host name
-    TOKEN_REFUSED = "token_refused"  # noqa: S105 - an outcome, not a secret: 401 or 403
-    BAD_ANSWER = "bad_answer"  # anything else over HTTP
-
-
 @dataclass(frozen=True)
 class ServerAnswer:
-    answer: Answer
+    """How the server answered an authenticated request: ``failure`` is None when it took it,
+    else the client's word for why not (kiosk.server_client, the sync worker's words too)."""
+
+    failure: Failure | None
     detail: str = ""
     status: int = 0
     milliseconds: int = 0

@@ -6,21 +6,17 @@ The only module of ``kiosk.health`` that touches anything outside the process.
 from __future__ import annotations
 
 import fcntl
-import http.client
 import os
 import shutil
-import ssl
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from hardware.errors import MissingExtra
 from kiosk.health.machine import (
-    Answer,
     Completed,
     DiskUsage,
     Grab,
@@ -29,13 +25,12 @@ from kiosk.health.machine import (
     ServerAnswer,
 )
 from kiosk.protocol_v1 import WHOAMI_PATH
+from kiosk.server_client import ServerError, SyncClient
 
 # An authenticated request that changes nothing on the server: 200 for this kiosk's token, else
 # 401. From kiosk/protocol_v1.py, so `kiosk doctor` loads neither the sync package nor pydantic.
 TOKEN_CHECK_PATH = WHOAMI_PATH
 TIMEOUT_SECONDS = 5.0
-# OpenSSL's verify codes the kiosk can tell a person something useful about.
-_NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH, _IP_MISMATCH = 9, 10, 62, 64
 
 
 def real_machine(root: Path | None = None) -> Machine:
@@ -91,43 +86,24 @@ def grab_device(device: Path, scheme: str) -> GrabResult:
 
 
 def ask_server(url: str, token: str, ca_file: Path | None) -> ServerAnswer:
-    """One GET with the kiosk's token, the certificate verified against ``ca_file`` only (or the
-    system's trusted CAs when there is none)."""
-    parts = urlsplit(url)
-    try:
-        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    except (OSError, ssl.SSLError) as exc:
-        return ServerAnswer(Answer.UNTRUSTED, f"{ca_file}: {exc}")
-    started = time.monotonic()
-    connection = http.client.HTTPSConnection(
-        parts.hostname or "", parts.port or 443, timeout=TIMEOUT_SECONDS, context=context
+    """One GET with the kiosk's token through the sync worker's own client: the certificate
+    verified against ``ca_file`` only (or the system's trusted CAs when there is none), its
+    dates too (doctor says when the clock is behind), the answer in the client's words."""
+    client = SyncClient(
+        url, token, ca_file=ca_file, connect_timeout=TIMEOUT_SECONDS, read_timeout=TIMEOUT_SECONDS
     )
+    started = time.monotonic()
     try:
-        connection.request(
-            "GET",
-            parts.path.rstrip("/") + TOKEN_CHECK_PATH,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-        )
-        response = connection.getresponse()
-        response.read(65536)
-    except ssl.SSLCertVerificationError as exc:
-        answer = {
-            _NOT_YET_VALID: Answer.NOT_YET_VALID,
-            _EXPIRED: Answer.EXPIRED,
-            _HOSTNAME_MISMATCH: Answer.WRONG_NAME,
-            _IP_MISMATCH: Answer.WRONG_NAME,
-        }.get(exc.verify_code, Answer.UNTRUSTED)
-        return ServerAnswer(answer, exc.verify_message or str(exc))
-    except (OSError, http.client.HTTPException) as exc:
-        return ServerAnswer(Answer.UNREACHABLE, str(exc) or type(exc).__name__)
+        client.get(TOKEN_CHECK_PATH)
+    except ServerError as exc:
+        return ServerAnswer(exc.failure, exc.detail, exc.status, _since(started))
     finally:
-        connection.close()
-    ms = round((time.monotonic() - started) * 1000)
-    if response.status in (401, 403):
-        return ServerAnswer(Answer.TOKEN_REFUSED, response.reason, response.status, ms)
-    if 200 <= response.status < 300:
-        return ServerAnswer(Answer.OK, "", response.status, ms)
-    return ServerAnswer(Answer.BAD_ANSWER, response.reason, response.status, ms)
+        client.close()
+    return ServerAnswer(None, "", 200, _since(started))
+
+
+def _since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
 
 
 def disk_usage(path: Path) -> DiskUsage:

@@ -46,7 +46,9 @@ from sync.protocol import (
 )
 from sync.protocol import Cursor as WireCursor
 from sync.settings import Settings
+from sync.worker import client as wire
 from sync.worker.client import (
+    Failure,
     ServerRefused,
     ServerUnavailable,
     SyncClient,
@@ -132,9 +134,11 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
             lost=_lost(store),
         )
         before = store.sync.status().pushed_through
-        answer = client.push(request)
+        answer = wire.push(client, request)
         if [(r.id, r.seq) for r in answer.results] != [(e.id, e.seq) for e in events]:
-            raise ServerUnavailable("the server's answer does not match the events sent")
+            raise ServerUnavailable(
+                Failure.BAD_ANSWER, "the server's answer does not match the events sent"
+            )
         # The server holds another event under one of these numbers: the file's history forked
         # from the server's there. Answers from there on are not kept: they go again, as a new
         # journal's.
@@ -169,8 +173,9 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
         restarts += 1
         if restarts > MAX_RESTARTS:
             raise ServerUnavailable(
+                Failure.BAD_ANSWER,
                 "the server's history and this kiosk's still disagree after "
-                f"{MAX_RESTARTS} tries; the next sync tries again"
+                f"{MAX_RESTARTS} tries; the next sync tries again",
             )
 
 
@@ -209,7 +214,7 @@ def pull(store: Store, client: SyncClient, report: Report) -> bool:
             journals=_journals(store),
             lost=_lost(store),
         )
-        answer = client.pull(request)
+        answer = wire.pull(client, request)
         store.sync.apply_pull(page_of(answer))
         report.pages += 1
         if answer.complete:
@@ -217,12 +222,15 @@ def pull(store: Store, client: SyncClient, report: Report) -> bool:
             return _held_as_sent(
                 store, report, answer.reflects_through, answer.journals_held, pushed
             )
-    raise ServerUnavailable(f"the pull did not complete in {MAX_PULL_PAGES} pages")
+    raise ServerUnavailable(
+        Failure.BAD_ANSWER, f"the pull did not complete in {MAX_PULL_PAGES} pages"
+    )
 
 
 def heartbeat(store: Store, client: SyncClient, clock: Clock) -> None:
     status = store.sync.status()
-    answer = client.heartbeat(
+    answer = wire.heartbeat(
+        client,
         Heartbeat(
             protocol=PROTOCOL_VERSION,
             kiosk_id=store.kiosk_id,
@@ -232,7 +240,7 @@ def heartbeat(store: Store, client: SyncClient, clock: Clock) -> None:
             clock=_reading(clock),
             scanners=[ScannerState(name=n, state=s) for n, s in store.sync.scanner_states()],
             clock_problem=client.time_checks_skipped,
-        )
+        ),
     )
     # The server's time, on this kiosk's monotonic clock: the door believes it for this boot.
     # (Read as the answer arrives; the request's own round trip is well under a second.)

@@ -18,7 +18,6 @@ import pytest
 from kiosk.commands.doctor import doctor as file_doctor
 from kiosk.health.command import run_doctor
 from kiosk.health.machine import (
-    Answer,
     Completed,
     DiskUsage,
     Grab,
@@ -42,7 +41,7 @@ class Pi:
 
     root: Path
     grabs: dict[str, GrabResult] = field(default_factory=dict)
-    answer: ServerAnswer = field(default_factory=lambda: ServerAnswer(Answer.OK, "", 200, 12))
+    answer: ServerAnswer = field(default_factory=lambda: ServerAnswer(None, "", 200, 12))
     units: dict[str, str] = field(default_factory=dict)
     kernel_log: Completed = field(default_factory=lambda: Completed(0, CLEAN_LOG))
     disk: DiskUsage = field(default_factory=lambda: DiskUsage(32 * 2**30, 20 * 2**30))

@@ -18,7 +18,7 @@ from kiosk.clocks import TIMESYNC_FLAG
 from kiosk.store import Store, SyncProblem
 from sync.protocol import PROTOCOL_VERSION, ClockReading, Heartbeat
 from sync.server.tables import kiosks
-from sync.worker.client import SyncClient, UntrustedServer
+from sync.worker.client import SyncClient, UntrustedServer, heartbeat
 from tests.conftest import SAMPLE
 from tests.sync.processes import ServerProcess, kiosk
 from tests.sync.test_end_to_end import School, journal, server_command
@@ -66,14 +66,14 @@ def test_an_unset_clock_checks_the_servers_name_and_ca_but_not_its_dates(
     school, certificates = early
     synced = [False]
     client = _client(school, certificates, synced)
-    answer = client.heartbeat(_heartbeat())  # verified, but for its dates
+    answer = heartbeat(client, _heartbeat())  # verified, but for its dates
     assert datetime.fromisoformat(answer.server_time).year >= 2026
     assert client.time_checks_skipped is not None
     assert "not synchronised" in client.time_checks_skipped
     # Once the clock is set, the dates count again: this certificate is refused.
     synced[0] = True
     with pytest.raises(UntrustedServer, match="the server needs a new certificate"):
-        client.heartbeat(_heartbeat())
+        heartbeat(client, _heartbeat())
     assert client.time_checks_skipped is None
 
 
@@ -83,7 +83,7 @@ def test_a_set_clock_refuses_a_certificate_out_of_its_dates(
     school, certificates = early
     client = _client(school, certificates, [True])
     with pytest.raises(UntrustedServer, match="certificate is not yet valid, and this kiosk's"):
-        client.heartbeat(_heartbeat())
+        heartbeat(client, _heartbeat())
 
 
 def test_the_name_and_the_ca_are_still_checked_when_the_dates_are_not(
@@ -91,7 +91,7 @@ def test_the_name_and_the_ca_are_still_checked_when_the_dates_are_not(
 ) -> None:
     school, certificates = early
     client = _client(school, certificates, [False])
-    client.heartbeat(_heartbeat())
+    heartbeat(client, _heartbeat())
     assert client.time_checks_skipped is not None  # dates no longer checked ...
     url = f"sqlite:///{tmp_path / 'other.db'}"
     assert server_command("migrate", "--db", url).returncode == 0
@@ -104,7 +104,7 @@ def test_the_name_and_the_ca_are_still_checked_when_the_dates_are_not(
         try:
             client.server = server.url
             with pytest.raises(UntrustedServer, match="does not verify"):
-                client.heartbeat(_heartbeat())
+                heartbeat(client, _heartbeat())
         finally:
             server.stop()
 

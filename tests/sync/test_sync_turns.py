@@ -3,6 +3,7 @@ take turns; a second one says whom it waits for; nothing crashes with a tracebac
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.health.kiosk_checks import check_sync
 from kiosk.store import Acknowledgement, Store, SyncLock, SyncProblem
-from sync.protocol import PushRequest, PushResponse
+from sync.protocol import PUSH_PATH
 from sync.settings import Settings
 from sync.worker.client import SyncClient
 from sync.worker.cycle import OutboxMoved, sync_once
@@ -82,9 +83,11 @@ class _Overtaken(SyncClient):
         super().__init__(url, token)
         self._other = other
 
-    def push(self, request: PushRequest) -> PushResponse:
-        answer = super().push(request)
-        self._other.sync.acknowledge([Acknowledgement(e.seq, True) for e in request.events])
+    def post(self, path: str, body: bytes) -> bytes:
+        answer = super().post(path, body)
+        if path == PUSH_PATH:
+            sent = [event["seq"] for event in json.loads(body)["events"]]
+            self._other.sync.acknowledge([Acknowledgement(seq, True) for seq in sent])
         return answer
 
 

@@ -15,7 +15,7 @@ from sync import protocol
 from sync.protocol import ProtocolError, PushRequest, WireEvent, hash_matches, wire_event
 from sync.settings import Settings, SettingsError, from_table, resolve
 from sync.worker.backoff import Backoff
-from sync.worker.client import ServerRefused, ServerUnavailable, SyncClient
+from sync.worker.client import ServerRefused, ServerUnavailable, SyncClient, pull
 from sync.worker.loop import run
 from tests.sync.conftest import Kiosk, LiveServer, push_request
 
@@ -136,6 +136,6 @@ def test_the_run_loop_backs_off_while_the_server_is_down_then_syncs(
     run(k.store, refused, settings, k.clock, sleep=lambda s: waits.append(s) is None and False)
     assert waits == [300]  # a person must fix the token: the longest wait, then stop asked
     with pytest.raises(ServerRefused, match="401"):
-        refused.pull(protocol.PullRequest(protocol=1, kiosk_id=k.id, cursor=None))
+        pull(refused, protocol.PullRequest(protocol=1, kiosk_id=k.id, cursor=None))
     with pytest.raises(ServerUnavailable):
-        down.pull(protocol.PullRequest(protocol=1, kiosk_id=k.id, cursor=None))
+        pull(down, protocol.PullRequest(protocol=1, kiosk_id=k.id, cursor=None))
