@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from figures import Figure, write
 
-from hardware import Host, ReaderOutput, ScanEvent, open_reader
+from hardware import Host, ScanEvent, ScannerOutput, open_scanner
 from hardware.pipeline import ScanPipeline
 from hardware.recording import RecordedEvent
-from hardware.spec import parse_reader_url
+from hardware.spec import parse_scanner_url
 from hardware.wedge import WedgeDecoder
 
 TARGET_P99_US = 1000.0
@@ -118,10 +118,10 @@ def bench_queue_hand_over(n: int) -> list[int]:
 def bench_decoder_and_pipeline(n: int) -> list[int]:
     emitted_at: list[int] = []
 
-    def emit(item: ReaderOutput) -> None:
+    def emit(item: ScannerOutput) -> None:
         emitted_at.append(time.perf_counter_ns())
 
-    pipeline = ScanPipeline(parse_reader_url("fake:?role=book&debounce=0"), emit)
+    pipeline = ScanPipeline(parse_scanner_url("fake:?role=book&debounce=0"), emit)
     decoder = WedgeDecoder()
     samples = []
     for text in codes(n):
@@ -182,13 +182,13 @@ def bench_reader_thread(n: int) -> list[int]:
     device = DeviceDouble()
     scans: queue.SimpleQueue[int] = queue.SimpleQueue()
 
-    def emit(item: ReaderOutput) -> None:
+    def emit(item: ScannerOutput) -> None:
         if isinstance(item, ScanEvent):
             scans.put(time.perf_counter_ns())
 
     opener: Callable[[str], Any] = lambda path: device  # noqa: E731 - the one device there is
     host = Host(open_input_device=opener, find_input_devices=list)
-    reader = open_reader(f"evdev://{device.path}?role=book&debounce=0", host=host)
+    reader = open_scanner(f"evdev://{device.path}?role=book&debounce=0", host=host)
     reader.start(emit)
     samples = []
     try:

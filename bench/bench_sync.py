@@ -58,7 +58,7 @@ from sync.protocol import (
     encode,
     wire_event,
 )
-from sync.server import accounts, ingest, reference
+from sync.server import accounts, ingest, school_data
 from sync.server.db import engine_for, migrate
 from sync.settings import Settings
 from sync.worker.client import SyncClient
@@ -206,7 +206,7 @@ def backlog(
     now = datetime.now(UTC)
     with engine.begin() as conn:
         token = accounts.add_kiosk(conn, "backlog-door", now)
-        reference.import_readers(
+        school_data.import_readers(
             conn,
             [
                 Reader(
@@ -217,7 +217,7 @@ def backlog(
             now,
             deactivate_missing=True,
         )
-        reference.import_copies(
+        school_data.import_copies(
             conn, [Copy(f"{n:07d}", f"书{n}") for n in range(copies)], now, deactivate_missing=True
         )
     engine.dispose()

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))  # the tests' PostgreSQL cluster and live server h
 
 from figures import Figure, write  # noqa: E402
 
-from sync.server import reference  # noqa: E402
+from sync.server import school_data  # noqa: E402
 from sync.server.app import create_app  # noqa: E402
 from sync.server.db import engine_for, migrate  # noqa: E402
 from sync.server.ratelimit import RateLimit  # noqa: E402
@@ -113,7 +113,7 @@ def build(url: str, events: int, readers: int, copies: int) -> tuple[Engine, flo
     engine = engine_for(url)
     migrate(engine)
     with engine.begin() as conn:
-        reference.save_policy(conn, POLICY.read_text(encoding="utf-8"), NOW)
+        school_data.save_policy(conn, POLICY.read_text(encoding="utf-8"), NOW)
         staff.add(conn, "bench", staff.Role.LIBRARIAN, "bench password", NOW)
     people = cards(readers)
     with engine.begin() as conn:

@@ -31,7 +31,7 @@ from kiosk.imports import (
     read_roster,
     report,
 )
-from sync.server import accounts, db, export, reference, review
+from sync.server import accounts, db, export, review, school_data
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -359,7 +359,7 @@ def _import(args: argparse.Namespace) -> int:
     if args.kind == "policy":
         text = read_policy_source(path)
         with db.writing(engine) as conn:
-            policy = reference.save_policy(conn, text, _now())
+            policy = school_data.save_policy(conn, text, _now())
         print(f"{path}: policy of {policy.library_name}, {policy.term.name}, saved")
         return 0
     result = read_roster(path) if args.kind == "roster" else read_catalog(path)
@@ -367,7 +367,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with db.writing(engine) as conn:
             importer = (
-                reference.import_readers if args.kind == "roster" else reference.import_copies
+                school_data.import_readers if args.kind == "roster" else school_data.import_copies
             )
             items = result.items
             if args.kind == "catalog":  # copies the librarian marked lost or withdrawn stay so
@@ -376,7 +376,7 @@ def _import(args: argparse.Namespace) -> int:
                 items = tuple(held_back(conn, result.items))  # type: ignore[arg-type]
             counts = importer(conn, items, _now(), deactivate_missing=not result.errors,  # type: ignore[arg-type]
                               force=args.force, mode=mode)  # fmt: skip
-    except reference.ImportRefusedError as refused:  # as `kiosk import` says it: nothing written
+    except school_data.ImportRefusedError as refused:  # as `kiosk import` says it: nothing written
         for line in command_line_refusal(refused.plan, Place.SERVER):
             print(f"kiosk-server: {path}: {line}", file=sys.stderr)
         return 1
