@@ -29,7 +29,3 @@ __all__ = [
     "classify",
     "open_scanner",
 ]
-
-# The old names, for bench/bench_readers.py until it is renamed (removed with that edit).
-ReaderOutput = ScannerOutput
-open_reader = open_scanner

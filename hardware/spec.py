@@ -114,10 +114,6 @@ def parse_scanner_url(url: str) -> ScannerSpec:
     )
 
 
-# The old name, for bench/bench_readers.py until it is renamed (removed with that edit).
-parse_reader_url = parse_scanner_url
-
-
 def _check_target(url: str, scheme: str, target: str) -> None:
     """Refuse targets that could never open, so the mistake shows at start-up, not at runtime."""
     if scheme in ("stdin", "fake"):
