@@ -4,10 +4,10 @@ Two parts of the kiosk talk to the server: `kiosk doctor --config` (one authenti
 this kiosk's token accepted?) and the sync worker (push, pull and heartbeat; sync/worker/client.py
 adds protocol v1's messages on top of this module). Both go through :class:`SyncClient`, so the
 server's certificate, its name and its answers are checked the same way for both, and every
-failure is called by one word (:class:`Failure`) with one sentence. The client is on the standard
-library (http.client, ssl), not requests: `kiosk doctor` and the kiosk's settings run without the
-sync extra, and the kiosk imports nothing of ``sync`` outside its composition root, so a client
-both share lives here and needs neither requests nor pydantic.
+failure is called by one word (:class:`ServerFailure`) with one sentence. The client is on the
+standard library (http.client, ssl), not requests: `kiosk doctor` and the kiosk's settings run
+without the sync extra, and the kiosk imports nothing of ``sync`` outside its composition root,
+so a client both share lives here and needs neither requests nor pydantic.
 
 TLS is always verified, against the school's CA file when one is configured (else the system's
 CAs); there is no way to turn that off. One thing a Pi cannot check is a certificate's dates: it
@@ -42,7 +42,7 @@ NO_CHECK_TIME = 0x200000
 _NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH, _IP_MISMATCH = 9, 10, 62, 64
 
 
-class Failure(enum.StrEnum):
+class ServerFailure(enum.StrEnum):
     """Why the server gave no usable answer: the one word the worker, doctor and logs use."""
 
     UNREACHABLE = "unreachable"  # no route, refused, reset, name not found, no answer in time
@@ -58,14 +58,14 @@ class Failure(enum.StrEnum):
 
 # The certificate failures, by OpenSSL's verify code (any other code: UNTRUSTED).
 _TLS_FAILURES = {
-    _NOT_YET_VALID: Failure.NOT_YET_VALID,
-    _EXPIRED: Failure.EXPIRED,
-    _HOSTNAME_MISMATCH: Failure.WRONG_NAME,
-    _IP_MISMATCH: Failure.WRONG_NAME,
+    _NOT_YET_VALID: ServerFailure.NOT_YET_VALID,
+    _EXPIRED: ServerFailure.EXPIRED,
+    _HOSTNAME_MISMATCH: ServerFailure.WRONG_NAME,
+    _IP_MISMATCH: ServerFailure.WRONG_NAME,
 }
 _DATES = {
-    Failure.NOT_YET_VALID: "certificate is not yet valid",
-    Failure.EXPIRED: "certificate has expired",
+    ServerFailure.NOT_YET_VALID: "certificate is not yet valid",
+    ServerFailure.EXPIRED: "certificate has expired",
 }
 
 
@@ -80,7 +80,7 @@ class ServerError(SyncError):
 
     def __init__(
         self,
-        failure: Failure,
+        failure: ServerFailure,
         message: str,
         *,
         detail: str = "",
@@ -163,7 +163,7 @@ class SyncClient:
             status, retry_after, answer = self._exchange(method, path, body)
         except ssl.SSLCertVerificationError as exc:
             self.close()
-            failure = _TLS_FAILURES.get(exc.verify_code, Failure.UNTRUSTED)
+            failure = _TLS_FAILURES.get(exc.verify_code, ServerFailure.UNTRUSTED)
             dates = _DATES.get(failure)
             if dates is not None and self.time_checks_skipped is None:
                 if not self._clock_synced():
@@ -187,7 +187,7 @@ class SyncClient:
             # broken off: nothing can be sent safely until a person looks at the address.
             self.close()
             raise UntrustedServer(
-                Failure.UNTRUSTED,
+                ServerFailure.UNTRUSTED,
                 f"{self.server}: no verified TLS connection to the server; not sending anything "
                 f"({_reason(exc)})",
                 detail=_reason(exc),
@@ -195,26 +195,26 @@ class SyncClient:
         except TimeoutError:
             self.close()
             raise ServerUnavailable(
-                Failure.UNREACHABLE,
+                ServerFailure.UNREACHABLE,
                 f"{self.server}: no answer within the timeout",
                 detail="timed out",
             ) from None
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             raise ServerUnavailable(
-                Failure.UNREACHABLE,
+                ServerFailure.UNREACHABLE,
                 f"{self.server}: cannot reach the server ({_reason(exc)})",
                 detail=_reason(exc),
             ) from None
         if status == 429 or status >= 500:
             raise ServerUnavailable(
-                Failure.BUSY,
+                ServerFailure.BUSY,
                 f"{self.server}: the server answered {status}; trying again later",
                 status=status,
                 retry_after=retry_after,
             )
         if not 200 <= status < 300:
-            failure = Failure.TOKEN_REFUSED if status in (401, 403) else Failure.REFUSED
+            failure = ServerFailure.TOKEN_REFUSED if status in (401, 403) else ServerFailure.REFUSED
             raise ServerRefused(
                 failure,
                 f"{self.server}: the server refused ({status}): {_message(answer)}",
@@ -238,7 +238,7 @@ class SyncClient:
         if len(answer) > MAX_ANSWER_BYTES:
             self.close()
             raise ServerUnavailable(
-                Failure.BAD_ANSWER,
+                ServerFailure.BAD_ANSWER,
                 f"{self.server}: the answer is larger than any protocol v1 answer",
                 status=response.status,
             )
@@ -250,7 +250,7 @@ class SyncClient:
         parts = urlsplit(self.server)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ServerRefused(
-                Failure.REFUSED,
+                ServerFailure.REFUSED,
                 f"{self.server}: not a server address; expected https://HOST:PORT",
             )
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -280,7 +280,7 @@ class SyncClient:
             context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         except (OSError, ssl.SSLError) as exc:
             raise UntrustedServer(
-                Failure.UNTRUSTED,
+                ServerFailure.UNTRUSTED,
                 f"{self.server}: the CA file {self.ca_file} cannot be used ({exc}); "
                 "not sending anything",
                 detail=f"{self.ca_file}: {exc}",

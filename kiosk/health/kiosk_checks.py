@@ -18,7 +18,7 @@ from kiosk.config import OLD_NAMES
 from kiosk.health.config import ConfigProblem, DoctorConfig, ScannerEntry, load_config
 from kiosk.health.machine import Grab, Machine
 from kiosk.health.results import Result, fail, ok, skipped
-from kiosk.server_client import Failure
+from kiosk.server_client import ServerFailure
 from kiosk.store import Store, StoreError, SyncHealth, SyncProblem
 
 KIOSK_USER = "kiosk"  # the user deploy/install-kiosk.sh makes; the scanners' udev group too
@@ -172,16 +172,16 @@ def check_server(machine: Machine, config: DoctorConfig) -> list[Result]:
     failure = answer.failure
     if failure is None:
         return [reached, ok("tls", **where), ok("token", path=sync.token_file)]
-    if failure is Failure.UNREACHABLE:
+    if failure is ServerFailure.UNREACHABLE:
         return [
             fail("server", "unreachable", server=sync.server, error=answer.detail),
             skipped("tls", "waits"),
             skipped("token", "waits"),
         ]
-    if failure is Failure.TOKEN_REFUSED:
+    if failure is ServerFailure.TOKEN_REFUSED:
         refused = fail("token", "refused", path=sync.token_file, kiosk_id=config.kiosk_id)
         return [reached, ok("tls", **where), refused]
-    if failure in (Failure.REFUSED, Failure.BUSY, Failure.BAD_ANSWER):
+    if failure in (ServerFailure.REFUSED, ServerFailure.BUSY, ServerFailure.BAD_ANSWER):
         # The server answered, but not as a server of this protocol would to a kiosk's token.
         bad = fail("server", "bad_answer", server=sync.server, status=answer.status)
         return [bad, ok("tls", **where), skipped("token", "waits")]

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePath
 
-from kiosk.server_client import Failure
+from kiosk.server_client import ServerFailure
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class ServerAnswer:
     """How the server answered an authenticated request: ``failure`` is None when it took it,
     else the client's word for why not (kiosk.server_client, the sync worker's words too)."""
 
-    failure: Failure | None
+    failure: ServerFailure | None
     detail: str = ""
     status: int = 0
     milliseconds: int = 0

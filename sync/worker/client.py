@@ -12,8 +12,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from kiosk.server_client import (
-    Failure,
     ServerError,
+    ServerFailure,
     ServerRefused,
     ServerUnavailable,
     SyncClient,
@@ -36,8 +36,8 @@ from sync.protocol import (
 )
 
 __all__ = [
-    "Failure",
     "ServerError",
+    "ServerFailure",
     "ServerRefused",
     "ServerUnavailable",
     "SyncClient",
@@ -69,5 +69,5 @@ def _exchange(client: SyncClient, path: str, message: BaseModel, answer: type[Mo
         return parse(answer, body)
     except ProtocolError as exc:
         raise ServerUnavailable(
-            Failure.BAD_ANSWER, f"{client.server}: the answer is not protocol v1 ({exc})"
+            ServerFailure.BAD_ANSWER, f"{client.server}: the answer is not protocol v1 ({exc})"
         ) from None

@@ -48,7 +48,7 @@ from sync.protocol import Cursor as WireCursor
 from sync.settings import Settings
 from sync.worker import client as wire
 from sync.worker.client import (
-    Failure,
+    ServerFailure,
     ServerRefused,
     ServerUnavailable,
     SyncClient,
@@ -137,7 +137,7 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
         answer = wire.push(client, request)
         if [(r.id, r.seq) for r in answer.results] != [(e.id, e.seq) for e in events]:
             raise ServerUnavailable(
-                Failure.BAD_ANSWER, "the server's answer does not match the events sent"
+                ServerFailure.BAD_ANSWER, "the server's answer does not match the events sent"
             )
         # The server holds another event under one of these numbers: the file's history forked
         # from the server's there. Answers from there on are not kept: they go again, as a new
@@ -173,7 +173,7 @@ def push(store: Store, client: SyncClient, clock: Clock, batch: int, report: Rep
         restarts += 1
         if restarts > MAX_RESTARTS:
             raise ServerUnavailable(
-                Failure.BAD_ANSWER,
+                ServerFailure.BAD_ANSWER,
                 "the server's history and this kiosk's still disagree after "
                 f"{MAX_RESTARTS} tries; the next sync tries again",
             )
@@ -223,7 +223,7 @@ def pull(store: Store, client: SyncClient, report: Report) -> bool:
                 store, report, answer.reflects_through, answer.journals_held, pushed
             )
     raise ServerUnavailable(
-        Failure.BAD_ANSWER, f"the pull did not complete in {MAX_PULL_PAGES} pages"
+        ServerFailure.BAD_ANSWER, f"the pull did not complete in {MAX_PULL_PAGES} pages"
     )
 
 

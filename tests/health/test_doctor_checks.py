@@ -16,7 +16,7 @@ from kiosk.core.moments import Reading
 from kiosk.health.command import run_doctor
 from kiosk.health.machine import Completed, DiskUsage, Grab, GrabResult, ServerAnswer
 from kiosk.i18n import LANGUAGES, catalogue
-from kiosk.server_client import Failure
+from kiosk.server_client import ServerFailure
 from kiosk.store import Store, SyncProblem
 from tests.conftest import example_policy, make_school
 from tests.health.conftest import BOOT, Breakage, Pi
@@ -93,7 +93,7 @@ def unit_state(active: str, sub: str, restarts: int = 0, condition: str = "yes")
     )
 
 
-def answer(kind: Failure, detail: str = "", status: int = 0) -> Breakage:
+def answer(kind: ServerFailure, detail: str = "", status: int = 0) -> Breakage:
     def set_answer(pi: Pi) -> None:
         pi.answer = ServerAnswer(kind, detail, status)
 
@@ -213,49 +213,49 @@ BREAKAGES: list[tuple[str, Breakage, str, str, str]] = [
     ),
     (
         "server down",
-        answer(Failure.UNREACHABLE, "Connection refused"),
+        answer(ServerFailure.UNREACHABLE, "Connection refused"),
         "server",
         "unreachable",
         "systemctl status library-server",
     ),
     (
         "server errors",
-        answer(Failure.BUSY, "Internal Server Error", 500),
+        answer(ServerFailure.BUSY, "Internal Server Error", 500),
         "server",
         "bad_answer",
         "journalctl -u library-server",
     ),
     (
         "another CA",
-        answer(Failure.UNTRUSTED, "unable to get local issuer certificate"),
+        answer(ServerFailure.UNTRUSTED, "unable to get local issuer certificate"),
         "tls",
         "untrusted",
         "/etc/library-kiosk/server-ca.pem",
     ),
     (
         "clock behind",
-        answer(Failure.NOT_YET_VALID, "certificate is not yet valid"),
+        answer(ServerFailure.NOT_YET_VALID, "certificate is not yet valid"),
         "tls",
         "not_yet_valid",
         "timedatectl",
     ),
     (
         "certificate expired",
-        answer(Failure.EXPIRED, "certificate has expired"),
+        answer(ServerFailure.EXPIRED, "certificate has expired"),
         "tls",
         "expired",
         "install-server.sh --tls-cert",
     ),
     (
         "wrong host name",
-        answer(Failure.WRONG_NAME, "Hostname mismatch"),
+        answer(ServerFailure.WRONG_NAME, "Hostname mismatch"),
         "tls",
         "wrong_name",
         "install-server.sh --name",
     ),
     (
         "token revoked",
-        answer(Failure.TOKEN_REFUSED, "Unauthorized", 401),
+        answer(ServerFailure.TOKEN_REFUSED, "Unauthorized", 401),
         "token",
         "refused",
         "kiosk-server add-kiosk door-1",
@@ -460,7 +460,7 @@ def test_the_config_check_names_the_key_the_error_carries(
 
 
 def test_json_lines_carry_reason_and_params_for_the_admin_screen(pi: Pi) -> None:
-    pi.answer = ServerAnswer(Failure.TOKEN_REFUSED, "Unauthorized", 401)
+    pi.answer = ServerAnswer(ServerFailure.TOKEN_REFUSED, "Unauthorized", 401)
     status, out = pi.doctor_text("zh_CN", as_json=True)
     token = next(json.loads(li) for li in out.splitlines() if json.loads(li)["check"] == "token")
     assert status == 1

@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.health.machine import Grab
 from kiosk.health.probes import TOKEN_CHECK_PATH, ask_server, grab_device
-from kiosk.server_client import Failure
+from kiosk.server_client import ServerFailure
 
 Serve = Callable[[str], str]
 CA_CONFIG = """[ ca ]
@@ -161,21 +161,21 @@ def test_a_trusted_server_accepts_the_token(serve: Serve, pki: dict[str, Path]) 
     url = serve("good")
     assert ask_server(url, "good", pki["ca"]).failure is None
     refused = ask_server(url, "stolen", pki["ca"])
-    assert (refused.failure, refused.status) == (Failure.TOKEN_REFUSED, 401)
-    assert ask_server(url + "/nowhere", "good", pki["ca"]).failure is Failure.REFUSED  # 404
+    assert (refused.failure, refused.status) == (ServerFailure.TOKEN_REFUSED, 401)
+    assert ask_server(url + "/nowhere", "good", pki["ca"]).failure is ServerFailure.REFUSED  # 404
 
 
 @pytest.mark.parametrize(
     ("cert", "ca", "expected"),
     [
-        ("good", "other_ca", Failure.UNTRUSTED),
-        ("future", "ca", Failure.NOT_YET_VALID),
-        ("expired", "ca", Failure.EXPIRED),
-        ("elsewhere", "ca", Failure.WRONG_NAME),
+        ("good", "other_ca", ServerFailure.UNTRUSTED),
+        ("future", "ca", ServerFailure.NOT_YET_VALID),
+        ("expired", "ca", ServerFailure.EXPIRED),
+        ("elsewhere", "ca", ServerFailure.WRONG_NAME),
     ],
 )
 def test_certificate_problems_are_told_apart(
-    serve: Serve, pki: dict[str, Path], cert: str, ca: str, expected: Failure
+    serve: Serve, pki: dict[str, Path], cert: str, ca: str, expected: ServerFailure
 ) -> None:
     found = ask_server(serve(cert), "good", pki[ca])
     assert found.failure is expected, found
@@ -186,7 +186,7 @@ def test_a_server_that_is_not_there_is_unreachable(pki: dict[str, Path]) -> None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     found = ask_server(f"https://127.0.0.1:{port}", "good", pki["ca"])
-    assert found.failure is Failure.UNREACHABLE and "refused" in found.detail.lower()
+    assert found.failure is ServerFailure.UNREACHABLE and "refused" in found.detail.lower()
 
 
 def test_a_serial_port_is_free_or_held_like_the_scanner_holds_it() -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from kiosk.health.probes import ask_server
 from kiosk.protocol_v1 import WHOAMI_PATH
-from kiosk.server_client import Failure, ServerRefused, ServerUnavailable, SyncClient
+from kiosk.server_client import ServerFailure, ServerRefused, ServerUnavailable, SyncClient
 from sync import protocol
 from sync.worker.client import pull
 from tests.sync.conftest import LiveServer
@@ -35,7 +35,7 @@ def test_a_refused_token_is_token_refused_for_doctor_and_for_the_worker(
     doctor = ask_server(live.url, "kst_stolen", None)
     with SyncClient(live.url, "kst_stolen") as client, pytest.raises(ServerRefused) as worker:
         _pull_as(client)
-    assert doctor.failure is worker.value.failure is Failure.TOKEN_REFUSED
+    assert doctor.failure is worker.value.failure is ServerFailure.TOKEN_REFUSED
     assert doctor.status == worker.value.status == 401
     assert "the server refused (401)" in str(worker.value)
 
@@ -47,7 +47,7 @@ def test_a_server_that_is_not_there_is_unreachable_for_doctor_and_for_the_worker
     doctor = ask_server(url, "kst_any", None)
     with SyncClient(url, "kst_any") as client, pytest.raises(ServerUnavailable) as worker:
         _pull_as(client)
-    assert doctor.failure is worker.value.failure is Failure.UNREACHABLE
+    assert doctor.failure is worker.value.failure is ServerFailure.UNREACHABLE
     assert doctor.detail == worker.value.detail == "connection refused"
 
 
@@ -117,7 +117,7 @@ def test_an_overloaded_server_is_busy_with_the_time_it_asks_for(serve: Any) -> N
     with SyncClient(_url(server), "kst_any") as client, pytest.raises(ServerUnavailable) as caught:
         client.post(WHOAMI_PATH, b"{}")
     assert (caught.value.failure, caught.value.status, caught.value.retry_after) == (
-        Failure.BUSY,
+        ServerFailure.BUSY,
         503,
         30.0,
     )
