@@ -20,6 +20,7 @@ from sync.server.web import (
     routes_admin,
     routes_library,
     routes_log,
+    routes_print,
     routes_reports,
     routes_review,
 )
@@ -38,6 +39,7 @@ def install(app: FastAPI, engine: Engine, clock: Callable[[], datetime]) -> Page
         routes_log,
         routes_library,
         routes_admin,
+        routes_print,
     ):
         app.include_router(module.router(pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
