@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.commands import demo, doctor, export, records, run, scan, setup, sync
+from kiosk.commands import demo, doctor, export, records, run, scan, setup, sync, voice
 from kiosk.commands._output import BadTimeError
 from kiosk.commands.scan import BadCodeError
 from kiosk.core.policy_file import PolicyError
@@ -222,6 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--hash-pin", action="store_true", help="print admin.pin_hash for a PIN read from stdin"
     )
     p.set_defaults(run=run.run)
+
+    p = command(
+        "voice",
+        "spoken answers: print the sentences a school may record for its voice pack",
+        "kiosk voice record-list --lang zh_CN --config /etc/library-kiosk/kiosk.toml",
+    )
+    p.add_argument("action", choices=("record-list",), help="record-list: FILE, tab, SENTENCE")
+    p.add_argument("--lang", choices=LANGUAGES, help="one language only (default: both)")
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", help="say which files voice.pack has and can use"
+    )
+    _json_option(p)
+    p.set_defaults(run=voice.record_list)
 
     p = command(
         "scanners",

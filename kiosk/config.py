@@ -28,6 +28,9 @@ from kiosk.core.toml_checks import Checker, show
 from kiosk.shipped import DEFAULTS
 from kiosk.sync_settings import Settings as SyncSettings
 from kiosk.sync_settings import check_table as check_sync_table
+from kiosk.voice.settings import KEYS as VOICE_KEYS
+from kiosk.voice.settings import VoiceSettings
+from kiosk.voice.settings import check_table as check_voice_table
 
 __all__ = [
     "DEFAULTS",
@@ -58,6 +61,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "kiosk": ("database", "id", "data_dir", "language"),
     "scanners[]": ("name", "url", "role"),
     "sounds": ("enabled", "volume"),
+    "voice": VOICE_KEYS,  # checked by kiosk/voice/settings.py
     "admin": ("pin_hash", "librarian_cards"),
     "helpers": ("cards",),
     "screens": ("summary_seconds", "return_seconds", "slow_answer_seconds", "fault_retry_seconds"),
@@ -154,6 +158,7 @@ class KioskConfig:
     old_names: tuple[str, ...]
     sounds_enabled: bool
     volume: float
+    voice: VoiceSettings  # spoken answers ([voice], kiosk/voice/settings.py)
     pin_hash: str
     librarian_cards: frozenset[str]
     helper_cards: frozenset[str]
@@ -299,6 +304,7 @@ def _check(
         old_names=old_names,
         sounds_enabled=c.flag(sounds, "enabled", "sounds.enabled", False),
         volume=float(volume),
+        voice=check_voice_table(c, section("voice"), base),
         pin_hash=pin_hash,
         librarian_cards=librarians,
         helper_cards=helper_cards,

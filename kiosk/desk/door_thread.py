@@ -20,6 +20,7 @@ from pathlib import Path
 from hardware import ScannerProblem, ScannerReady
 from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
+from kiosk.core.models import Reader
 from kiosk.desk.facts import FaultFacts
 from kiosk.desk.front_desk import FrontDesk, KioskMismatchError
 from kiosk.desk.inputs import Exit, Item, Tick, Update
@@ -81,6 +82,16 @@ class DoorThread:
         self._queue.put(_Stop())
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+    def reader(self, card: str) -> Reader | None:
+        """The roster's reader with ``card``; on the door's thread only, as the store is (the
+        voice asks whose answer it is about to speak, for voice.grades)."""
+        if self.desk is None:
+            return None
+        try:
+            return self.desk.store.library.reader(card)
+        except StoreError:
+            return None  # the next scan shows the fault; the voice speaks to nobody known
 
     @property
     def idle(self) -> bool:

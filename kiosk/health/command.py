@@ -30,6 +30,7 @@ from kiosk.health.system_checks import (
     check_units,
     kiosk_running,
 )
+from kiosk.health.voice_checks import check_voice
 from kiosk.i18n import DEFAULT_LANGUAGE
 
 DEFAULT_DATA = PurePosixPath("/var/lib/library-kiosk")
@@ -78,6 +79,7 @@ def run_doctor(
         rest += check_server(machine, config)
         health = sync_health(machine, config) if first[-1].status is Status.OK else None
         rest.append(check_sync(config, health))
+        rest += check_voice(machine, config_path)
         data_dir = config.database.parent
     server_clock = health.server_clock if health is not None else None
     rest += [check_clock(machine, server_clock), check_disk(machine, data_dir)]

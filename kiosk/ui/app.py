@@ -43,7 +43,9 @@ from kiosk.ui.screens.widgets import KioskButton
 from kiosk.ui.sd_notify import Notifier
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.views import SCREEN_OF, View
+from kiosk.ui.voice_player import KivyPlayer
 from kiosk.ui.words import text
+from kiosk.voice.announcer import Announcer, open_voice
 
 logger = logging.getLogger(__name__)
 SCREENS = Path(__file__).parent / "screens"
@@ -89,6 +91,8 @@ class KioskApp(App):
         self.notifier = Notifier()
         self._ready_sent = False
         self._sounds: Sounds | None = None
+        self.voice: Announcer | None = None  # spoken answers, when [voice] enabled
+        self.voice_player = KivyPlayer()
         self._typed = ""
 
     # -- building --------------------------------------------------------------------------
@@ -156,6 +160,8 @@ class KioskApp(App):
     def on_start(self) -> None:
         config = self.runtime.config
         self._sounds = Sounds(config.sounds_enabled, config.volume)
+        if config.voice.enabled:
+            self.voice = open_voice(config.voice, self.voice_player, self.door.reader)
         self.door.start()
         for scanner in self.runtime.scanners.values():
             scanner.start(self._from_scanner)
@@ -170,6 +176,8 @@ class KioskApp(App):
         for scanner in self.runtime.scanners.values():
             scanner.close()
         self.door.stop()
+        if self.voice is not None:
+            self.voice.stop()
 
     # -- from other threads ------------------------------------------------------------------
 
@@ -185,6 +193,9 @@ class KioskApp(App):
         # On the door's thread: the words are put together here, not on the UI thread.
         view = present(update.facts)
         Clock.schedule_once(lambda _dt: self._apply(update, view), -1)
+        if self.voice is not None:  # after the screen is on its way: speech never holds it up
+            at = update.scan_time
+            self.voice.hear(update.facts, self.runtime.clock.read().mono if at is None else at)
 
     # -- on the UI thread ------------------------------------------------------------------
 

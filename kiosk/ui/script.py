@@ -140,6 +140,7 @@ class ScriptRunner:
         self.phase = "tick"
         self.waiting_since = time.monotonic()
         self.timings: list[dict[str, Any]] = []
+        self.said = 0  # lines of speech already written into a shot's JSON
         self.missed: list[int] = []
         if self.runtime.shots is not None:
             self.runtime.shots.mkdir(parents=True, exist_ok=True)
@@ -157,6 +158,7 @@ class ScriptRunner:
             and app.door.idle
             and app.pending == 0
             and app.shown is not None
+            and (app.voice is None or app.voice.speaker.idle)  # the line's speech is handed over
         )
 
     def _check(self, _dt: float) -> None:
@@ -199,6 +201,8 @@ class ScriptRunner:
                 "action": action,
                 # The first frame drawn after the answer reached the widgets.
                 "frame_ms": (self.app.shown_on_screen - self.injected) * 1000,
+                # The first sound of this line's speech, if it spoke (bench_ui's voice figures).
+                "voice_ms": self._first_sound_ms(),
                 "rss_kb": resident_kb(),
             }
         )
@@ -214,11 +218,31 @@ class ScriptRunner:
                 "screen": screen.name,
                 "texts": screen_texts(screen) + screen_texts(self.app.slow),
                 "overflowing": overflowing(screen),
+                "spoken": self._spoken(),
             }
             stem.with_suffix(".json").write_text(
                 json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8"
             )
         Clock.schedule_once(lambda _dt: self._next(), 0)
+
+    def _spoken(self) -> list[dict[str, Any]]:
+        """What was said since the last shot: each sentence and the sound files it was made of."""
+        if self.app.voice is None:
+            return []
+        said = self.app.voice.speaker.said
+        new, self.said = said[self.said :], len(said)
+        return [
+            {
+                "sentence": s.sentence,
+                "language": s.language,
+                "sounds": [{"text": p.text, "source": p.source, "file": p.file} for p in s.sounds],
+            }
+            for s in new
+        ]
+
+    def _first_sound_ms(self) -> float | None:
+        started = [t for t in self.app.voice_player.first_sounds if t >= self.injected]
+        return (started[0] - self.injected) * 1000 if started else None
 
     def _next(self) -> None:
         self.index += 1

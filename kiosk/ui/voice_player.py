@@ -1,0 +1,74 @@
+"""The voice's player: WAV files through Kivy's audio, the output the chimes already use.
+
+One audio path for the whole app: on a Pi without a sound server a second program playing to
+the same card (aplay beside SDL) may find it busy. Kivy's sounds belong to the UI thread, so
+every call is passed there through the Kivy clock; loading a sentence's few small files and
+starting the first costs about a millisecond there. The pieces of a line follow each other by
+their lengths on the clock. With no audio device the voice is silent and says so once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.audio import SoundLoader
+
+logger = logging.getLogger(__name__)
+PAUSE_SECONDS = 0.08  # between a name and the words after it, as a person breathes
+
+
+class KivyPlayer:
+    def __init__(self) -> None:
+        self._playing: list[Any] = []
+        self._next: Any = None  # the clock event that starts the next piece
+        self._silent_said = False
+        # time.perf_counter() at each line's first sound (bench/bench_ui.py reads them).
+        self.first_sounds: list[float] = []
+
+    # -- any thread: the speaker's calls ------------------------------------------------------
+
+    def play(self, sounds: Sequence[Path], volume: float) -> None:
+        files = list(sounds)
+        Clock.schedule_once(lambda _dt: self._play(files, volume), -1)
+
+    def stop(self) -> None:
+        Clock.schedule_once(lambda _dt: self._stop(), -1)
+
+    # -- the UI thread ----------------------------------------------------------------------
+
+    def _play(self, files: list[Path], volume: float) -> None:
+        self._stop()
+        for path in files:
+            sound = SoundLoader.load(str(path))
+            if sound is None:
+                if not self._silent_said:
+                    logger.warning("cannot play %s (no audio output?); the voice is silent", path)
+                    self._silent_said = True
+                continue
+            sound.volume = volume
+            self._playing.append(sound)
+        self._start(0)
+
+    def _start(self, index: int) -> None:
+        if index >= len(self._playing):
+            return
+        sound = self._playing[index]
+        sound.play()
+        if index == 0:
+            self.first_sounds.append(time.perf_counter())
+        after = max(float(sound.length or 0), 0.0) + PAUSE_SECONDS
+        self._next = Clock.schedule_once(lambda _dt: self._start(index + 1), after)
+
+    def _stop(self) -> None:
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
+        for sound in self._playing:
+            sound.stop()
+            sound.unload()
+        self._playing = []

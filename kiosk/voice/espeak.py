@@ -1,0 +1,99 @@
+"""espeak-ng (Debian's ``espeak-ng``), the only program that makes speech: what the pack lacks.
+
+Each sentence is one ``espeak-ng -w FILE`` run (about 30 ms on the build machine), the text in
+a file beside it (``-f``) so a title that starts with "-" is never read as an option. Made WAV
+files are kept for the last few dozen sentences: a child's name is said again at the goodbye.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+PROGRAM = "espeak-ng"
+VOICES = {"zh_CN": "cmn", "en": "en"}
+WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: the listeners are seven
+KEPT = 64
+TIMEOUT_SECONDS = 5.0  # a sentence takes tens of milliseconds; longer is a hung program
+
+
+class Synthesis:
+    """One sentence being made; :meth:`wait` gives its WAV file, or None if it failed."""
+
+    def __init__(
+        self,
+        path: Path,
+        process: subprocess.Popen[bytes] | None,
+        made: Callable[[Path], None] = lambda _path: None,
+    ) -> None:
+        self.path, self._process, self._made = path, process, made
+
+    def wait(self) -> Path | None:
+        process = self._process
+        if process is None:
+            return self.path if self.path.is_file() else None
+        try:
+            _, error = process.communicate(timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            logger.warning("espeak-ng took more than %s s for a sentence", TIMEOUT_SECONDS)
+            return None
+        self._process = None
+        self.path.with_suffix(".txt").unlink(missing_ok=True)
+        if process.returncode != 0:
+            logger.warning("espeak-ng failed: %s", error.decode(errors="replace").strip())
+            return None
+        self._made(self.path)  # kept for the next time only once it is whole
+        return self.path
+
+    def cancel(self) -> None:
+        """A newer answer came: this sentence will not be heard."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.communicate()
+            self._process = None
+            self.path.unlink(missing_ok=True)
+            self.path.with_suffix(".txt").unlink(missing_ok=True)
+
+
+class Espeak:
+    def __init__(self, folder: Path, program: str = PROGRAM) -> None:
+        self.folder, self.program = folder, program
+        self._made: OrderedDict[tuple[str, str], Path] = OrderedDict()
+        self._number = 0
+        self.missing = False  # the program is not installed: said once in the log
+
+    def start(self, text: str, language: str) -> Synthesis | None:
+        """Start making ``text`` in ``language``'s voice; None when espeak-ng cannot run."""
+        made = self._made.get((language, text))
+        if made is not None and made.is_file():
+            self._made.move_to_end((language, text))
+            return Synthesis(made, None)
+        self._number += 1
+        path = self.folder / f"said-{self._number}.wav"
+        command = [self.program, "-v", VOICES.get(language, "en"), "-s", str(WORDS_PER_MINUTE)]
+        words = path.with_suffix(".txt")
+        words.write_text(text, encoding="utf-8")
+        command += ["-b", "1", "-w", str(path), "-f", str(words)]
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        except OSError as exc:
+            if not self.missing:
+                logger.warning("cannot run %s (%s): only the voice pack speaks", self.program, exc)
+            self.missing = True
+            return None
+        return Synthesis(path, process, lambda made: self._keep((language, text), made))
+
+    def _keep(self, said: tuple[str, str], path: Path) -> None:
+        self._made[said] = path
+        while len(self._made) > KEPT:
+            _, old = self._made.popitem(last=False)
+            old.unlink(missing_ok=True)
