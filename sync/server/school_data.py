@@ -12,6 +12,7 @@ Deleting (a tombstone kiosks pull) is a separate, deliberate act: :func:`delete_
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ from kiosk.core.import_words import Place, command_line_refusal
 from kiosk.core.models import Copy, Reader
 from kiosk.core.policy import Policy
 from kiosk.core.policy_file import parse_policy
-from sync.server import revisions
+from sync.server import relabels, revisions
 from sync.server.tables import copies, policy, readers
 
 _BATCH = 500  # codes per IN (...) when looking for the other kind's
@@ -117,6 +118,9 @@ def import_copies(
     """The catalogue as a file says it is; as :func:`import_readers`."""
     revisions.lock(conn)
     items = list(items)
+    # A copy the file still knows by its ISBN alone may have been given a barcode since.
+    given = relabels.moved(conn, [c.barcode for c in items if c.isbn_only])
+    items = [dataclasses.replace(c, barcode=given.get(c.barcode, c.barcode)) for c in items]
     rows = {c.barcode: copy_values(c) for c in items}
     scanned_as = {c.barcode: (c.barcode, *([c.isbn] if c.isbn else [])) for c in items}
     codes = sorted({code for cs in scanned_as.values() for code in cs})

@@ -319,6 +319,19 @@ new_arrivals = Table(
     Column("chosen_by", String(64), nullable=False),
 )
 
+# ISBN-only copies given a barcode of their own (an accession label printed from the pages): the
+# copy is the row ``barcode`` of ``copies`` from then on, and its ``<ISBN>#n`` row a tombstone.
+# A catalogue file that still lists it by its ISBN alone names it ``isbn_copy``: the import maps
+# it here (sync.server.relabels), so the file neither brings the old copy back nor retires the new.
+copy_relabels = Table(
+    "copy_relabels",
+    metadata,
+    Column("isbn_copy", CODE, primary_key=True),
+    Column("barcode", CODE, nullable=False, unique=True),
+    Column("relabelled_at", UtcTime, nullable=False),
+    Column("relabelled_by", String(64), nullable=False),
+)
+
 # The pages read events by time: today's per kiosk, the term's checkouts per reader.
 Index("ix_events_effective_time", events.c.effective_time)
 Index("ix_events_type_effective_time_card", events.c.type, events.c.effective_time, events.c.card)

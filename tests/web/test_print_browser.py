@@ -214,3 +214,21 @@ def test_the_print_page_and_a_refusal_in_both_languages(
         assert page.evaluate("document.fonts.check(\"16px 'Noto Sans CJK SC'\", '标签')")
     finally:
         context.close()
+
+
+def test_an_isbn_only_copy_given_a_barcode_prints_a_label_that_reads_back(
+    page: Any, sqlite_site: Site, tmp_path: Path
+) -> None:
+    _sign_in(page, sqlite_site, next_="/print")
+    give = page.locator("#give-barcodes")
+    assert "在架的图书中有 1 本只有 ISBN" in give.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    give.screenshot(path=str(SHOTS / "screen-give-barcodes.png"))
+    page.fill("#new-first", "L0001")
+    page.click("#give-barcodes button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".copy-label").count() == 1
+    assert "自助借还机下次同步后就认得" in page.locator(".notice").inner_text()
+    page.screenshot(path=str(SHOTS / "screen-given-labels.png"), full_page=True)
+    images = _printed(page, "labels-given", tmp_path)
+    assert [_read_back(image) for image in images] == [["L0001"]]

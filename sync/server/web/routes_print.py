@@ -13,19 +13,74 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
-from sync.server.db import reading
+from sync.server import relabels
+from sync.server.db import reading, writing
+from sync.server.relabels import RelabelRefused
 from sync.server.tables import copies, readers
 from sync.server.web import sheets
-from sync.server.web.i18n import translator
+from sync.server.web.i18n import N_, translator
 from sync.server.web.overdue import class_key
 from sync.server.web.render import class_label
 from sync.server.web.sheets import Choice, Refusal
-from sync.server.web.site import NotAllowedError, Pages, Visit, WebRoute
+from sync.server.web.site import NotAllowedError, Pages, Visit, WebRoute, see_other
 
 # Where the cut marks go (mm): the card grid's edges, 2 x 5 cards of 85.6 x 54 mm centred on A4.
 CUT_X = (19.4, 105.0, 190.6)
 CUT_Y = tuple(round(13.5 + 54 * row, 1) for row in range(6))
+
+
+class _UndoneError(Exception):
+    def __init__(self, refused: RelabelRefused) -> None:
+        super().__init__(refused.reason)
+        self.refused = refused
+
+
+# Why no copy was given a barcode: the page's answer and its sentence.
+RELABEL_REFUSALS = {
+    "bad_first": (
+        400,
+        N_(
+            "“{value}” cannot start a run of barcodes: it must end in a number (such as "
+            "L0001) and must not be an ISBN."
+        ),
+    ),
+    "runs_out": (
+        400,
+        N_(
+            "Counting up from {value}, the number runs out of digits before the last copy: "
+            "start with more digits (such as L00001)."
+        ),
+    ),
+    "nothing_waiting": (404, N_("No copy on the shelf is waiting for a barcode of its own.")),
+    "runs_into_copy": (
+        409,
+        N_(
+            "The new barcodes would run into {value}, already the barcode of “{holder}”: "
+            "nothing was changed. Start the range after the barcodes in use."
+        ),
+    ),
+    "runs_into_isbn": (
+        409,
+        N_(
+            "The new barcodes would run into {value}, the ISBN of “{holder}”: nothing was "
+            "changed. Start the range elsewhere."
+        ),
+    ),
+    "runs_into_card": (
+        409,
+        N_(
+            "The new barcodes would run into {value}, a reader's card ({holder}): nothing was "
+            "changed. Start the range elsewhere."
+        ),
+    ),
+}
+
+
+def _relabel_refusal(refused: RelabelRefused) -> Refusal:
+    status, message = RELABEL_REFUSALS[refused.reason]
+    return Refusal(status, message, refused.code[:80], refused.holder)
 
 
 def _zh_class(class_name: str) -> str:
@@ -63,8 +118,9 @@ def router(pages: Pages) -> APIRouter:
     r = APIRouter(route_class=WebRoute)
 
     def refused(visit: Visit, refusal: Refusal) -> Response:
-        chinese = translator("zh_CN")(refusal.message).format(value=refusal.value)
-        english = refusal.message.format(value=refusal.value)
+        values = {"value": refusal.value, "holder": refusal.holder}
+        chinese = translator("zh_CN")(refusal.message).format(**values)
+        english = refusal.message.format(**values)
         with reading(pages.engine) as conn:
             library = pages.library(conn)
         return pages.page(
@@ -91,11 +147,12 @@ def router(pages: Pages) -> APIRouter:
             roster_size = conn.execute(select(func.count()).where(*on_roster)).scalar_one()
             shelf = (copies.c.deleted.is_(False), copies.c.active.is_(True))
             first = conn.execute(
-                select(func.min(copies.c.barcode)).where(*shelf, copies.c.isbn_only.is_(False))
+                select(func.min(copies.c.barcode)).where(
+                    *shelf,
+                    copies.c.isbn_only.is_(False) | copies.c.barcode.in_(relabels.RELABELLED),
+                )
             ).scalar()
-            isbn_only = conn.execute(
-                select(func.count()).where(*shelf, copies.c.isbn_only.is_(True))
-            ).scalar_one()
+            waiting = len(relabels.waiting(conn))
         classes = sorted(((c, n) for c, n in per_class), key=lambda cn: class_key(cn[0]))
         return pages.page(
             visit,
@@ -105,7 +162,7 @@ def router(pages: Pages) -> APIRouter:
             grades=sorted({int(c.split("-")[0]) for c, _ in classes}),
             roster_size=roster_size,
             first_barcode=first or "",
-            isbn_only=isbn_only,
+            waiting=waiting,
             max_labels=sheets.MAX_LABELS,
         )
 
@@ -180,6 +237,38 @@ def router(pages: Pages) -> APIRouter:
             first=labels[0].barcode_text,
             last=labels[-1].barcode_text,
             short=len(labels) < count,
+            given=request.query_params.get("given") == "1",
         )
+
+    @r.post("/print/labels/new")
+    async def give_barcodes(request: Request) -> Response:
+        """ISBN-only copies on the shelf get the barcodes from ``first`` on; their labels next."""
+        posted = await pages.posted(request)
+        visit = posted.visit
+        first = posted.form.get("first").strip()[:80]
+        count = sheets.label_count(posted.form.get("count"))
+        if isinstance(count, Refusal):
+            return await run_in_threadpool(refused, visit, count)
+        who = visit.staff
+        assert who is not None
+
+        def work() -> list[relabels.Relabelled] | RelabelRefused | None:
+            try:
+                with writing(pages.engine) as conn:
+                    if not pages.once(conn, posted):
+                        return None
+                    done = relabels.relabel(conn, first, count, visit.now, who.name)
+                    if isinstance(done, RelabelRefused):
+                        raise _UndoneError(done)  # nothing written, the form's token included
+                    return done
+            except _UndoneError as e:
+                return e.refused
+
+        done = await run_in_threadpool(work)
+        if done is None:
+            return see_other("/print", "already_done")
+        if isinstance(done, RelabelRefused):
+            return await run_in_threadpool(refused, visit, _relabel_refusal(done))
+        return see_other(f"/print/labels?from={done[0].barcode}&count={len(done)}&given=1")
 
     return r

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
+from sync.server.relabels import RELABELLED
 from sync.server.tables import copies, readers
 from sync.server.web.barcodes import Barcode, NotPrintableError, code128
 from sync.server.web.i18n import N_
@@ -43,8 +44,9 @@ class Refusal:
     """Why nothing is printed; ``status`` is the page's answer (400 a mistake, 404 nobody)."""
 
     status: int
-    message: str  # an English sentence of the catalogue, with {value} where the value goes
+    message: str  # an English sentence of the catalogue, with {value} (and {holder}) filled in
     value: str = ""
+    holder: str = ""  # what already has the value, where the sentence names it
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,9 @@ def labels(conn: Connection, first: str | None, count: int) -> list[Label] | Ref
     first = (first or "").strip()
     if not first:
         return Refusal(400, N_("Give the barcode of the first copy to label."))
-    shelf = (copies.c.deleted.is_(False), copies.c.active.is_(True), copies.c.isbn_only.is_(False))
+    # A copy known only by its ISBN has no barcode to print until it is given one (relabels).
+    own_barcode = or_(copies.c.isbn_only.is_(False), copies.c.barcode.in_(RELABELLED))
+    shelf = (copies.c.deleted.is_(False), copies.c.active.is_(True), own_barcode)
     known = conn.execute(select(copies.c.barcode).where(copies.c.barcode == first, *shelf)).first()
     if known is None:
         return Refusal(404, N_("No copy on the shelf has the barcode “{value}”."), first[:80])
