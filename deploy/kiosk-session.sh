@@ -1,28 +1,44 @@
 #!/usr/bin/env bash
-# Starts the kiosk's screen, run by library-kiosk.service as libexec/kiosk-session CONFIG.
-# Picks the DRM card with a connected display, then runs `kiosk run --config CONFIG` straight on
-# the console through SDL's KMS/DRM driver (KIOSK_DISPLAY=kms, the default) or inside the cage
-# kiosk compositor (KIOSK_DISPLAY=cage). Card numbers are not stable: a Pi 5 has separate cards
-# for the 3D core, HDMI and a DSI panel, numbered in the order the drivers happen to load.
+# Starts the kiosk's screen, run by library-kiosk.service as libexec/kiosk-session CONFIG: finds
+# the display, then becomes `kiosk run --config CONFIG` (exec: the app is the unit's main
+# process, so systemd hears its READY=1 and its watchdog pings):
+#   KIOSK_DISPLAY=kms (the default): straight on the console through SDL's KMS/DRM driver, on the
+#     DRM card with a connected display. Card numbers are not stable: a Pi 5 has separate cards
+#     for the 3D core, HDMI and a DSI panel, numbered in the order the drivers happen to load.
+#   KIOSK_DISPLAY=x11: on the X display $DISPLAY through SDL's X11 driver: a Pi running a
+#     desktop, or a virtual display (Xvfb) standing in for the panel.
+# With no display the app starts all the same, in its no-screen mode (KIOSK_NO_SCREEN says why):
+# up for systemd, said once in the journal, recorded for `kiosk doctor` and the heartbeat, and
+# `kiosk-session --probe` asked again every minute (kiosk/ui/no_screen.py).
 #
 # Environment (from /etc/library-kiosk/display.env):
-#   KIOSK_DISPLAY         kms | cage
-#   KIOSK_DRM_CONNECTOR   use the card with this connector, e.g. HDMI-A-1 or DSI-1, when several
+#   KIOSK_DISPLAY         kms | x11
+#   KIOSK_DRM_CONNECTOR   kms: the card with this connector, e.g. HDMI-A-1 or DSI-1, when several
 #                         displays are connected (default: a DSI or DPI panel first, then HDMI)
+#   DISPLAY               x11: the X display (default :0)
 #   KIOSK_SYSFS           where sysfs is (tests point it at a made-up tree; default /sys)
+#   KIOSK_PROCFS          where procfs is (ditto; default /proc)
+#
+# kiosk-session --probe: prints where the app would draw and exits 0, or prints why it cannot
+# and exits 1.
 set -euo pipefail
 
 say() { printf 'kiosk-session: %s\n' "$*" >&2; }
 
-if [ $# -ne 1 ]; then
-  say "usage: kiosk-session CONFIG"
+probe=0
+if [ "${1:-}" = --probe ] && [ $# -eq 1 ]; then
+  probe=1
+elif [ $# -ne 1 ]; then
+  say "usage: kiosk-session CONFIG, or kiosk-session --probe"
   exit 2
 fi
 config=$1
+self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 release=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 kiosk="$release/venv/bin/kiosk"
 sysfs=${KIOSK_SYSFS:-/sys}
-display=${KIOSK_DISPLAY:-kms}
+procfs=${KIOSK_PROCFS:-/proc}
+mode=${KIOSK_DISPLAY:-kms}
 
 # connected_displays: "RANK CARD CONNECTOR" for every connected connector, best first.
 connected_displays() {
@@ -42,36 +58,52 @@ connected_displays() {
   done | sort -k1,1n -k2,2V
 }
 
-best=$(connected_displays | head -n 1)
-if [ -z "$best" ]; then
-  # systemd starts us again in a few seconds: a monitor switched on later is found then.
-  say "no connected display in $sysfs/class/drm (is the screen plugged in and switched on?)"
-  exit 1
-fi
-read -r _ card connector <<<"$best"
-index=${card#card}
+# x_server_listening DISPLAY: a local X server of that display listens. Its socket is
+# /tmp/.X11-unix/XN, and on Linux the abstract socket of the same name too: the one the unit
+# reaches (it has a /tmp of its own). A remote display (host:N) cannot be seen from here.
+x_server_listening() {
+  local host=${1%%:*} number=${1#*:}
+  number=${number%%.*}
+  case $host in ""|unix) ;; *) return 0 ;; esac
+  grep -Eq "(^| )@?/tmp/\.X11-unix/X$number\$" "$procfs/net/unix" 2>/dev/null
+}
 
-case $display in
+missing=""
+case $mode in
   kms)
-    say "drawing on $card ($connector) through KMS/DRM"
-    export SDL_VIDEODRIVER=kmsdrm SDL_KMSDRM_DEVICE_INDEX="$index" KIVY_WINDOW=sdl2
-    exec "$kiosk" run --config "$config"
+    best=$(connected_displays | head -n 1)
+    if [ -z "$best" ]; then
+      missing="no connected display in $sysfs/class/drm (is the screen plugged in and switched on?)"
+    else
+      read -r _ card connector <<<"$best"
+      where="$card ($connector) through KMS/DRM"
+      export SDL_VIDEODRIVER=kmsdrm SDL_KMSDRM_DEVICE_INDEX="${card#card}" KIVY_WINDOW=sdl2
+    fi
     ;;
-  cage)
-    # wlroots takes the first card as the primary one and still needs the others (the 3D
-    # core renders for a display-only card).
-    devices="/dev/dri/$card"
-    for other in "$sysfs"/class/drm/card[0-9]*; do
-      other=$(basename "$other")
-      case $other in *-*|"$card") continue ;; esac
-      devices="$devices:/dev/dri/$other"
-    done
-    say "drawing on $card ($connector) inside cage"
-    export WLR_DRM_DEVICES="$devices" SDL_VIDEODRIVER=wayland KIVY_WINDOW=sdl2
-    exec cage -- "$kiosk" run --config "$config"
+  x11)
+    export DISPLAY=${DISPLAY:-:0}
+    if ! x_server_listening "$DISPLAY"; then
+      missing="no X server answers on DISPLAY=$DISPLAY (is the desktop, or Xvfb, running?)"
+    else
+      where="the X display $DISPLAY"
+      export SDL_VIDEODRIVER=x11 KIVY_WINDOW=sdl2
+    fi
     ;;
   *)
-    say "KIOSK_DISPLAY must be kms or cage, not '$display' (see /etc/library-kiosk/display.env)"
+    say "KIOSK_DISPLAY must be kms or x11, not '$mode' (see /etc/library-kiosk/display.env)"
     exit 2
     ;;
 esac
+
+if [ $probe = 1 ]; then
+  if [ -n "$missing" ]; then echo "$missing"; exit 1; fi
+  echo "$where"
+  exit 0
+fi
+if [ -n "$missing" ]; then
+  # The app says it, once; systemd keeps it, instead of starting this script every 3 s.
+  export KIOSK_NO_SCREEN="$missing" KIOSK_SESSION="$self"
+  exec "$kiosk" run --config "$config"
+fi
+say "drawing on $where"
+exec "$kiosk" run --config "$config"

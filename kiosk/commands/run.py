@@ -2,7 +2,9 @@
 
 Everything is chosen here, before Kivy starts: the config (a bad key is one message, exit 1),
 the clock (the system's, or a scripted one from --at in the scripted mode), the scanners (fakes
-only in --script and --demo, never as a fallback), the window and Kivy's settings.
+only in --script and --demo, never as a fallback), the window and Kivy's settings. On the kiosk,
+a missing screen is a state, not a crash (kiosk/ui/no_screen.py): libexec/kiosk-session says
+why in KIOSK_NO_SCREEN, and the app waits for one instead of starting Kivy.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import signal
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,12 +28,19 @@ from kiosk.clocks import TIMESYNC_FLAG, Clock, ScriptedClock, machine_clock
 from kiosk.commands._output import error, parse_time
 from kiosk.config import ConfigError, KioskConfig, hash_pin, load, parse_size
 from kiosk.core.policy_file import parse_policy
+from kiosk.store import Store, StoreError
+from kiosk.ui.no_screen import NO_DISPLAY, NO_WINDOW, SHOWING, ScreenWait
 from kiosk.ui.runtime import Runtime, StartedClock, open_scanners
 from kiosk.ui.script_file import ScriptError, parse_script
+from kiosk.ui.sd_notify import Notifier
 
 SCRIPT_SCANNER = "script"
 DEMO_SCANNER = "demo"
 SAMPLE = Path(__file__).resolve().parent.parent / "sample"
+# Set by libexec/kiosk-session (deploy/kiosk-session.sh) when it finds no display: why, and the
+# script itself, to ask again (`kiosk-session --probe`).
+NO_SCREEN_ENV = "KIOSK_NO_SCREEN"
+SESSION_ENV = "KIOSK_SESSION"
 # The on-screen demo cards and books (the sample school): label, code.
 DEMO_CODES = (
     ("孟子乐", "202430101"),
@@ -75,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if args.lang is not None:
         config = replace(config, language=args.lang)
     scripted = args.script is not None
+    kiosk_mode = not (args.demo or scripted)
+    if kiosk_mode and os.environ.get(NO_SCREEN_ENV):
+        return _wait_for_screen(config, os.environ[NO_SCREEN_ENV], NO_DISPLAY)
     if args.demo or scripted:
         # A laptop or a test run: a window, Kivy's files beside the database, not in /var/lib.
         config = replace(config, data_dir=Path(config.database).resolve().parent / ".kiosk-ui")
@@ -130,15 +145,23 @@ def run(args: argparse.Namespace) -> int:
         return 1
     level = logging.WARNING if scripted else logging.INFO  # a script's output: its problems
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    kiosk_mode = not (args.demo or scripted)
     window = kivy_setup.WindowSettings(
         size, fullscreen, kiosk_mode, config.display.density, max_fps=max(0, args.max_fps)
     )
     if scripted:
-        import os
-
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no sound card on a test machine
     kivy_setup.prepare(config.data_dir, window, fonts, quiet=scripted)
+    # systemctl stop and restart send SIGTERM. SDL would turn it into a close request, which
+    # kiosk mode refuses like Alt+F4 (systemd would then wait and kill the app, and on_stop,
+    # STOPPING=1 and the scanners' release would never run). SDL leaves alone a handler it
+    # finds already set, so this one goes in before Kivy opens the window.
+    stopping: list[Any] = []
+    signal.signal(signal.SIGTERM, lambda *_: _terminate(stopping))
+    if kiosk_mode:
+        if not kivy_setup.open_window():
+            why = "a display is connected, but no window opens on it (the lines above say why)"
+            return _wait_for_screen(config, why, NO_WINDOW)
+        _record_screen(config, SHOWING)
     runtime = Runtime(
         config=config,
         clock=clock,
@@ -154,12 +177,6 @@ def run(args: argparse.Namespace) -> int:
         typed_scanner=typed,
         demo_codes=DEMO_CODES if args.demo else (),
     )
-    # systemctl stop and restart send SIGTERM. SDL would turn it into a close request, which
-    # kiosk mode refuses like Alt+F4 (systemd would then wait and kill the app, and on_stop,
-    # STOPPING=1 and the scanners' release would never run). SDL leaves alone a handler it
-    # finds already set, so this one goes in before Kivy opens the window.
-    stopping: list[Any] = []
-    signal.signal(signal.SIGTERM, lambda *_: _terminate(stopping))
     from kiosk.ui.app import KioskApp
 
     app = KioskApp(runtime)
@@ -173,6 +190,47 @@ def run(args: argparse.Namespace) -> int:
     if scripted and args.shots is not None:
         print(f"screenshots: {args.shots}")
     return app.status
+
+
+def _wait_for_screen(config: KioskConfig, why: str, state: str) -> int:
+    """No screen to draw on: wait for one (kiosk/ui/no_screen.py), then exit for systemd to
+    start the screen again."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # nothing to close: `systemctl stop` ends it
+    session = os.environ.get(SESSION_ENV, "")
+    wait = ScreenWait(
+        why=why,
+        probe=lambda: _probe(session),
+        record=lambda found: _record_screen(config, found),
+        notifier=Notifier(),
+        sleep=time.sleep,
+        say=lambda line: print(f"kiosk run: {line}", file=sys.stderr, flush=True),
+        state=state,
+    )
+    return wait.run()
+
+
+def _probe(session: str) -> str | None:
+    """Where `kiosk-session --probe` finds a display, or None. Without the script to ask (the
+    app started by hand), the minute's wait is all: the next start looks again."""
+    if not session:
+        return "not asked: no kiosk-session to ask"
+    try:
+        done = subprocess.run(
+            [session, "--probe"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (done.stdout.strip() or "found") if done.returncode == 0 else None
+
+
+def _record_screen(config: KioskConfig, state: str) -> None:
+    """The screen's state in the kiosk's file, for `kiosk doctor` and the heartbeat. A file that
+    cannot be opened is the door's fault screen to show, not a reason to stop here."""
+    try:
+        with Store(Path(config.database)) as store:
+            store.sync.set_screen_state(state)
+    except (StoreError, OSError) as exc:
+        print(f"kiosk run: the screen's state is not recorded: {exc}", file=sys.stderr)
 
 
 def _terminate(app: list[Any]) -> None:

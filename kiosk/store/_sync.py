@@ -24,6 +24,11 @@ from kiosk.store._pulled import Arrival, Cursor, PulledPage
 from kiosk.store._sync_health import SyncHealth, SyncProblem
 from kiosk.store._time import now_iso
 
+# The screen's state travels to the server beside the scanners' (the heartbeat's `scanners`,
+# which every server version takes), under a name no scanner can have: a scanner's name starts
+# with a letter or a digit (kiosk.config). The Today page shows it on a line of its own.
+SCREEN = "@screen"
+
 
 class SyncTables:
     def __init__(
@@ -130,10 +135,24 @@ class SyncTables:
 
     def keep_scanners(self, names: Sequence[str]) -> None:
         """Forget the states of scanners this kiosk no longer has (renamed or removed in
-        kiosk.toml): the Today page would show them for ever."""
+        kiosk.toml): the Today page would show them for ever. The screen's is kept."""
+        kept = [*names, SCREEN]
         with self._transaction():
-            marks = ", ".join("?" * len(names))
-            self._conn.execute(f"DELETE FROM scanner_status WHERE name NOT IN ({marks})", names)
+            marks = ", ".join("?" * len(kept))
+            self._conn.execute(f"DELETE FROM scanner_status WHERE name NOT IN ({marks})", kept)
+
+    def set_screen_state(self, state: str) -> None:
+        """What the app found of its screen at its start ("ok", "no_display": none connected,
+        "no_window": one is, but no window opens on it), for `kiosk doctor` and the heartbeat."""
+        self.set_scanner_state(SCREEN, state)
+
+    @guarded
+    def screen_state(self) -> tuple[str, datetime] | None:
+        """The screen's state and since when; None before the app first started."""
+        row = self._conn.execute(
+            "SELECT state, updated_at FROM scanner_status WHERE name = ?", (SCREEN,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), datetime.fromisoformat(str(row[1])))
 
     @guarded
     def scanner_states(self) -> list[tuple[str, str]]:

@@ -110,3 +110,11 @@ def prepare(
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.write()
     return home
+
+
+def open_window() -> bool:
+    """Open Kivy's window now, after ``prepare`` (importing kivy.core.window opens it): False when
+    none opens, SDL finding no display it can use (Kivy has logged why)."""
+    from kivy.core.window import Window
+
+    return Window is not None

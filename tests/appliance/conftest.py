@@ -25,9 +25,13 @@ WHEELHOUSE = REPO / ".venv" / "wheelhouse"
 HOST_UNITS = Path("/lib/systemd/system")
 
 PASSWD = "root:x:0:0:root:/root:/bin/bash\npi:x:1000:1000:,,,:/home/pi:/bin/bash\n"
-GROUP = "root:x:0:\ndialout:x:20:pi\nvideo:x:44:pi\ninput:x:101:pi\nrender:x:105:pi\npi:x:1000:\n"
+# Debian's base-passwd makes dialout, audio and video; udev makes input and render.
+GROUP = (
+    "root:x:0:\ndialout:x:20:pi\naudio:x:29:pi\nvideo:x:44:pi\ninput:x:101:pi\n"
+    "render:x:105:pi\npi:x:1000:\n"
+)
 SHADOW = "root:*:19000:0:99999:7:::\npi:*:19000:0:99999:7:::\n"
-GSHADOW = "root:*::\ndialout:*::pi\nvideo:*::pi\ninput:*::pi\nrender:*::pi\npi:!::\n"
+GSHADOW = "root:*::\ndialout:*::pi\naudio:*::pi\nvideo:*::pi\ninput:*::pi\nrender:*::pi\npi:!::\n"
 CMDLINE = (
     "console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 "
     "fsck.repair=yes rootwait\n"

@@ -113,7 +113,8 @@ def test_the_security_scores_in_the_docs_are_the_ones_systemd_gives(
 
 STAND_IN = """#!/bin/sh
 echo "argv: $0 $*"
-env | grep -E '^(SDL_|WLR_|KIVY_WINDOW)' | sort
+echo "pid: $$"
+env | grep -E '^(SDL_|KIVY_WINDOW|DISPLAY=|KIOSK_NO_SCREEN|KIOSK_SESSION)' | sort
 """
 
 
@@ -123,10 +124,9 @@ def session(tmp_path: Path) -> Path:
     (release / "libexec").mkdir(parents=True)
     (release / "venv/bin").mkdir(parents=True)
     shutil.copy(REPO / "deploy/kiosk-session.sh", release / "libexec/kiosk-session")
-    for stand_in in (release / "venv/bin/kiosk", tmp_path / "bin/cage"):
-        stand_in.parent.mkdir(parents=True, exist_ok=True)
-        stand_in.write_text(STAND_IN)
-        stand_in.chmod(0o755)
+    stand_in = release / "venv/bin/kiosk"
+    stand_in.write_text(STAND_IN)
+    stand_in.chmod(0o755)
     return tmp_path
 
 
@@ -142,13 +142,24 @@ def sysfs(base: Path, cards: dict[str, dict[str, str]]) -> Path:
     return base / "sys"
 
 
-def start(base: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def procfs(base: Path, *sockets: str) -> Path:
+    """A /proc whose net/unix lists these socket paths (an X server's, "@/tmp/.X11-unix/X0")."""
+    net = base / "proc/net"
+    net.mkdir(parents=True)
+    lines = ["Num       RefCount Protocol Flags    Type St Inode Path"]
+    for n, path in enumerate(sockets):
+        lines.append(f"000000000000000{n}: 00000002 00000000 00010000 0001 01 {1000 + n} {path}")
+    (net / "unix").write_text("\n".join(lines) + "\n")
+    return base / "proc"
+
+
+def start(base: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [base / "release/libexec/kiosk-session", "/etc/library-kiosk/kiosk.toml"],
+        [base / "release/libexec/kiosk-session", *(args or ["/etc/library-kiosk/kiosk.toml"])],
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": f"{base / 'bin'}:{os.environ['PATH']}", **env},
+        env={"PATH": os.environ["PATH"], **env},
     )
 
 
@@ -168,6 +179,22 @@ def test_the_app_runs_on_the_card_with_a_connected_display(session: Path) -> Non
     )
     assert "SDL_KMSDRM_DEVICE_INDEX=2" in done.stdout and "SDL_VIDEODRIVER=kmsdrm" in done.stdout
     assert "drawing on card2 (DSI-1) through KMS/DRM" in done.stderr
+    assert "KIOSK_NO_SCREEN" not in done.stdout
+
+
+@pytest.mark.parametrize("dsi", ["connected", "disconnected"])
+def test_the_app_is_the_units_main_process(session: Path, dsi: str) -> None:
+    # systemd takes READY=1 and the watchdog's pings from the main process only (NotifyAccess=main).
+    root = sysfs(session, {"card2": {"DSI-1": dsi}})
+    with subprocess.Popen(
+        [session / "release/libexec/kiosk-session", "/etc/library-kiosk/kiosk.toml"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={"PATH": os.environ["PATH"], "KIOSK_SYSFS": str(root)},
+    ) as started:
+        out, _ = started.communicate(timeout=30)
+    assert f"pid: {started.pid}" in out.splitlines(), out
 
 
 def test_the_card_is_found_again_when_its_number_changes(session: Path) -> None:
@@ -188,27 +215,63 @@ def test_a_panel_wins_over_hdmi_unless_a_connector_is_named(session: Path) -> No
     assert "SDL_KMSDRM_DEVICE_INDEX=1" in named.stdout
 
 
-def test_no_connected_display_fails_so_systemd_tries_again(session: Path) -> None:
+def test_with_no_connected_display_the_app_starts_in_its_no_screen_mode(session: Path) -> None:
+    # Not an exit for systemd to start it again 3 s later, for ever: the app, told why.
     dark = {"card1": {"HDMI-A-1": "disconnected"}}
     done = start(session, KIOSK_SYSFS=str(sysfs(session, dark)))
-    assert done.returncode == 1 and "no connected display" in done.stderr
-    assert "argv:" not in done.stdout
-
-
-def test_under_cage_the_chosen_card_comes_first(session: Path) -> None:
-    done = start(session, KIOSK_SYSFS=str(sysfs(session, PI5_DSI)), KIOSK_DISPLAY="cage")
     assert done.returncode == 0, done.stderr
     assert (
-        f"bin/cage -- {session}/release/venv/bin/kiosk run --config /etc/library-kiosk/kiosk.toml"
+        f"argv: {session}/release/venv/bin/kiosk run --config /etc/library-kiosk/kiosk.toml"
         in done.stdout
     )
-    assert "WLR_DRM_DEVICES=/dev/dri/card2:/dev/dri/card0:/dev/dri/card1" in done.stdout
-    assert "SDL_VIDEODRIVER=wayland" in done.stdout
+    assert (
+        f"KIOSK_NO_SCREEN=no connected display in {session}/sys/class/drm "
+        "(is the screen plugged in and switched on?)"
+    ) in done.stdout
+    assert f"KIOSK_SESSION={session}/release/libexec/kiosk-session" in done.stdout
+    assert "SDL_VIDEODRIVER" not in done.stdout
 
 
-def test_an_unknown_display_mode_is_refused(session: Path) -> None:
-    done = start(session, KIOSK_SYSFS=str(sysfs(session, PI5_DSI)), KIOSK_DISPLAY="x11")
-    assert done.returncode == 2 and "KIOSK_DISPLAY must be kms or cage" in done.stderr
+def test_probe_says_where_the_app_would_draw_or_why_it_cannot(session: Path) -> None:
+    dark = str(sysfs(session / "dark", {"card1": {"HDMI-A-1": "disconnected"}}))
+    lit = str(sysfs(session / "lit", PI5_DSI))
+    missing = start(session, "--probe", KIOSK_SYSFS=dark)
+    assert missing.returncode == 1 and "no connected display" in missing.stdout
+    found = start(session, "--probe", KIOSK_SYSFS=lit)
+    assert (found.returncode, found.stdout) == (0, "card2 (DSI-1) through KMS/DRM\n")
+    assert "argv:" not in missing.stdout + found.stdout  # it only looks
+
+
+def test_x11_draws_on_the_x_display_that_is_listening(session: Path) -> None:
+    # Xvfb or a desktop's X server: its abstract socket is what a unit with PrivateTmp reaches.
+    listening = str(procfs(session / "x", "@/tmp/.X11-unix/X1", "/tmp/.X11-unix/X1"))
+    done = start(session, KIOSK_DISPLAY="x11", DISPLAY=":1", KIOSK_PROCFS=listening)
+    assert done.returncode == 0, done.stderr
+    assert "SDL_VIDEODRIVER=x11" in done.stdout and "DISPLAY=:1" in done.stdout.splitlines()
+    assert "drawing on the X display :1" in done.stderr
+    probe = start(session, "--probe", KIOSK_DISPLAY="x11", DISPLAY=":1", KIOSK_PROCFS=listening)
+    assert (probe.returncode, probe.stdout) == (0, "the X display :1\n")
+
+
+def test_x11_with_no_x_server_starts_the_no_screen_mode(session: Path) -> None:
+    other = str(procfs(session / "x", "@/tmp/.X11-unix/X0", "/run/dbus/system_bus_socket"))
+    done = start(session, KIOSK_DISPLAY="x11", DISPLAY=":1", KIOSK_PROCFS=other)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "KIOSK_NO_SCREEN=no X server answers on DISPLAY=:1 (is the desktop, or Xvfb, running?)"
+    ) in done.stdout
+    # DISPLAY defaults to :0, the first desktop's.
+    default = start(session, "--probe", KIOSK_DISPLAY="x11", KIOSK_PROCFS=other)
+    assert (default.returncode, default.stdout) == (0, "the X display :0\n")
+
+
+@pytest.mark.parametrize("mode", ["cage", "wayland"])
+def test_an_unknown_display_mode_is_refused(session: Path, mode: str) -> None:
+    # cage is gone: it could never show the app (no Xwayland, no Wayland driver in Kivy's SDL).
+    done = start(session, KIOSK_SYSFS=str(sysfs(session, PI5_DSI)), KIOSK_DISPLAY=mode)
+    assert done.returncode == 2
+    assert f"KIOSK_DISPLAY must be kms or x11, not '{mode}'" in done.stderr
+    assert "argv:" not in done.stdout
 
 
 def settings(unit: str) -> dict[str, list[str]]:
@@ -226,9 +289,11 @@ def test_the_screen_owns_tty1_as_a_console_session_and_heals_itself() -> None:
     assert unit["Conflicts"] == ["getty@tty1.service"]
     assert "getty@tty1.service" in unit["After"][0].split()
     assert unit["User"] == ["kiosk"] and unit["SupplementaryGroups"] == [
-        "video render input dialout"
+        "video render input dialout audio"
     ]
+    # kiosk-session execs the app: its READY=1 and watchdog pings come from the main process.
     assert unit["Type"] == ["notify"] and unit["WatchdogSec"] == ["30"]
+    assert unit["NotifyAccess"] == ["main"]
     assert unit["Restart"] == ["always"] and unit["StartLimitIntervalSec"] == ["0"]
     assert unit["ExecStart"] == [
         "/opt/library-kiosk/current/libexec/kiosk-session /etc/library-kiosk/kiosk.toml"
