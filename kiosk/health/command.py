@@ -23,6 +23,7 @@ from kiosk.health.machine import Machine
 from kiosk.health.probes import real_machine
 from kiosk.health.report import json_line, text_line
 from kiosk.health.results import Result, Status, skipped
+from kiosk.health.screen_check import check_screen
 from kiosk.health.system_checks import (
     check_clock,
     check_disk,
@@ -77,6 +78,8 @@ def run_doctor(
         first.append(check_database(machine, config))
         rest += check_scanners(machine, config, kiosk_running(units))
         rest += check_server(machine, config)
+        if first[-1].status is Status.OK:
+            rest.append(check_screen(machine, config))
         health = sync_health(machine, config) if first[-1].status is Status.OK else None
         rest.append(check_sync(config, health))
         rest += check_voice(machine, config_path)

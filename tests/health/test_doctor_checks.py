@@ -488,6 +488,7 @@ def test_every_failure_the_checks_can_give_has_a_sentence_and_a_fix(language: st
             "in_use",
             "reachable",
             "not_booted",
+            "not_started",
             "not_paired",
             "no_kernel_log",
             "no_systemctl",
