@@ -249,3 +249,21 @@ def reopen_kiosk(path: Path) -> Any:
 
 
 __all__ = ["NOW", "SchoolFiles", "Site", "datetime", "pg_cluster", "reopen_kiosk"]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """The session's one headless Chromium (Debian's). One for every test module: Playwright's
+    sync API cannot start a second instance while one runs in the same thread."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: deploy/test.sh installs it")
+    engine = sync_playwright().start()
+    chromium = engine.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    yield chromium
+    chromium.close()
+    engine.stop()

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from kiosk.core.decisions import Reason
@@ -23,7 +22,6 @@ from sync.server.tables import copies, loans, review_items
 from tests.conftest import REPO
 from tests.web.conftest import DAMAGED_BOOK, LIBRARIAN, PASSWORD, Site, demo, reopen_kiosk
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / ".artifacts" / "screenshots" / "web"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -68,17 +66,6 @@ LAYOUT_CHECK = """() => {
   }
   return {wide, clipped, cjk: document.fonts.check("16px 'Noto Sans CJK SC'", "图书馆借阅")};
 }"""
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed: deploy/test.sh installs it")
-    engine = sync_playwright().start()
-    chromium = engine.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-    yield chromium
-    chromium.close()
-    engine.stop()
 
 
 def _context(browser: Any, *, language: str = "zh_CN", phone: bool = False) -> Any:

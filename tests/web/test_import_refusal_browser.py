@@ -16,7 +16,6 @@ import pytest
 from tests.conftest import SAMPLE
 from tests.web.conftest import Site
 from tests.web.test_browser import LAYOUT_CHECK, SHOTS, _context, _sign_in
-from tests.web.test_browser import browser as browser  # the session's one Chromium
 
 pytestmark = pytest.mark.browser
 
