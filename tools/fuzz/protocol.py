@@ -335,8 +335,10 @@ class KioskRequests:
             + [[{"name": "r", "state": "s"}] * 17, {**body["clock"], "mono": 1e308}]
         )  # fmt: skip
         body[key] = value
+        # The note names the hostile value, not the time it was made: one seed, one report.
+        shown = {**value, "wall": "TIME"} if isinstance(value, dict) and "wall" in value else value
         return Request(
-            f"POST {BEAT}", "POST", BEAT, f"{key} = {str(value)[:60]!r}", kiosk=kiosk,
+            f"POST {BEAT}", "POST", BEAT, f"{key} = {str(shown)[:60]!r}", kiosk=kiosk,
             headers=JSON, body=json.dumps(body).encode("utf-8", "surrogatepass"),
         )  # fmt: skip
 
