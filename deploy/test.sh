@@ -21,6 +21,9 @@ apt_need xvfb xauth xdotool fonts-noto-cjk libmtdev1 libgl1 libgl1-mesa-dri libe
 # The librarian's pages are tested in Debian's Chromium (driven by Playwright, which downloads no
 # browser), with the CJK font that Chinese needs to render.
 apt_need chromium
+# Printed cards and labels are checked as PDF pages (pdftoppm) whose barcodes read back (zbarimg);
+# spoken answers are made by espeak-ng and measured with sox.
+apt_need poppler-utils zbar-tools espeak-ng sox
 ensure_venv dev
 # The install scripts' tests lay releases down offline from these wheels: no test needs the
 # network. Rebuilt when the dependencies or the extras each machine installs change.
