@@ -11,18 +11,26 @@ KIOSK_EXTRAS=scanners,ui,sync
 SERVER_EXTRAS=server
 PIP_SOURCE=()    # --wheelhouse DIR: install offline from the wheels there
 STEP="starting"
+HINT=""          # what to do when the current step fails (set by `hint`, reset by `step`)
 CHANGED=0        # set to 1 by every helper below that changes something
+PENDING=""       # the file of restarts still owed (set by each script: see after_change)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
 
 # Every step says what it does; every change it makes is one indented line under it.
-step() { STEP=$*; printf '==> %s\n' "$*"; }
+step() { STEP=$*; HINT=""; printf '==> %s\n' "$*"; }
+hint() { HINT=$*; }
 did() { printf '    %s\n' "$*"; }
 fail() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
+# A failed command: which step, what failed, and what to do. What was done before it stays done,
+# and every step checks before it changes anything, so the same command, run again once the
+# cause is fixed, picks up where this run stopped and ends as a clean run would.
 on_error() {
   printf '%s: failed while %s: "%s" exited with status %s (line %s); nothing after it was done\n' \
     "$PROG" "$STEP" "$3" "$1" "$2" >&2
+  printf '%s: what to do: %s; then run the same command again (what was done is kept, the rest is done then)\n' \
+    "$PROG" "${HINT:-the lines above say what went wrong: fix that}" >&2
   exit 1
 }
 
@@ -54,6 +62,7 @@ apt_install() {
     return 0
   fi
   step "installing the Debian packages the $who needs"
+  hint "check the network and apt's sources (sudo apt-get update says which one fails), or install $* yourself"
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -169,10 +178,18 @@ enable_unit() {
   fi
 }
 
+# disable_unit UNIT: stopped, whatever it is doing (running, or waiting to be restarted after a
+# failure: is-active says "activating" then, and the restarts go on unless it is stopped), then
+# disabled and its file removed.
 disable_unit() {
-  if booted && systemctl is-active --quiet "$1"; then
-    systemctl stop "$1"
-    did "stopped $1"
+  local state
+  if booted; then
+    state=$(systemctl show --property=ActiveState --value "$1" 2>/dev/null || true)
+    case $state in
+      ""|inactive) ;;
+      failed) systemctl reset-failed "$1" ;;
+      *) systemctl stop "$1"; did "stopped $1 (it was $state)" ;;
+    esac
   fi
   if [ -e "$(at "/etc/systemd/system/$1")" ]; then
     units disable --quiet "$1" 2>/dev/null || true
@@ -180,17 +197,61 @@ disable_unit() {
   fi
 }
 
-# restart_if_running UNIT...: a running service moves to the release `current` points at now.
-restart_if_running() {
-  local unit
-  booted || return 0
-  systemctl daemon-reload
-  for unit in "$@"; do
+# --- what a change needs: kept until it is done ----------------------------------------------
+# A run that changes nothing restarts nothing. A step that changes what a running program reads
+# records, in $PENDING, what must follow: `daemon-reload` (a unit file changed), `udev` (the
+# rules changed), or a unit to restart if it runs. A run stopped by a failure after the change
+# leaves the record, and the next run does what it owes. (Under --root it is only said.)
+
+# after_change WHY WHAT...: if the ensure_* calls since CHANGED was last cleared changed
+# something, WHAT is owed, because WHY.
+after_change() {
+  local why=$1 what
+  shift
+  if [ "$CHANGED" = 1 ]; then
+    mkdir -p "$(dirname "$(at "$PENDING")")"
+    for what in "$@"; do printf '%s\t%s\n' "$what" "$why" >>"$(at "$PENDING")"; done
+  fi
+  CHANGED=0
+}
+
+# owed WHAT: is WHAT recorded? owed_why WHAT: the reasons, joined.
+owed() { [ -f "$(at "$PENDING")" ] && cut -f1 "$(at "$PENDING")" | grep -qxF -- "$1"; }
+owed_why() { awk -F'\t' -v w="$1" '$1 == w && !seen[$2]++ { printf "%s%s", (n++ ? "; " : ""), $2 }' "$(at "$PENDING")"; }
+
+# apply_changes: daemon-reload, udev, then each owed unit that runs is restarted; then the
+# record goes.
+apply_changes() {
+  local file unit owed_units=()
+  file=$(at "$PENDING")
+  [ -f "$file" ] || return 0
+  mapfile -t owed_units < <(cut -f1 "$file" | grep -v -x -e daemon-reload -e udev | awk '!seen[$0]++')
+  if [ -n "$ROOT" ]; then
+    did "nothing is restarted under --root (on the booted system: $(cut -f1 "$file" | awk '!seen[$0]++' | paste -sd' '))"
+    rm -f "$file"
+    return 0
+  fi
+  if owed daemon-reload; then systemctl daemon-reload; did "systemd re-read the units ($(owed_why daemon-reload))"; fi
+  if owed udev; then reload_udev; fi
+  for unit in "${owed_units[@]}"; do
     if systemctl is-active --quiet "$unit"; then
       systemctl restart "$unit"
-      did "restarted $unit"
+      did "restarted $unit: $(owed_why "$unit")"
     fi
   done
+  rm -f "$file"
+}
+
+# reload_udev: the changed rules applied to the devices plugged in now. Where udev does not run
+# (a container has no writable /sys and no udevd) that is said, and the rules apply at the next
+# boot of a real machine: nothing else depends on it.
+reload_udev() {
+  if udevadm control --reload 2>"$WORK/udev.err" &&
+     udevadm trigger --action=change --subsystem-match=input --subsystem-match=tty 2>>"$WORK/udev.err"; then
+    did "udev re-read its rules and applied them to the devices plugged in"
+  else
+    did "udev is not running here ($(head -n 1 "$WORK/udev.err")): the rules apply from the next boot"
+  fi
 }
 
 # --- releases --------------------------------------------------------------------------------
@@ -233,6 +294,7 @@ build_release() {
     did "release $RELEASE_ID is already built"
     return 0
   fi
+  hint "pip fetches the dependencies from PyPI: check the network, or build wheels with deploy/wheelhouse.sh on a machine of this kind that has it and give --wheelhouse DIR; check that /opt has room (df -h /opt)"
   rm -rf "$(at "$rel")"
   mkdir -p "$(at "$rel")"
   # pip lives in a throw-away build environment, not in the release.

@@ -15,10 +15,16 @@ ETC=/etc/$APP
 DATA=/var/lib/$APP
 UDEV_RULES=/etc/udev/rules.d/70-library-readers.rules
 UNITS=(library-kiosk.service library-kiosk-sync.service)
+SCREEN=library-kiosk.service SYNC=library-kiosk-sync.service
 # fonts-noto-cjk: without a CJK font every Chinese character is a box. Mesa and libmtdev: SDL's
-# KMS/DRM display and the touchscreen. gcc, python3-dev, linux-libc-dev: evdev builds from source.
+# KMS/DRM display and the touchscreen. libasound2: the sounds (the SDL inside Kivy's wheel opens
+# ALSA's library when it starts its audio; without it the kiosk is silent). udev: the scanners'
+# rules. gcc, python3-dev, linux-libc-dev: evdev builds from source.
 PACKAGES=(python3-venv fonts-noto-cjk libgl1-mesa-dri libegl1 libgles2 libgbm1 libmtdev1
-  gcc python3-dev linux-libc-dev)
+  libasound2 udev gcc python3-dev linux-libc-dev)
+# KIOSK_DISPLAY=x11: SDL's X11 driver opens libX11 and libXext, and draws through GLX (libgl1).
+X11_PACKAGES=(libx11-6 libxext6 libgl1)
+PENDING=$OPT/state/restart-pending
 RELEASE_FILES=(
   deploy/kiosk-session.sh:libexec/kiosk-session
   systemd/library-kiosk.service:share/systemd/library-kiosk.service
@@ -36,7 +42,7 @@ CMDLINE_TOKENS=(consoleblank=0 vt.global_cursor_default=0)
 usage() {
   cat <<EOF
 usage: $PROG [--kiosk-id ID] [--server URL] [--token-file FILE] [--ca-file FILE]
-             [--display kms|cage] [--wheelhouse DIR] [--root DIR]
+             [--display kms|x11] [--wheelhouse DIR] [--root DIR]
        $PROG --rollback [--root DIR]
        $PROG --uninstall [--root DIR]
 
@@ -48,7 +54,8 @@ console set up for a kiosk, and the services enabled. Reboot afterwards to start
   --server URL       the school's server, e.g. https://library.school.example:8443 (ditto)
   --token-file FILE  the kiosk's token from \`kiosk-server add-kiosk ID\`: copied to $ETC/sync-token
   --ca-file FILE     the CA certificate the server's certificate is signed by: $ETC/server-ca.pem
-  --display MODE     kms (the app straight on the console, default) or cage (inside cage)
+  --display MODE     kms (the app straight on the console, default) or x11 (on the X display
+                     of a Pi running a desktop, or a virtual one such as Xvfb)
   --wheelhouse DIR   install offline, from wheels built with deploy/wheelhouse.sh
   --root DIR         lay everything under DIR and run nothing that needs the booted system
   --rollback         return to the release before the last upgrade
@@ -63,7 +70,7 @@ while [ $# -gt 0 ]; do
     --server) SERVER=${2:?--server needs a URL}; shift ;;
     --token-file) TOKEN_FILE=${2:?--token-file needs a file}; shift ;;
     --ca-file) CA_FILE=${2:?--ca-file needs a file}; shift ;;
-    --display) DISPLAY_MODE=${2:?--display needs kms or cage}; shift ;;
+    --display) DISPLAY_MODE=${2:?--display needs kms or x11}; shift ;;
     --wheelhouse) use_wheelhouse "${2:?--wheelhouse needs a directory}"; shift ;;
     --root) set_root "${2:?--root needs a directory}"; shift ;;
     --rollback) ACTION=rollback ;;
@@ -75,7 +82,11 @@ while [ $# -gt 0 ]; do
 done
 
 check_arguments() {
-  case $DISPLAY_MODE in ""|kms|cage) ;; *) fail "--display must be kms or cage, not '$DISPLAY_MODE'" ;; esac
+  case $DISPLAY_MODE in
+    ""|kms|x11) ;;
+    cage) fail "--display cage is gone: it could never show the app (deploy/README.md, \"The display\"); use kms, or x11 on a Pi running a desktop" ;;
+    *) fail "--display must be kms or x11, not '$DISPLAY_MODE'" ;;
+  esac
   if [ -n "$KIOSK_ID" ] && ! [[ $KIOSK_ID =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ ]]; then
     fail "--kiosk-id '$KIOSK_ID': use letters, digits, '.', '_' or '-' (at most 64), e.g. door-1"
   fi
@@ -114,7 +125,10 @@ config_value() {  # config_value KEY: a string of the installed kiosk.toml's [ki
 
 # --- steps ---------------------------------------------------------------------------------------
 packages() {
-  if [ "$DISPLAY_MODE" = cage ]; then PACKAGES+=(cage); fi
+  if [ "$DISPLAY_MODE" = x11 ] ||
+     { [ -z "$DISPLAY_MODE" ] && grep -qx 'KIOSK_DISPLAY=x11' "$(at "$ETC/display.env")" 2>/dev/null; }; then
+    PACKAGES+=("${X11_PACKAGES[@]}")
+  fi
   apt_install Pi "${PACKAGES[@]}"
 }
 
@@ -122,7 +136,9 @@ release() {
   step "building the release in $OPT from $SRC"
   stage_release "$SRC" "${RELEASE_FILES[@]}"
   build_release "$APP" "$KIOSK_EXTRAS"
+  CHANGED=0
   activate_release "$APP" "$RELEASE_ID"
+  after_change "release $RELEASE_ID is current" "${UNITS[@]}"
 }
 
 # The files the release ships into /etc; --rollback lays down the older release's copies.
@@ -131,17 +147,23 @@ system_files() {
   rel=$(current_release "$APP")
   step "installing the services and system settings of release $(basename "$rel")"
   for unit in "${UNITS[@]}"; do
+    CHANGED=0
     ensure_file 644 root root "$rel/share/systemd/$unit" "/etc/systemd/system/$unit"
+    after_change "$unit changed" daemon-reload "$unit"
   done
   CHANGED=0
   ensure_file 644 root root "$rel/share/systemd/journald.conf.d/library-kiosk.conf" \
     /etc/systemd/journald.conf.d/library-kiosk.conf
-  JOURNALD_CHANGED=$CHANGED
+  after_change "its settings changed" systemd-journald.service
+  # logind's (no spare consoles) and the manager's (Ctrl+Alt+Del) take effect at the next boot:
+  # restarting logind here could end the sessions of whoever is logged in.
   ensure_file 644 root root "$rel/share/systemd/logind.conf.d/library-kiosk.conf" \
     /etc/systemd/logind.conf.d/library-kiosk.conf
   ensure_file 644 root root "$rel/share/systemd/system.conf.d/library-kiosk.conf" \
     /etc/systemd/system.conf.d/library-kiosk.conf
+  CHANGED=0
   udev_rules "$rel/share/udev/70-library-readers.rules"
+  after_change "the scanners' rules changed" udev
   # `kiosk doctor --config ...` and `kiosk scanners list` on the Pi's command line.
   mkdir -p "$(at /usr/local/bin)"
   ensure_link "$OPT/current/venv/bin/kiosk" /usr/local/bin/kiosk
@@ -164,10 +186,11 @@ udev_rules() {
   fi
 }
 
+# boot_cmdline: the kernel command line's file, or nothing (not Raspberry Pi OS: no such file).
 boot_cmdline() {
   local f
   for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
-    [ -f "$(at "$f")" ] && { echo "$f"; return 0; }
+    if [ -f "$(at "$f")" ]; then echo "$f"; break; fi
   done
 }
 
@@ -176,7 +199,7 @@ console() {
   step "setting up the console: no screen blanking, no cursor, no Ctrl+Alt+Del, no spare consoles"
   cmdline=$(boot_cmdline)
   if [ -z "$cmdline" ]; then
-    did "no /boot/firmware/cmdline.txt (not Raspberry Pi OS?): add ${CMDLINE_TOKENS[*]} to the kernel command line yourself"
+    did "no /boot/firmware/cmdline.txt (not Raspberry Pi OS?): add ${CMDLINE_TOKENS[*]} to the kernel command line yourself if this machine has a screen"
   else
     read -r line <"$(at "$cmdline")" || true
     for word in $line; do
@@ -211,7 +234,9 @@ console() {
 configuration() {
   local saved f name mode group
   step "configuration in $ETC"
+  hint "$ETC must be a directory (ls -ld $ETC): move away whatever is there in its place"
   ensure_dir 750 root "$USER_NAME" "$ETC"
+  CHANGED=0
   saved=$(at "$DATA/saved-config")
   if [ ! -f "$(at "$ETC/kiosk.toml")" ] && [ -d "$saved" ] && [ ! -L "$saved" ] &&
      [ "$(stat -c '%u %a' "$saved")" = "0 700" ]; then
@@ -227,24 +252,57 @@ configuration() {
     rm -rf "$saved"
     did "restored the configuration that --uninstall saved in $DATA/saved-config"
   fi
+  after_change "the configuration was restored" "${UNITS[@]}" udev
   if [ ! -f "$(at "$ETC/kiosk.toml")" ]; then
     make_config "$(current_release "$APP")/share/kiosk.example.toml" "$WORK/kiosk.toml"
     ensure_file 640 root "$USER_NAME" "$WORK/kiosk.toml" "$ETC/kiosk.toml"
+    after_change "kiosk.toml was made" "${UNITS[@]}"
   elif [ -n "$KIOSK_ID$SERVER" ]; then
     did "kept $ETC/kiosk.toml as it is (it is never overwritten): set [kiosk] id or [sync] server there"
   fi
-  if [ -n "$DISPLAY_MODE" ] || [ ! -f "$(at "$ETC/display.env")" ]; then
-    printf '# kms: the app on the console (KMS/DRM); cage: inside the cage compositor.\nKIOSK_DISPLAY=%s\n# KIOSK_DRM_CONNECTOR=HDMI-A-1\n' \
-      "${DISPLAY_MODE:-kms}" >"$WORK/display.env"
-    ensure_file 644 root root "$WORK/display.env" "$ETC/display.env"
-  fi
+  display_settings
+  after_change "display.env changed" "$SCREEN"
   [ -z "$TOKEN_FILE" ] || ensure_file 640 root "$USER_NAME" "$TOKEN_FILE" "$ETC/sync-token"
   [ -z "$CA_FILE" ] || ensure_file 644 root root "$CA_FILE" "$ETC/server-ca.pem"
+  after_change "the token or the CA file changed" "$SYNC"
+}
+
+# display.env: written with --display, or when there is none; a file of an older release that
+# says cage (removed: it never showed the app) moves to kms. The connector and the X display
+# someone set there are kept.
+display_settings() {
+  local mode=$DISPLAY_MODE file connector="" x_display=""
+  file=$(at "$ETC/display.env")
+  if [ -f "$file" ]; then
+    connector=$(sed -n 's/^KIOSK_DRM_CONNECTOR=//p' "$file" | tail -n 1)
+    x_display=$(sed -n 's/^DISPLAY=//p' "$file" | tail -n 1)
+    if [ -z "$mode" ] && grep -qx 'KIOSK_DISPLAY=cage' "$file"; then
+      mode=kms
+      did "$ETC/display.env said KIOSK_DISPLAY=cage, which is gone (it never showed the app): kms now"
+    fi
+  fi
+  [ -n "$mode" ] || [ ! -f "$file" ] || return 0
+  mode=${mode:-kms}
+  {
+    echo "# How the kiosk's screen is drawn (deploy/README.md, \"The display\"), read by $SCREEN:"
+    echo "# kms: straight on the console through KMS/DRM (a Pi with no desktop);"
+    echo "# x11: on the X display DISPLAY (a Pi running a desktop, or a virtual one such as Xvfb)."
+    echo "KIOSK_DISPLAY=$mode"
+    echo "# kms, with two screens connected: the one to use."
+    if [ -n "$connector" ]; then echo "KIOSK_DRM_CONNECTOR=$connector"; else echo "# KIOSK_DRM_CONNECTOR=HDMI-A-1"; fi
+    echo "# x11: the X display."
+    if [ -n "$x_display" ]; then echo "DISPLAY=$x_display"
+    elif [ "$mode" = x11 ]; then echo "DISPLAY=:0"
+    else echo "# DISPLAY=:0"
+    fi
+  } >"$WORK/display.env"
+  ensure_file 644 root root "$WORK/display.env" "$ETC/display.env"
 }
 
 data() {
   local db
   step "data in $DATA"
+  hint "$DATA must be a directory with room for the database (ls -ld $DATA; df -h /var/lib)"
   ensure_dir 750 "$USER_NAME" "$USER_NAME" "$DATA"
   db=$(config_value database)
   if [ ! -e "$(at "$db")" ] && [ ! -L "$(at "$db")" ]; then
@@ -260,19 +318,16 @@ data() {
   fi
 }
 
+# Only what this run (or one stopped by a failure) changed restarts: a run that changes nothing
+# restarts nothing, so a child in mid-checkout is never cut off by it.
 services() {
-  step "enabling the services"
+  step "enabling the services; restarting only what changed"
+  hint "journalctl -xe says why systemd refused; the changes still owed are done by the next run"
   for unit in "${UNITS[@]}"; do enable_unit "$unit"; done
-  if booted; then
-    systemctl daemon-reload
-    udevadm control --reload
-    udevadm trigger --action=change --subsystem-match=input --subsystem-match=tty
-    [ "${JOURNALD_CHANGED:-0}" = 0 ] || { systemctl restart systemd-journald; did "restarted journald"; }
-    restart_if_running "${UNITS[@]}"
-    if [ -f "$ETC/sync-token" ] && ! systemctl is-active --quiet library-kiosk-sync.service; then
-      systemctl start library-kiosk-sync.service
-      did "started library-kiosk-sync.service"
-    fi
+  apply_changes
+  if booted && [ -f "$ETC/sync-token" ] && ! systemctl is-active --quiet "$SYNC"; then
+    systemctl start "$SYNC"
+    did "started $SYNC (paired: $ETC/sync-token is there)"
   fi
 }
 
@@ -320,7 +375,7 @@ uninstall() {
   done
   if booted; then
     systemctl daemon-reload
-    udevadm control --reload
+    reload_udev
     systemctl start getty@tty1.service   # the console login comes back on the screen
   fi
   step "done: the data is still in $DATA (delete it yourself to erase the kiosk's records)"
@@ -332,6 +387,7 @@ case $ACTION in
   install)
     packages
     step "the kiosk user and its groups"
+    hint "systemd-sysusers could not make the user $USER_NAME: check /etc/passwd and /etc/group"
     ensure_users "$USER_NAME" "$SRC/systemd/sysusers.d/library-kiosk.conf"
     release
     system_files
@@ -347,7 +403,9 @@ case $ACTION in
     ;;
   rollback)
     step "returning to the previous release"
+    CHANGED=0
     rollback_release "$APP"
+    after_change "release $(basename "$(current_release "$APP")") is current" "${UNITS[@]}"
     system_files
     services
     step "done: release $(basename "$(current_release "$APP")") is current"

@@ -49,6 +49,7 @@ class Life:
     links: dict[str, tuple[str, str]] = field(default_factory=dict)
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     shipped_rules: str = ""
+    checkout: Path = REPO
 
     def run(self, stage: str, script_args: list[str | Path], src: Path = REPO) -> None:
         done = run_script("install-kiosk.sh", "--root", self.root, *script_args, src=src)
@@ -84,14 +85,16 @@ def life(pi_root: Path) -> Iterator[Life]:
     ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     pairing = ["--kiosk-id", "door-1", "--server", SERVER, "--token-file", token, "--ca-file", ca]
     offline = ["--wheelhouse", WHEELHOUSE]
-    life = Life(pi_root)
+    # A copy: others editing the checkout meanwhile would make the second run a new release.
+    checkout = copy_checkout(work / "checkout")
+    life = Life(pi_root, checkout=checkout)
     life.trees["pristine"] = snapshot(pi_root)
     life.texts["pristine"] = {
         rel: (pi_root / rel).read_text()
         for rel in ("etc/passwd", "etc/group", "boot/firmware/cmdline.txt")
     }
-    life.run("first", [*pairing, *offline])
-    life.run("second", [*pairing, *offline])
+    life.run("first", [*pairing, *offline], src=checkout)
+    life.run("second", [*pairing, *offline], src=checkout)
     # The school edits its scanners' USB ids and its config; then a newer checkout arrives.
     (pi_root / RULES).write_text((pi_root / RULES).read_text() + "# our scanner: 1eab:0003\n")
     config = pi_root / "etc/library-kiosk/kiosk.toml"
@@ -103,9 +106,9 @@ def life(pi_root: Path) -> Iterator[Life]:
     rules.write_text(rules.read_text() + "# a rule the newer release ships\n")
     life.shipped_rules = rules.read_text()
     life.run("upgrade", offline, src=newer)
-    life.run("rollback", ["--rollback"])
-    life.run("uninstall", ["--uninstall"])
-    life.run("reinstall", offline)
+    life.run("rollback", ["--rollback"], src=checkout)
+    life.run("uninstall", ["--uninstall"], src=checkout)
+    life.run("reinstall", offline, src=checkout)
     yield life
     shutil.rmtree(work)
 
@@ -132,7 +135,7 @@ def test_first_run_lays_down_users_files_links_and_permissions(life: Life) -> No
     passwd = [line.split(":") for line in life.texts["first"]["etc/passwd"].splitlines()]
     kiosk = next(fields for fields in passwd if fields[0] == "kiosk")
     assert int(kiosk[2]) < 1000 and kiosk[5:] == ["/var/lib/library-kiosk", "/usr/sbin/nologin"]
-    for group in ("video", "render", "input", "dialout"):
+    for group in ("video", "render", "input", "dialout", "audio"):
         assert "kiosk" in members(root, group), group
     assert ids(root, "group", "kiosk") is not None
     expected = {
@@ -172,11 +175,12 @@ def test_first_run_lays_down_users_files_links_and_permissions(life: Life) -> No
     assert tree["etc/systemd/system/ctrl-alt-del.target"][3] == "-> /dev/null"
     assert tree["usr/local/bin/kiosk"][3] == "-> /opt/library-kiosk/current/venv/bin/kiosk"
     assert "etc/systemd/system/getty.target.wants/getty@tty1.service" in tree
-    assert (REPO / "deploy/udev/70-library-readers.rules").read_text() == life.texts["first"][RULES]
+    shipped = life.checkout / "deploy/udev/70-library-readers.rules"
+    assert shipped.read_text() == life.texts["first"][RULES]
     # The config is the documented example (the shipped defaults) with this kiosk's id, its
     # server and the school's CA file; and the kiosk's own settings module reads it.
     config = tomllib.loads(life.texts["first"]["etc/library-kiosk/kiosk.toml"])
-    example = tomllib.loads((REPO / "kiosk/kiosk.toml").read_text())
+    example = tomllib.loads((life.checkout / "kiosk/kiosk.toml").read_text())
     ca = "/etc/library-kiosk/server-ca.pem"
     assert config == {
         **example,
@@ -303,7 +307,8 @@ def test_systemd_analyze_verify_passes_on_the_installed_units(life: Life) -> Non
     [
         (["--kiosk-id", "door 1"], "--kiosk-id 'door 1': use letters, digits"),
         (["--server", "http://library.school"], "starts with https://"),
-        (["--display", "x11"], "--display must be kms or cage"),
+        (["--display", "wayland"], "--display must be kms or x11, not 'wayland'"),
+        (["--display", "cage"], "--display cage is gone: it could never show the app"),
         (["--rollback"], "nothing is installed under /opt/library-kiosk"),
         (["--bogus"], "unknown argument: --bogus"),
     ],
