@@ -12,8 +12,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, select
 
 from sync.server.tables import events, kiosks
+from sync.server.web.i18n import N_
 
 SILENT_AFTER = timedelta(minutes=30)  # a running kiosk syncs every minute or so
+# The kiosk's screen travels in the heartbeat's scanners under a name no scanner can have (so
+# every server version takes it; kiosk.store._sync), with what its app found when it started.
+SCREEN = "@screen"
+SCREEN_STATES = {
+    "ok": N_("working"),
+    "no_display": N_("no screen connected"),
+    "no_window": N_("screen connected, but the kiosk cannot open a window on it"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,12 @@ class KioskDay:
     version: str | None = None
     scanners: tuple[tuple[str, str], ...] = ()
     last_sync: str | None = None
+    screen: str | None = None  # None: a kiosk that does not say (older, or never started)
+
+    @property
+    def screen_words(self) -> str:
+        """What the page says of the screen, in English (the page translates it)."""
+        return SCREEN_STATES.get(self.screen or "", self.screen or "")
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,10 @@ def today(conn: Connection, zone: ZoneInfo, now: datetime) -> Today:
     doors: list[KioskDay] = []
     for k in conn.execute(select(kiosks).order_by(kiosks.c.name)):
         beat = _heartbeat(k.last_heartbeat)
+        reported = [
+            (str(r.get("name", "")), str(r.get("state", "")))
+            for r in (_scanners(beat) if beat else [])
+        ]
         offset = None
         if beat and k.last_heartbeat_at is not None:
             try:
@@ -91,11 +110,9 @@ def today(conn: Connection, zone: ZoneInfo, now: datetime) -> Today:
                 clock_offset=offset,
                 clock_synced=beat["clock"].get("synced") if beat and "clock" in beat else None,
                 version=beat.get("version") if beat else None,
-                scanners=tuple(
-                    (str(r.get("name", "")), str(r.get("state", "")))
-                    for r in (_scanners(beat) if beat else [])
-                ),
+                scanners=tuple((name, state) for name, state in reported if name != SCREEN),
                 last_sync=beat.get("last_sync") if beat else None,
+                screen=next((state for name, state in reported if name == SCREEN), None),
             )
         )
     return Today(day, doors)
