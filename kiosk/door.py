@@ -79,8 +79,11 @@ class Door:
     ) -> Handled:
         return self._handle(lambda at: Scan(text, at, role), mono)
 
-    def press(self, button: Button, *, mono: float | None = None) -> Handled:
-        return self._handle(lambda at: Press(button, at), mono)
+    def press(
+        self, button: Button, *, mono: float | None = None, barcode: str | None = None
+    ) -> Handled:
+        """A button on the screen; ``barcode`` names the loan a renew button stands beside."""
+        return self._handle(lambda at: Press(button, at, barcode), mono)
 
     def touch(self, *, mono: float | None = None) -> Handled:
         """A touch on the screen: the child is still there (restarts the idle countdown)."""

@@ -2,6 +2,8 @@
 
 Koha's "Upload offline circulation file" reads a header line and then one tab-separated line per
 action: ``<local time with milliseconds> issue <card> <barcode>`` or ``... return <barcode>``.
+A renewal is an ``issue`` of the copy to the card that holds it: Koha renews an issue of a copy
+already on loan to the same patron (its own offline circulation does the same).
 Koha trusts every line, so a line is written only when each of its fields is what it says: a
 card or barcode with a tab or a line break in it would make two actions of one (a forged loan
 or return), and a time no clock reads is no time to import. Such an event is left out, with a
@@ -20,6 +22,8 @@ from kiosk.core.decisions import EventType
 from kiosk.core.journal import RecordedEvent
 
 GENERATOR = "school-library-kiosk"
+KOC_TYPES = (EventType.CHECKOUT, EventType.RENEWAL, EventType.RETURN)
+ISSUES = (EventType.CHECKOUT, EventType.RENEWAL)
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +35,7 @@ def koc_lines(
     yield f"Version=1.0\tGenerator={GENERATOR}\tGeneratorVersion={__version__}"
     for recorded in events:
         event = recorded.event
-        if event.barcode is None or event.type not in (EventType.CHECKOUT, EventType.RETURN):
+        if event.barcode is None or event.type not in KOC_TYPES:
             continue
         line, problem = koc_line(recorded, zone, label(event.barcode))
         if line is None:
@@ -48,16 +52,16 @@ def koc_lines(
 def koc_line(
     recorded: RecordedEvent, zone: ZoneInfo, barcode: str
 ) -> tuple[str, None] | tuple[None, str]:
-    """The line of a checkout or return (``barcode`` as Koha knows the copy), or why it has
-    none."""
+    """The line of a checkout, renewal or return (``barcode`` as Koha knows the copy), or why
+    it has none."""
     event = recorded.event
     wall = recorded.stamp.wall
     if bounds.time_problem(wall) is not None:
         return None, f"its time {wall.isoformat()} is no clock's reading"
     fields: tuple[str, ...]
-    if event.type is EventType.CHECKOUT:
+    if event.type in ISSUES:
         if event.card is None:
-            return None, "a checkout without a card"
+            return None, f"a {event.type} without a card"
         fields = ("issue", event.card, barcode)
     else:
         fields = ("return", barcode)

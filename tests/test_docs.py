@@ -57,7 +57,7 @@ def test_every_policy_key_is_documented() -> None:
 def _message_keys() -> set[str]:
     keys = {"session.started", "session.started.target_met", "session.started.no_target"}
     keys |= {"session.continued", "borrowed.ok", "returned.ok", "returned.late"}
-    keys |= {"damage_reported.ok"}
+    keys |= {"damage_reported.ok", "renewed.ok", "returned.in_visit"}
     keys |= {f"session.ended.{r}" for r in END_REASONS}
     keys |= {f"ignored.{r}" for r in IGNORED}
     keys |= {f"refused.{r}" for r in set(Reason) - END_REASONS - IGNORED - {Reason.OK}}

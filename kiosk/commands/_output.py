@@ -16,6 +16,7 @@ SYMBOLS = {
     Outcome.SESSION_STARTED: "▶",
     Outcome.SESSION_ENDED: "◀",
     Outcome.BORROWED: "✔",
+    Outcome.RENEWED: "↻",
     Outcome.RETURNED: "✔",
     Outcome.DAMAGE_REPORTED: "✎",
     Outcome.REFUSED: "✖",

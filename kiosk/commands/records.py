@@ -44,6 +44,7 @@ def _loans(args: argparse.Namespace, store: Store) -> int:
             "class": str(reader.class_name) if reader and reader.class_name else "",
             "borrowed_at": loan.borrowed_at.isoformat(),
             "due": loan.due.isoformat(),
+            "renewals": loan.renewals,
             "overdue": loan.is_overdue(today),
         }
         if args.json:

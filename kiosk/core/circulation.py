@@ -1,9 +1,11 @@
-"""Borrowing and returning one copy: the decision a child sees and the events the journal keeps."""
+"""Borrowing, renewing and returning one copy: the decision a child sees and the events the
+journal keeps."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from kiosk.core.books import Resolved
 from kiosk.core.calendar import due_date
@@ -12,6 +14,7 @@ from kiosk.core.decisions import Decision, Event, EventType, Flag, Outcome, Reas
 from kiosk.core.library import Library
 from kiosk.core.models import Reader
 from kiosk.core.policy import Policy
+from kiosk.core.renewal import renewal_due
 from kiosk.core.rules import borrow_refusal
 
 
@@ -26,6 +29,11 @@ def borrow(
     session_id: str,
 ) -> tuple[Decision, tuple[Event, ...]]:
     copy = resolved.copy
+    own = resolved.loan
+    if own is not None and own.card == reader.card:
+        # The reader holds this copy already: they want to keep it longer, or to bring it back.
+        # Reservations (not yet kept by the kiosk) will name who waits for the copy.
+        return renew(policy, reader, resolved, code, local, session_id=session_id, in_hand=True)
     reader_loans = library.loans_of(reader.card)
     refusal = borrow_refusal(policy, reader, copy, reader_loans=reader_loans, local=local)
     base = Decision(
@@ -88,10 +96,68 @@ def borrow(
     return decision, tuple(events)
 
 
-def accept_return(
-    library: Library, resolved: Resolved, code: str, local: datetime
+def renew(
+    policy: Policy,
+    reader: Reader,
+    resolved: Resolved,
+    code: str,
+    local: datetime,
+    *,
+    session_id: str,
+    in_hand: bool,
+    waiting: Collection[str] = (),
 ) -> tuple[Decision, tuple[Event, ...]]:
-    """A return is always accepted; what was odd about it is flagged, never refused."""
+    """A reader asks to keep a copy they hold (they scanned it, ``in_hand``, or pressed its renew
+    button). Renewed when the rules allow; else an overdue book in hand is taken back at once,
+    so a child blocked by it may borrow again in the same visit; else the reason."""
+    copy, loan = resolved.copy, resolved.loan
+    assert loan is not None and loan.card == reader.card
+    due = renewal_due(policy, reader, copy, loan, local, waiting=waiting)
+    base = Decision(
+        code=code,
+        outcome=Outcome.REFUSED,
+        reason=Reason.OK,
+        message_key="",
+        reader=reader.card,
+        given_name=reader.given_name,
+        barcode=copy.barcode,
+        title=copy.title,
+    )
+    if isinstance(due, date):
+        event = Event(
+            EventType.RENEWAL,
+            Reason.OK,
+            session_id,
+            card=reader.card,
+            barcode=copy.barcode,
+            due=due,
+        )
+        left = max(0, policy.loans.renewals - loan.renewals - 1)
+        decision = replace(
+            base,
+            outcome=Outcome.RENEWED,
+            message_key="renewed.ok",
+            due=due,
+            params={"renewals_left": left},
+        )
+        return decision, (event,)
+    if in_hand and loan.is_overdue(local.date()):
+        decision, events = accept_return(resolved, code, local, session_id=session_id)
+        return replace(decision, reader=reader.card, given_name=reader.given_name), events
+    event = Event(
+        EventType.REFUSAL, due, session_id, card=reader.card, barcode=copy.barcode,
+        code=kept_code(code),
+    )  # fmt: skip
+    return replace(base, reason=due, message_key=f"refused.{due}"), (event,)
+
+
+def accept_return(
+    resolved: Resolved, code: str, local: datetime, *, session_id: str | None = None
+) -> tuple[Decision, tuple[Event, ...]]:
+    """A return is always accepted; what was odd about it is flagged, never refused.
+
+    ``session_id`` is the visit it was made in: a reader's overdue book scanned in their visit.
+    """
     copy, loan = resolved.copy, resolved.loan
     flags: list[Flag] = []
     if loan is None:
@@ -103,6 +169,7 @@ def accept_return(
     event = Event(
         EventType.RETURN,
         Reason.OK,
+        session_id,
         card=loan.card if loan else None,
         barcode=copy.barcode,
         flags=tuple(flags),
@@ -111,10 +178,16 @@ def accept_return(
         code=code,
         outcome=Outcome.RETURNED,
         reason=Reason.OK,
-        message_key="returned.late" if Flag.LATE in flags else "returned.ok",
+        message_key=_return_key(flags, in_visit=session_id is not None),
         barcode=copy.barcode,
         title=copy.title,
         due=loan.due if loan else None,
         flags=tuple(flags),
     )
     return decision, (event,)
+
+
+def _return_key(flags: list[Flag], *, in_visit: bool) -> str:
+    if in_visit:
+        return "returned.in_visit"  # "returned: now you may borrow (it again, if you like)"
+    return "returned.late" if Flag.LATE in flags else "returned.ok"

@@ -15,6 +15,7 @@ class Outcome(enum.StrEnum):
     SESSION_STARTED = "session_started"
     SESSION_ENDED = "session_ended"
     BORROWED = "borrowed"
+    RENEWED = "renewed"
     RETURNED = "returned"
     DAMAGE_REPORTED = "damage_reported"
     REFUSED = "refused"
@@ -36,6 +37,12 @@ class Reason(enum.StrEnum):
     OUTSIDE_TERM = "outside_term"
     OVERDUE_BLOCK = "overdue_block"
     LIMIT_REACHED = "limit_reached"
+    # refusals of a renewal (a book the reader already holds)
+    RENEWALS_USED = "renewals_used"  # renewed as often as loans.renewals allows
+    RENEW_OVERDUE = "renew_overdue"  # overdue, and loans.renew_overdue is false
+    RENEWAL_NOT_LATER = "renewal_not_later"  # the new due date would not be later (term end)
+    RESERVED_FOR_OTHER = "reserved_for_other"  # someone else is waiting for this copy
+    RENEW_NEEDS_BOOK = "renew_needs_book"  # a renew button, where loans.renew_without_book is off
     # refusals of anything
     UNKNOWN_CODE = "unknown_code"
     UNREADABLE_CODE = "unreadable_code"
@@ -67,6 +74,7 @@ class EventType(enum.StrEnum):
     SESSION_STARTED = "session_started"
     SESSION_ENDED = "session_ended"
     CHECKOUT = "checkout"
+    RENEWAL = "renewal"  # the same reader keeps the copy to a later due date
     RETURN = "return"
     REFUSAL = "refusal"
     DAMAGE_REPORT = "damage_report"

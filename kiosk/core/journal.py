@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from kiosk.core.decisions import Event, EventType, Flag, Reason
@@ -157,6 +157,18 @@ def apply(loans: dict[str, Loan], recorded: RecordedEvent) -> None:
         loans[event.barcode] = Loan(
             event.barcode, event.card, recorded.stamp.wall, event.due, recorded.seq
         )
+    elif event.type is EventType.RENEWAL:
+        assert event.card is not None and event.due is not None
+        held = loans.get(event.barcode)
+        if held is not None and held.card == event.card:
+            loans[event.barcode] = replace(held, due=event.due, renewals=held.renewals + 1)
+        else:
+            # Lent at another door: this journal knows the loan from the renewal on (the loan
+            # view takes when it began and its earlier renewals from the server's, see
+            # kiosk.store._loanview).
+            loans[event.barcode] = Loan(
+                event.barcode, event.card, recorded.stamp.wall, event.due, recorded.seq, 1
+            )
 
 
 def project(events: Iterable[RecordedEvent]) -> dict[str, Loan]:

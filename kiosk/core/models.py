@@ -76,13 +76,14 @@ class Copy:
 
 @dataclass(frozen=True)
 class Loan:
-    """A copy out on loan: the projection of its checkout event."""
+    """A copy out on loan: the projection of its checkout event and the renewals since."""
 
     barcode: str
     card: str
     borrowed_at: datetime  # aware, UTC
-    due: date  # a local date in the library's timezone
+    due: date  # a local date in the library's timezone (the last renewal's, if renewed)
     event_seq: int
+    renewals: int = 0  # times this loan was renewed (续借)
 
     def is_overdue(self, today: date) -> bool:
         return self.due < today

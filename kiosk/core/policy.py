@@ -65,6 +65,12 @@ class LoanRules:
     max_books_by_grade: Mapping[int, int] = field(default_factory=dict)
     max_books_teacher: int = 10
     days_by_role: Mapping[str, int] = field(default_factory=dict)
+    # Renewal (续借): how many times one loan may be renewed (0: never), whether an overdue book
+    # may be (no: "return it first, then borrow it again"), and whether the session screen offers
+    # a renew button per loan, so a child need not bring the book (a school's choice).
+    renewals: int = 1
+    renew_overdue: bool = False
+    renew_without_book: bool = False
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ _LOANS_KEYS = (
     "duplicate_scan_seconds",
     "max_books",
     "days_by_role",
+    "renewals",
+    "renew_overdue",
+    "renew_without_book",
 )
 _WINDOW_KEYS = ("name", "weekdays", "start", "end", "classes", "grades", "max_books")
 
@@ -207,6 +210,18 @@ class _PolicyParser(Checker):
             ),
             max_books_teacher=self.integer(
                 max_books, "teacher", "loans.max_books.teacher", LoanRules.max_books_teacher
+            ),
+            renewals=self.integer(
+                table, "renewals", "loans.renewals", LoanRules.renewals, maximum=10, minimum=0
+            ),
+            renew_overdue=self.flag(
+                table, "renew_overdue", "loans.renew_overdue", LoanRules.renew_overdue
+            ),
+            renew_without_book=self.flag(
+                table,
+                "renew_without_book",
+                "loans.renew_without_book",
+                LoanRules.renew_without_book,
             ),
             days_by_role=MappingProxyType(
                 {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.core.calendar import last_open_day
@@ -25,8 +27,24 @@ def base_limit(policy: Policy, reader: Reader) -> int:
     return policy.loans.max_books_by_grade.get(grade, DEFAULT_GRADE_LIMIT)
 
 
-def allowance(policy: Policy, reader: Reader, local: datetime) -> int | Reason:
-    """How many books this reader may hold at this local time, or why they may borrow none."""
+class LimitRule(enum.StrEnum):
+    """Which rule sets how many books a reader may hold now (shown beside "you may borrow 1")."""
+
+    GRADE = "grade"  # the grade's loans.max_books (one book when the policy names none)
+    TEACHER = "teacher"  # loans.max_books.teacher
+    WINDOW = "window"  # an open window's max_books, lower than the grade's
+
+
+@dataclass(frozen=True)
+class Limit:
+    books: int
+    rule: LimitRule
+    window: str | None = None  # the window's name, when its limit holds
+
+
+def limit_now(policy: Policy, reader: Reader, local: datetime) -> Limit | Reason:
+    """How many books this reader may hold at this local time and by which rule, or why they
+    may borrow none."""
     term = policy.term
     if not term.start <= local.date() <= last_open_day(term):
         # After the last day books come back, nothing more goes out (期末催还书).
@@ -36,16 +54,49 @@ def allowance(policy: Policy, reader: Reader, local: datetime) -> int | Reason:
     if reader.role is ReaderRole.TEACHER:
         # Teachers are not on the class rotation (教师图书室全天开放).
         if outside in (OutsideWindows.TEACHERS, OutsideWindows.EVERYONE):
-            return base
+            return Limit(base, LimitRule.TEACHER)
         return Reason.OUTSIDE_WINDOW
     windows = windows_for(policy, reader, local)
     if windows:
         # Overlapping windows: the strictest limit holds, so a catch-all window added later
         # cannot quietly lift the one-book rule of an unstaffed lunchtime.
-        return min(min(base, w.max_books or base) for w in windows)
+        books, window = min((min(base, w.max_books or base), w.name) for w in windows)
+        return (
+            Limit(books, LimitRule.WINDOW, window) if books < base else Limit(base, LimitRule.GRADE)
+        )
     if outside is OutsideWindows.EVERYONE:
-        return base
+        return Limit(base, LimitRule.GRADE)
     return Reason.OUTSIDE_WINDOW
+
+
+def allowance(policy: Policy, reader: Reader, local: datetime) -> int | Reason:
+    """How many books this reader may hold at this local time, or why they may borrow none."""
+    limit = limit_now(policy, reader, local)
+    return limit if isinstance(limit, Reason) else limit.books
+
+
+@dataclass(frozen=True)
+class Room:
+    """What a reader may still borrow now ("这次还可以借1本"), and what stands in the way."""
+
+    left: int  # books they may borrow now (0 when blocked)
+    limit: Limit | None  # None when the time or the reader refuses every book
+    blocked: Reason | None  # why no book may be borrowed now; None when ``left`` > 0
+    overdue: tuple[Loan, ...] = ()  # the books to bring back first, when they block borrowing
+
+
+def room(policy: Policy, reader: Reader, loans: Sequence[Loan], local: datetime) -> Room:
+    """The same checks as :func:`borrow_refusal`, for any book: the session screen's line."""
+    if not reader.active:
+        return Room(0, None, Reason.INACTIVE_READER)
+    limit = limit_now(policy, reader, local)
+    if isinstance(limit, Reason):
+        return Room(0, None, limit)
+    overdue = tuple(loan for loan in loans if loan.is_overdue(local.date()))
+    if policy.loans.overdue_blocks_borrowing and overdue:
+        return Room(0, limit, Reason.OVERDUE_BLOCK, overdue)
+    left = max(0, limit.books - len(loans))
+    return Room(left, limit, None if left else Reason.LIMIT_REACHED)
 
 
 def borrow_refusal(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from kiosk.core.books import Resolved, resolve_book
-from kiosk.core.circulation import accept_return, borrow
+from kiosk.core.circulation import accept_return, borrow, renew
 from kiosk.core.codes import clean_code, kept_code, printable
 from kiosk.core.decisions import Decision, Event, EventType, Outcome, Reason
 from kiosk.core.library import Library
@@ -41,6 +41,7 @@ class DeviceRole(enum.StrEnum):
 class Button(enum.StrEnum):
     DONE = "done"  # "我借好了 / I'm done"
     DAMAGED = "damaged"  # "这本书坏了 / This book is damaged", after a return
+    RENEW = "renew"  # "续借 / Renew" beside one of the reader's loans (loans.renew_without_book)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Scan:
 class Press:
     button: Button
     at: Instant
+    barcode: str | None = None  # the loan a renew button stands beside
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ def _press(state: SessionState, press: Press, ctx: Context) -> Step:
             return Step(state, _answer("", Outcome.IGNORED, Reason.NO_SESSION))
         new_state, decision, events = _end(state, Reason.FINISHED, press.at.mono)
         return Step(new_state, decision, events=events)
+    if press.button is Button.RENEW:
+        return _renew_button(state, press, ctx)
     # DAMAGED: only for the copy just returned here, once.
     last = state.last_return
     session_id = state.session.id if state.session else None
@@ -211,6 +215,33 @@ def _press(state: SessionState, press: Press, ctx: Context) -> Step:
         title=last.title,
     )
     return Step(replace(state, last_return=None), decision, events=(event,))
+
+
+def _renew_button(state: SessionState, press: Press, ctx: Context) -> Step:
+    """Renew a loan without the book in hand, where the school allows it."""
+    session = state.session
+    if session is None:
+        return Step(state, _answer("", Outcome.IGNORED, Reason.NO_SESSION))
+    state = replace(state, session=replace(session, last_activity=press.at.mono))
+    reader = ctx.library.reader(session.reader.card) or replace(session.reader, active=False)
+    barcode = press.barcode or ""
+    copy = ctx.library.copy(barcode)
+    loan = ctx.library.loan(barcode)
+    reason = None
+    if not ctx.policy.loans.renew_without_book:
+        reason = Reason.RENEW_NEEDS_BOOK
+    elif copy is None or loan is None or loan.card != reader.card:
+        reason = Reason.UNKNOWN_COPY  # a button left from a screen the records have overtaken
+    if reason is not None or copy is None:
+        reason = reason or Reason.UNKNOWN_COPY
+        event = Event(EventType.REFUSAL, reason, session.id, card=reader.card, barcode=barcode)
+        decision = replace(_answer("", Outcome.REFUSED, reason), reader=reader.card)
+        return Step(state, decision, events=(event,))
+    local = local_time(press.at, ctx.policy.timezone)
+    decision, events = renew(
+        ctx.policy, reader, Resolved(copy, loan), "", local, session_id=session.id, in_hand=False
+    )
+    return Step(state, decision, events=events)
 
 
 def _scan(state: SessionState, scan: Scan, ctx: Context) -> Step:
@@ -332,9 +363,7 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
 
 
 def _return(state: SessionState, code: str, resolved: Resolved, at: Instant, ctx: Context) -> Step:
-    decision, events = accept_return(
-        ctx.library, resolved, code, local_time(at, ctx.policy.timezone)
-    )
+    decision, events = accept_return(resolved, code, local_time(at, ctx.policy.timezone))
     last = LastReturn(resolved.copy.barcode, resolved.copy.title, at.mono)
     return Step(replace(state, last_return=last), decision, events=events)
 

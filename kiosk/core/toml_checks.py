@@ -92,10 +92,11 @@ class Checker:
         key: str,
         default: int,
         maximum: int = 1000,  # no count or number of days in a school's policy comes near it
+        minimum: int = 1,  # 0 only where it means "none" (loans.renewals = 0: renewal is off)
     ) -> int:
         value = table.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-            self.bad(key, f"a whole number from 1 to {maximum}", value)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.bad(key, f"a whole number from {minimum} to {maximum}", value)
             return default
         return value
 

@@ -11,9 +11,10 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.core.decisions import Decision
+from kiosk.core.decisions import Decision, Reason
 from kiosk.core.modes import DoorMode
 from kiosk.core.policy import Window
+from kiosk.core.rules import Room
 from kiosk.desk.pin_pad import PinAnswer
 
 
@@ -37,18 +38,31 @@ class IdleFacts:
 
 
 @dataclass(frozen=True)
+class LoanFacts:
+    """One of the reader's books on loan, and what renewing it now would give."""
+
+    barcode: str
+    title: str
+    due: date
+    renewal: date | Reason  # the new due date, or why it cannot be renewed now
+
+
+@dataclass(frozen=True)
 class SessionFacts:
     greeting: Decision
     read: int  # books this term
     to_go: int
     target: int  # 0: no reading target (a teacher, or none set)
-    loans: tuple[tuple[str, date], ...]  # (title, due) of the child's books on loan
+    loans: tuple[LoanFacts, ...]  # the reader's books on loan, by due date
     today: date
     answers: tuple[Decision, ...]  # this visit's answers, oldest first
     idle_seconds: float
     last_activity: float  # monotonic: the countdown is drawn from these two
     language: str
     unread: bool = False  # the last scan did not read: "scan again" is drawn biggest
+    room: Room | None = None  # what the reader may still borrow now, and what is in the way
+    grade: int | None = None  # the reader's grade, named beside the grade's limit
+    renew_button: bool = False  # loans.renew_without_book: a renew button beside each loan
 
 
 @dataclass(frozen=True)

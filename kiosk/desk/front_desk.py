@@ -21,6 +21,8 @@ from kiosk.core.decisions import Decision, Outcome, Reason
 from kiosk.core.models import ClassName
 from kiosk.core.modes import DoorMode
 from kiosk.core.policy import Policy
+from kiosk.core.renewal import renewal_due
+from kiosk.core.rules import room
 from kiosk.core.session import Button, DeviceRole, reading_target
 from kiosk.core.timetable import open_windows
 from kiosk.desk import board
@@ -30,6 +32,7 @@ from kiosk.desk.facts import (
     FaultFacts,
     HelperFacts,
     IdleFacts,
+    LoanFacts,
     Notice,
     PinFacts,
     ReceiptFacts,
@@ -182,6 +185,9 @@ class FrontDesk:
             return self._staff_tap(target, shown)
         if target == "done" and isinstance(shown, SessionFacts):
             return self._after(self.door.press(Button.DONE, mono=tap.mono))
+        if target.startswith("renew:") and isinstance(shown, SessionFacts):
+            barcode = target.removeprefix("renew:")
+            return self._after(self.door.press(Button.RENEW, mono=tap.mono, barcode=barcode))
         if target == "damaged" and isinstance(shown, ReturnFacts) and shown.damage_open:
             return self._after(self.door.press(Button.DAMAGED, mono=tap.mono))
         if target == "language" and isinstance(shown, IdleFacts | SessionFacts):
@@ -322,16 +328,30 @@ class FrontDesk:
         visit = self.visit
         session = self.door.state.session
         assert visit is not None and session is not None
+        library, policy, local = self.store.library, self.policy, self._local()
+        # The reader as the store has them now, as the engine decides (a roster import mid-visit).
+        reader = library.reader(session.reader.card) or replace(session.reader, active=False)
+        held = library.loans_of(reader.card)
         loans = [
-            (self._title_of(loan.barcode) or loan.barcode, loan.due)
-            for loan in self.store.library.loans_of(session.reader.card)
+            LoanFacts(
+                loan.barcode,
+                copy.title if copy else loan.barcode,
+                loan.due,
+                # The renew button and the list say what a scan of the book would do.
+                renewal_due(policy, reader, copy, loan, local) if copy else Reason.UNKNOWN_COPY,
+            )
+            for loan in held
+            for copy in [library.copy(loan.barcode)]
         ]
         return visit.facts(
             loans,
-            self._local().date(),
-            idle_seconds=self.policy.idle_seconds,
+            local.date(),
+            idle_seconds=policy.idle_seconds,
             last_activity=session.last_activity,
             language=self.language,
+            room=room(policy, reader, held, local),
+            grade=reader.effective_grade,
+            renew_button=policy.loans.renew_without_book,
         )
 
     def _idle(self) -> IdleFacts:

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kiosk.core.decisions import Decision, Outcome
-from kiosk.desk.facts import ReceiptFacts, SessionFacts
+from kiosk.core.rules import Room
+from kiosk.desk.facts import LoanFacts, ReceiptFacts, SessionFacts
+
+# What the receipt lists: the books this visit lent or renewed, each with its (new) due date.
+KEPT = (Outcome.BORROWED, Outcome.RENEWED)
 
 
 @dataclass
@@ -37,12 +41,15 @@ class Visit:
 
     def facts(
         self,
-        loans: Sequence[tuple[str, date]],
+        loans: Sequence[LoanFacts],
         today: date,
         *,
         idle_seconds: float,
         last_activity: float,
         language: str,
+        room: Room | None = None,
+        grade: int | None = None,
+        renew_button: bool = False,
     ) -> SessionFacts:
         return SessionFacts(
             greeting=self.greeting,
@@ -55,10 +62,15 @@ class Visit:
             idle_seconds=idle_seconds,
             last_activity=last_activity,
             language=language,
+            room=room,
+            grade=grade,
+            renew_button=renew_button,
         )
 
     def receipt(self, today: date, *, closes_at: float, language: str) -> ReceiptFacts:
-        """What was lent on this visit, with due dates, in the child's language."""
-        borrowed = tuple((d.title or "", d.due) for d in self.answers if d.due is not None)
+        """What was lent or renewed on this visit, with due dates, in the child's language."""
+        borrowed = tuple(
+            (d.title or "", d.due) for d in self.answers if d.outcome in KEPT and d.due is not None
+        )
         name = self.greeting.given_name or ""
         return ReceiptFacts(name, borrowed, today, closes_at, language)

@@ -10,7 +10,8 @@ from kiosk.core.journal import GENESIS_HASH, RecordedEvent, apply
 from kiosk.core.models import Loan
 from kiosk.store import _rows
 
-_BASE = "SELECT barcode, card, borrowed_at, due, event_seq FROM checkpoint_loans"
+_BASE = f"SELECT {_rows.LOAN_COLUMNS} FROM checkpoint_loans"
+_BASE_BEFORE_RENEWALS = f"SELECT {_rows.LOAN_COLUMNS_BEFORE_RENEWALS} FROM checkpoint_loans"
 
 
 def _retention_tables(conn: sqlite3.Connection) -> bool:
@@ -26,7 +27,9 @@ def base_loans(conn: sqlite3.Connection) -> dict[str, Loan]:
     """The loans as they stood after the last retired event."""
     if not _retention_tables(conn):
         return {}
-    return {str(r[0]): _rows.loan(r) for r in conn.execute(_BASE)}
+    renewals = any(r[1] == "renewals" for r in conn.execute("PRAGMA table_info(checkpoint_loans)"))
+    base = _BASE if renewals else _BASE_BEFORE_RENEWALS  # a file read as it is, not migrated
+    return {str(r[0]): _rows.loan(r) for r in conn.execute(base)}
 
 
 def projection(conn: sqlite3.Connection, events: Iterable[RecordedEvent]) -> dict[str, Loan]:

@@ -18,15 +18,18 @@ from kiosk.store._db import StoreError, UnreadableRow, describe, guarded, unread
 from kiosk.store._library import LOAN_QUERY
 from kiosk.store._time import iso
 
-_INSERT_LOAN = (
-    "INSERT INTO loans (barcode, card, borrowed_at, due, event_seq) VALUES (?, ?, ?, ?, ?)"
-)
+_INSERT_LOAN = f"INSERT INTO loans ({_rows.LOAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
 # A checkout replaces whatever this kiosk's own journal last said of the copy, as the projection
 # does (kiosk.core.journal.apply): the door lent it on what it knows now, which may include a
 # return at another door that this journal never saw (kiosk.store._loanview).
 _LEND = (
     "INSERT OR REPLACE INTO loans (barcode, card, borrowed_at, due, event_seq) "
     "VALUES (?, ?, ?, ?, ?)"
+)
+_RENEW = "UPDATE loans SET due = ?, renewals = renewals + 1 WHERE barcode = ? AND card = ?"
+_LEND_RENEWED = (
+    "INSERT OR REPLACE INTO loans (barcode, card, borrowed_at, due, event_seq, renewals) "
+    "VALUES (?, ?, ?, ?, ?, 1)"
 )
 _READING = "SELECT wall_time, mono_time, clock_synced, boot_id FROM events"
 
@@ -44,6 +47,9 @@ class Journal:
             # An old file opened read-only, so not migrated: read it as it was written.
             self._columns = _rows.EVENT_COLUMNS_FORMAT_1
             self._system_only = "WHERE 1"
+        self._loan_query = LOAN_QUERY
+        if not _has_column(conn, "loans", "renewals"):  # the same, before migration m008
+            self._loan_query = f"SELECT {_rows.LOAN_COLUMNS_BEFORE_RENEWALS} FROM loans"
 
     def append(self, event: Event, stamp: Stamp) -> RecordedEvent:
         """Journal one event and apply it to the loan table."""
@@ -72,6 +78,12 @@ class Journal:
             conn.execute(_LEND, loan)
         elif event.type is EventType.RETURN:
             conn.execute("DELETE FROM loans WHERE barcode = ?", (event.barcode,))
+        elif event.type is EventType.RENEWAL:
+            assert event.due is not None
+            kept = conn.execute(_RENEW, (event.due.isoformat(), event.barcode, event.card))
+            if kept.rowcount == 0:  # as kiosk.core.journal.apply: a loan made at another door
+                loan = (event.barcode, event.card, iso(utc_stamp.wall), event.due.isoformat(), seq)
+                conn.execute(_LEND_RENEWED, loan)
         return recorded
 
     @guarded
@@ -119,7 +131,7 @@ class Journal:
 
     @guarded
     def loans(self, where: str = "", params: tuple[object, ...] = ()) -> list[Loan]:
-        sql = f"{LOAN_QUERY} {where} ORDER BY due, card, barcode"
+        sql = f"{self._loan_query} {where} ORDER BY due, card, barcode"
         return [_rows.loan(r) for r in self._conn.execute(sql, params)]
 
     def projection_differences(self) -> list[str]:
@@ -140,16 +152,7 @@ class Journal:
         self._conn.execute("DELETE FROM loans")
         self._conn.executemany(
             _INSERT_LOAN,
-            [
-                (
-                    loan.barcode,
-                    loan.card,
-                    iso(loan.borrowed_at),
-                    loan.due.isoformat(),
-                    loan.event_seq,
-                )
-                for loan in expected.values()
-            ],
+            [_rows.loan_values(loan) for loan in expected.values()],
         )
         return changed
 

@@ -14,7 +14,7 @@ READER_QUERY = "SELECT card, given_name, role, class_name, grade, active FROM re
 COPY_QUERY = (
     "SELECT barcode, isbn, title, author, category, loan_type, price, active, isbn_only FROM copies"
 )
-LOAN_QUERY = "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
+LOAN_QUERY = f"SELECT {_rows.LOAN_COLUMNS} FROM loans"
 
 
 class SqliteLibrary:

@@ -10,15 +10,17 @@ returned here a minute ago is not on loan here, whatever the last pull said.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk.core.models import Loan
 from kiosk.store import _rows
 from kiosk.store._time import iso
 
-_OWN = "SELECT barcode, card, borrowed_at, due, event_seq FROM loans"
-_PULLED = "SELECT barcode, card, borrowed_at, due, 0 FROM pulled_loans"
+_OWN = f"SELECT {_rows.LOAN_COLUMNS} FROM loans"
+_PULLED = "SELECT barcode, card, borrowed_at, due, 0, renewals FROM pulled_loans"
 
 
 def _state(conn: sqlite3.Connection) -> tuple[bool, int]:
@@ -37,15 +39,25 @@ def _loan(conn: sqlite3.Connection, barcode: str, pulled: bool, reflects: int) -
     own = conn.execute(f"{_OWN} WHERE barcode = ?", (barcode,)).fetchone()
     if not pulled:
         return _rows.loan(own) if own else None
-    latest = conn.execute(
+    news = conn.execute(
         "SELECT type FROM events WHERE barcode = ? AND seq > ? "
-        "AND type IN ('checkout', 'return') ORDER BY seq DESC LIMIT 1",
+        "AND type IN ('checkout', 'return', 'renewal') ORDER BY seq DESC",
         (barcode, reflects),
-    ).fetchone()
-    if latest is not None:  # this kiosk's own news is newer than the server's
-        return _rows.loan(own) if latest[0] == "checkout" and own else None
+    ).fetchall()
     row = conn.execute(f"{_PULLED} WHERE barcode = ?", (barcode,)).fetchone()
-    return _rows.loan(row) if row else None
+    server = _rows.loan(row) if row else None
+    if not news:
+        return server
+    # This kiosk's own news is newer than the server's.
+    if news[0][0] == "return" or own is None:
+        return None
+    mine = _rows.loan(own)
+    renewed_here = list(itertools.takewhile(lambda r: r[0] == "renewal", news))
+    if len(renewed_here) < len(news) or server is None or server.card != mine.card:
+        return mine  # lent here since: the kiosk's own loan row says it all
+    # Renewed here, lent before the server's view: when it began and how often it was renewed
+    # before are the server's (perhaps from another door); the new due date is this kiosk's.
+    return replace(server, due=mine.due, renewals=server.renewals + len(renewed_here))
 
 
 def loans(

@@ -32,6 +32,7 @@ class PulledLoan:
     borrowed_at: datetime | None
     due: date | None
     revision: int
+    renewals: int = 0  # a server older than renewals sends none
 
 
 @dataclass(frozen=True)
@@ -191,16 +192,18 @@ def _loans(conn: sqlite3.Connection, page: PulledPage) -> None:
     for loan in page.loans:
         if loan.on_loan and loan.card and loan.borrowed_at and loan.due:
             conn.execute(
-                "INSERT INTO pulled_loans (barcode, card, borrowed_at, due, revision) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (barcode) DO UPDATE SET card = excluded.card, "
+                "INSERT INTO pulled_loans (barcode, card, borrowed_at, due, revision, renewals) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (barcode) DO UPDATE SET card = excluded.card, "
                 "borrowed_at = excluded.borrowed_at, due = excluded.due, "
-                "revision = excluded.revision",
+                "revision = excluded.revision, renewals = excluded.renewals",
                 (
                     loan.barcode,
                     loan.card,
                     iso(loan.borrowed_at),
                     loan.due.isoformat(),
                     loan.revision,
+                    loan.renewals,
                 ),
             )
         else:

@@ -47,7 +47,7 @@ def retire(
 def _base_of(conn: sqlite3.Connection, barcodes: set[str]) -> dict[str, Loan]:
     rows = (
         conn.execute(
-            "SELECT barcode, card, borrowed_at, due, event_seq FROM checkpoint_loans "
+            f"SELECT {_rows.LOAN_COLUMNS} FROM checkpoint_loans "
             f"WHERE barcode IN ({', '.join('?' * len(barcodes))})",
             sorted(barcodes),
         )
@@ -104,12 +104,8 @@ def _retire_through(conn: sqlite3.Connection, journal: Journal, cut: int) -> int
         "DELETE FROM checkpoint_loans WHERE barcode = ?", [(b,) for b in touched - live.keys()]
     )
     conn.executemany(
-        "INSERT OR REPLACE INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (x.barcode, x.card, iso(x.borrowed_at), x.due.isoformat(), x.event_seq)
-            for x in live.values()
-        ],
+        f"INSERT OR REPLACE INTO checkpoint_loans ({_rows.LOAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+        [_rows.loan_values(x) for x in live.values()],
     )
     conn.execute(
         "INSERT INTO retired_checkouts (card, hour, checkouts) "

@@ -89,14 +89,26 @@ def copy(row: sqlite3.Row | tuple[object, ...]) -> Copy:
 
 @_table("loans")
 def loan(row: sqlite3.Row | tuple[object, ...]) -> Loan:
-    barcode, card, borrowed_at, due, seq = row
+    barcode, card, borrowed_at, due, seq, renewals = row
     return Loan(
         barcode=str(barcode),
         card=str(card),
         borrowed_at=datetime.fromisoformat(str(borrowed_at)),
         due=date.fromisoformat(str(due)),
         event_seq=int(str(seq)),
+        renewals=int(str(renewals)),
     )
+
+
+def loan_values(x: Loan) -> tuple[str, str, str, str, int, int]:
+    """A loan as the columns of :data:`LOAN_COLUMNS`."""
+    return (x.barcode, x.card, iso(x.borrowed_at), x.due.isoformat(), x.event_seq, x.renewals)
+
+
+# The columns of a loan row, in every table that keeps loans (loans, checkpoint_loans).
+LOAN_COLUMNS = "barcode, card, borrowed_at, due, event_seq, renewals"
+# The same where a file from before migration m008 is read as it is (read-only media).
+LOAN_COLUMNS_BEFORE_RENEWALS = "barcode, card, borrowed_at, due, event_seq, 0 AS renewals"
 
 
 @_table("events")

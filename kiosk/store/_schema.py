@@ -304,3 +304,15 @@ def m006_journals(db: Database) -> None:
 def m007_scanner_status(db: Database) -> None:
     """The scanners' states for the heartbeat, named for what they are: a reader is a child."""
     db.execute("ALTER TABLE reader_status RENAME TO scanner_status")
+
+
+@migrations()
+def m008_renewals(db: Database) -> None:
+    """How many times each loan was renewed (续借): here, at the server, and before retention."""
+    db.executescript(
+        """
+        ALTER TABLE loans ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE checkpoint_loans ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE pulled_loans ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;
+        """
+    )

@@ -14,6 +14,7 @@ from contextlib import closing
 from pathlib import Path
 
 from kiosk.core.journal import GENESIS_HASH
+from kiosk.store._rows import LOAN_COLUMNS
 
 TABLES = (
     "sync_state",
@@ -107,8 +108,7 @@ def restore(path: Path, rebuilt: set[str]) -> list[str]:
             done.append("pulled data: fetched again from the server at the next sync")
         if "checkpoint_loans" in rebuilt:
             taken = conn.execute(
-                "INSERT INTO checkpoint_loans (barcode, card, borrowed_at, due, event_seq) "
-                "SELECT barcode, card, borrowed_at, due, event_seq FROM loans "
+                f"INSERT INTO checkpoint_loans ({LOAN_COLUMNS}) SELECT {LOAN_COLUMNS} FROM loans "
                 "WHERE event_seq <= (SELECT checkpoint_seq FROM sync_state WHERE id = 1)"
             ).rowcount
             done.append(f"loans of retired events: {taken} taken back from the loan table")

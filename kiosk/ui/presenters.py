@@ -12,12 +12,14 @@ from datetime import date
 
 from kiosk.core.decisions import Decision, Flag, Outcome, Reason
 from kiosk.core.modes import DoorMode
+from kiosk.core.rules import LimitRule
 from kiosk.desk.facts import (
     AdminFacts,
     Facts,
     FaultFacts,
     HelperFacts,
     IdleFacts,
+    LoanFacts,
     MachineState,
     Notice,
     PinFacts,
@@ -44,7 +46,7 @@ from kiosk.ui.views import (
     Tone,
     View,
 )
-from kiosk.ui.words import text
+from kiosk.ui.words import grade_label, text
 
 # The picture for each reason (kiosk/ui/screens/picture.py draws them): one per kind of trouble,
 # so a child learns them. Covers every Reason; a test fails if one is added without a picture.
@@ -62,6 +64,11 @@ PICTURES: dict[Reason, str] = {
     Reason.OUTSIDE_TERM: "clock",
     Reason.OVERDUE_BLOCK: "return_first",
     Reason.LIMIT_REACHED: "return_first",
+    Reason.RENEWALS_USED: "return_first",
+    Reason.RENEW_OVERDUE: "return_first",
+    Reason.RENEWAL_NOT_LATER: "clock",
+    Reason.RESERVED_FOR_OTHER: "return_first",
+    Reason.RENEW_NEEDS_BOOK: "book",
     Reason.UNREADABLE_CODE: "scan_again",
     Reason.NO_RECENT_RETURN: "book",
     Reason.RETURNS_ONLY: "clock",
@@ -100,11 +107,12 @@ def answer(decision: Decision, language: str) -> Reply:
         tone = Tone.OK
     picture = PICTURES.get(decision.reason, "card")
     sentence = say(decision, language)
-    if decision.outcome is Outcome.RETURNED and Flag.LATE in decision.flags:
+    in_visit = decision.message_key == "returned.in_visit"  # it says what to do next
+    if decision.outcome is Outcome.RETURNED and Flag.LATE in decision.flags and not in_visit:
         sentence = text("ui.return.late", language)
     if decision.outcome is Outcome.SESSION_ENDED:
         tone, sentence = Tone.INFO, text("ui.goodbye", language)  # no name once they have gone
-    lent = decision.outcome is Outcome.BORROWED and decision.due is not None
+    lent = decision.outcome in (Outcome.BORROWED, Outcome.RENEWED) and decision.due is not None
     due = due_text(decision.due, language) if lent and decision.due else ""
     return Reply(tone, picture, sentence, decision.title or "", due)
 
@@ -140,6 +148,51 @@ def loan_lines(
         when = text("ui.session.overdue", language) if overdue else due_text(due, language)
         lines.append(LoanLine(title, when, overdue))
     return tuple(lines)
+
+
+def held_lines(
+    loans: Iterable[LoanFacts], today: date, language: str, *, renew_button: bool
+) -> tuple[LoanLine, ...]:
+    """The reader's books with their due dates, and whether each can be renewed now."""
+    lines = []
+    for loan in loans:
+        line = loan_lines([(loan.title, loan.due)], today, language)[0]
+        renewable = isinstance(loan.renewal, date)
+        renew = text("ui.session.renew_yes" if renewable else "ui.session.renew_no", language)
+        target = f"renew:{loan.barcode}" if renew_button and renewable else ""
+        lines.append(replace(line, renew=renew, renewable=renewable, renew_target=target))
+    return tuple(lines)
+
+
+def room_line(facts: SessionFacts) -> tuple[str, bool]:
+    """What the reader may still borrow now and under which rule, or the way forward; and
+    whether borrowing is blocked."""
+    room, language = facts.room, facts.language
+    if room is None:
+        return "", False
+    if room.blocked is Reason.OVERDUE_BLOCK:
+        titles = {loan.barcode: loan.title for loan in facts.loans}
+        separator = text("ui.list_separator", language)
+        quoted = "“{}”" if language == "en" else "《{}》"
+        names = separator.join(
+            quoted.format(titles.get(x.barcode, x.barcode)) for x in room.overdue
+        )
+        return text("ui.session.blocked_overdue", language, titles=names), True
+    limit = room.limit
+    if room.blocked is Reason.LIMIT_REACHED and limit is not None:
+        return text("ui.session.left_full", language, limit=limit.books), True
+    if room.blocked is not None or limit is None:
+        why = text(f"refused.{room.blocked}", language)
+        return text("ui.session.blocked_reason", language, why=why), True
+    values: dict[str, object] = {"left": room.left, "limit": limit.books}
+    if limit.rule is LimitRule.WINDOW:
+        return text("ui.session.left_window", language, window=limit.window, **values), False
+    if limit.rule is LimitRule.TEACHER:
+        return text("ui.session.left_teacher", language, **values), False
+    if facts.grade is None:
+        return text("ui.session.left_default", language, **values), False
+    grade = grade_label(facts.grade, language)
+    return text("ui.session.left_grade", language, grade=grade, **values), False
 
 
 def session_view(
@@ -391,11 +444,18 @@ def session(facts: SessionFacts) -> SessionView:
     view = session_view(
         greeting=facts.greeting,
         progress=Progress(facts.read, facts.to_go, facts.target),
-        loans=loan_lines(facts.loans, facts.today, language),
+        loans=held_lines(facts.loans, facts.today, language, renew_button=facts.renew_button),
         visit=facts.answers,
         language=language,
         idle_seconds=facts.idle_seconds,
         last_activity=facts.last_activity,
+    )
+    line, blocked = room_line(facts)
+    view = replace(
+        view,
+        room=line,
+        blocked=blocked,
+        renew_button=text("ui.session.renew_button", language) if facts.renew_button else "",
     )
     if facts.unread:  # the big answer says "scan again"; this visit's list is unchanged
         return replace(view, answer=notice(Notice.UNREAD, language))

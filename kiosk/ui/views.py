@@ -35,6 +35,9 @@ class LoanLine:
     title: str
     due: str  # "12月8日前还" / "due 8 Dec", or the overdue mark
     overdue: bool = False
+    renew: str = ""  # "可续借" / "can renew", "不能续借" / "no renewal"; "" on a receipt
+    renewable: bool = False
+    renew_target: str = ""  # "renew:<barcode>" where a renew button is offered
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class SessionView:
     idle_seconds: float
     last_activity: float  # monotonic: the countdown is drawn from these two
     language: str = "zh_CN"
+    room: str = ""  # "这次还可以借1本（三年级每人最多2本）", or the way forward when blocked
+    blocked: bool = False  # nothing may be borrowed now: the room line is drawn as a warning
+    renew_button: str = ""  # the renew buttons' label, where they are offered
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ class LoanRow(BoxLayout):
     # None first: kv rebinds `root.loan.title` when a row is refilled only from a None start.
     loan = ObjectProperty(None, allownone=True)
     big = BooleanProperty(False)
+    renew_button = StringProperty("")  # the renew button's label, where it is offered
+    press: Callable[[str], None] = staticmethod(lambda _target: None)  # the screen's buttons
 
 
 class VisitRow(BoxLayout):
