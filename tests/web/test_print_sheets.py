@@ -5,9 +5,12 @@ request that cannot be printed. How they come out on paper is test_print_browser
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from sqlalchemy import insert
 
+from sync.server.tables import readers
 from tests.web.conftest import TEACHER, Site
 
 SVG = '<svg class="barcode"'
@@ -129,3 +132,35 @@ def test_what_cannot_be_printed_is_said_in_chinese_then_english(
         assert zh < en
         assert chinese in answer.text[zh:en], answer.text[zh:en]
         assert english in answer.text[en:]
+
+
+def test_cards_for_two_thousand_readers_render_in_under_five_seconds(sqlite_site: Site) -> None:
+    """The issue's bound for a whole school's cards (bench_web's floor for the sheets)."""
+    site = sqlite_site
+    now = site.clock()
+    with site.engine.begin() as conn:
+        conn.execute(
+            insert(readers),
+            [
+                {
+                    "card": f"2027{i:05d}",
+                    "given_name": "小明",
+                    "role": "student",
+                    "class_name": f"{1 + i % 6}-{1 + i // 6 % 8}",
+                    "grade": 1 + i % 6,
+                    "active": True,
+                    "deleted": False,
+                    "revision": 800_000 + i,
+                    "updated_at": now,
+                }
+                for i in range(2000)
+            ],
+        )
+    s = site.sign_in()
+    started = time.perf_counter()
+    answer = site.get(s, "/print/cards?all=1")
+    took = time.perf_counter() - started
+    assert answer.status_code == 200
+    assert len(_cards(answer.text)) == 2038
+    assert answer.text.count('class="sheet cards-sheet"') == 204
+    assert took < 5.0, f"{took:.2f} s"
