@@ -391,6 +391,9 @@ class WireLoan(Message):
     borrowed_at: Time | None
     due: Day | None
     revision: Revision
+    # Times the loan was renewed (续借), at any door: a kiosk allows no more than the policy says.
+    # A server older than renewals sends none.
+    renewals: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
 class NewArrival(Pulled):

@@ -48,6 +48,20 @@ HORIZON = "horizon"  # the counter row: revisions at or below it may have lost t
 # Above this many changed copies in one pull, every reader's count is sent: one grouped count
 # costs less than a list of barcodes that long.
 MAX_COUNTED_COPIES = 500
+# How often each loan was renewed: its reader's renewals of the copy since it was lent (the
+# fold takes the due date from the last; sync.server.loans).
+_RENEWALS = (
+    select(func.count())
+    .where(
+        events.c.barcode == loans.c.barcode,
+        events.c.type == "renewal",
+        events.c.card == loans.c.card,
+        events.c.effective_time >= loans.c.borrowed_at,
+    )
+    .correlate(loans)
+    .scalar_subquery()
+    .label("renewals")
+)
 
 
 def pull(
@@ -77,7 +91,9 @@ def pull(
         complete = len(data_rows) <= page
         data_rows = data_rows[:page]
         data_cursor = data_rows[-1][0] if not complete else top
-        loan_query = select(loans).where(loans.c.revision > cursor.loans, loans.c.revision <= top)
+        loan_query = select(loans, _RENEWALS).where(
+            loans.c.revision > cursor.loans, loans.c.revision <= top
+        )
         if snapshot:
             loan_query = loan_query.where(loans.c.on_loan.is_(True))  # no tombstones
         loan_rows = conn.execute(loan_query.order_by(loans.c.revision)).all()
@@ -216,6 +232,7 @@ def _loan(r: Row[Any]) -> WireLoan:
         borrowed_at=borrowed.isoformat() if borrowed is not None else None,
         due=m["due"],
         revision=m["revision"],
+        renewals=m["renewals"] if m["on_loan"] else 0,
     )
 
 

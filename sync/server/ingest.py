@@ -50,7 +50,8 @@ from sync.server.review import Item, Kind, Resolution, clear, report
 from sync.server.tables import UtcTime, events, kiosks, readers, review_items
 
 log = logging.getLogger("kiosk_server")
-_CIRCULATION = ("checkout", "return")
+# The events that change a copy's loan (sync.server.loans folds them).
+_CIRCULATION = ("checkout", "renewal", "return")
 
 # The statements of every push, built once and run with bound values: building a statement and
 # its cache key costs SQLAlchemy more than running it (three times as much for a plain select,

@@ -1,4 +1,5 @@
-"""The authoritative loans: every copy's state folded from all kiosks' checkouts and returns.
+"""The authoritative loans: every copy's state folded from all kiosks' checkouts, renewals and
+returns.
 
 Events arrive late and out of order (a kiosk offline for a week), so the state of a copy is
 never patched: it is folded again from all of that copy's events, in the order the server
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -27,7 +28,7 @@ FOLDED_KINDS = (Kind.LENT_TWICE, Kind.RETURN_NOT_ON_LOAN)
 
 @dataclass(frozen=True)
 class Circulation:
-    """One checkout or return of a copy, as the fold needs it."""
+    """One checkout, renewal or return of a copy, as the fold needs it."""
 
     id: str
     kiosk: str
@@ -55,7 +56,14 @@ def fold(barcode: str, history: Sequence[Circulation]) -> tuple[State | None, li
     state: State | None = None
     found: list[Item] = []
     for e in history:
-        if e.type is EventType.CHECKOUT:
+        renewing = e.type is EventType.RENEWAL
+        if renewing and state is not None and state.on_loan and state.card == e.card:
+            # The same reader keeps it: a later due date, the loan otherwise as it was.
+            state = replace(state, due=e.due, last_event=e.id)
+            continue
+        if e.type in (EventType.CHECKOUT, EventType.RENEWAL):
+            # A renewal of a loan the server does not know (its checkout not pushed yet, or
+            # lent meanwhile at another door): the renewing reader has the copy in hand.
             if state is not None and state.on_loan and Flag.TAKEN_FROM_OTHER not in e.flags:
                 # The lending kiosk did not know the copy was out: lent twice while offline.
                 found.append(
@@ -104,7 +112,7 @@ _HISTORY = (
         _c.barcode, _c.id, _c.kiosk, _c.seq, _c.type, _c.card, _c.due, _c.flags, _c.effective_time
     )
     .where(_c.barcode.in_(bindparam("barcodes", expanding=True)))
-    .where(_c.type.in_(["checkout", "return"]))
+    .where(_c.type.in_(["checkout", "renewal", "return"]))
     .order_by(_c.barcode, _c.effective_time, _c.kiosk, _c.journal, _c.seq)
 )
 _STORED = select(loans).where(loans.c.barcode.in_(bindparam("barcodes", expanding=True)))

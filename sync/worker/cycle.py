@@ -323,6 +323,7 @@ def page_of(answer: PullResponse) -> PulledPage:
                 borrowed_at=datetime.fromisoformat(loan.borrowed_at) if loan.borrowed_at else None,
                 due=date.fromisoformat(loan.due) if loan.due else None,
                 revision=loan.revision,
+                renewals=loan.renewals,
             )
             for loan in answer.loans
         ],

@@ -27,7 +27,7 @@ from kiosk.core import bounds
 from kiosk.core.classes import ClassNameError, parse_class_name
 from kiosk.core.decisions import EventType, Reason
 from kiosk.core.journal import RecordedEvent, Stamp, event_from_columns
-from kiosk.koc import koc_lines
+from kiosk.koc import KOC_TYPES, koc_lines
 from sync.server.accounts import NAME as KIOSK_NAME
 from sync.server.db import reading
 from sync.server.tables import copies, events, readers
@@ -304,7 +304,7 @@ def csv_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Generator[st
 
 
 def koc_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Generator[str, None, None]:
-    """Checkouts and returns as a Koha offline circulation file, at the times the server
+    """Checkouts, renewals and returns as a Koha offline circulation file, at the times the server
     believes they happened, each copy under the barcode Koha knows (its ISBN if unlabelled).
 
     The connection is this generator's own, as for :func:`csv_chunks`: the rows are read
@@ -312,7 +312,7 @@ def koc_chunks(engine: Engine, filters: Filters, zone: ZoneInfo) -> Generator[st
     c = events.c
     query = (
         _select(filters, zone)
-        .where(c.type.in_((EventType.CHECKOUT.value, EventType.RETURN.value)))
+        .where(c.type.in_([t.value for t in KOC_TYPES]))
         .where(c.barcode.is_not(None))
         .order_by(c.number)
     )

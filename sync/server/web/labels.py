@@ -20,6 +20,11 @@ REASONS = {
     Reason.OUTSIDE_WINDOW: N_("not this class's borrowing time"),
     Reason.OUTSIDE_TERM: N_("outside the term"),
     Reason.OVERDUE_BLOCK: N_("reader holds an overdue book"),
+    Reason.RENEWALS_USED: N_("renewed as often as allowed"),
+    Reason.RENEW_OVERDUE: N_("overdue, cannot be renewed"),
+    Reason.RENEWAL_NOT_LATER: N_("renewal would not move the due date (term end)"),
+    Reason.RESERVED_FOR_OTHER: N_("someone else is waiting for it"),
+    Reason.RENEW_NEEDS_BOOK: N_("renew button where the book must be scanned"),
     Reason.LIMIT_REACHED: N_("loan limit reached"),
     Reason.UNKNOWN_CODE: N_("unknown code"),
     Reason.UNREADABLE_CODE: N_("unreadable code"),
@@ -36,6 +41,7 @@ REASONS = {
 }
 TYPES = {
     EventType.CHECKOUT: N_("loan"),
+    EventType.RENEWAL: N_("renewal"),
     EventType.RETURN: N_("return"),
     EventType.REFUSAL: N_("refusal"),
     EventType.DAMAGE_REPORT: N_("damage report"),
