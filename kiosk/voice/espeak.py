@@ -16,7 +16,10 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 PROGRAM = "espeak-ng"
-VOICES = {"zh_CN": "cmn", "en": "en"}
+# Debian 12's espeak-ng 1.51 turns Chinese characters into pinyin with tone numbers; its plain
+# "cmn" voice then reads those as English ("jie four hao three le five"), while the
+# "latin as pinyin" voice says them as Mandarin (jiè hǎo le).
+VOICES = {"zh_CN": "cmn-latn-pinyin", "en": "en"}
 WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: the listeners are seven
 KEPT = 64
 TIMEOUT_SECONDS = 5.0  # a sentence takes tens of milliseconds; longer is a hung program
@@ -77,10 +80,9 @@ class Espeak:
             return Synthesis(made, None)
         self._number += 1
         path = self.folder / f"said-{self._number}.wav"
-        command = [self.program, "-v", VOICES.get(language, "en"), "-s", str(WORDS_PER_MINUTE)]
         words = path.with_suffix(".txt")
         words.write_text(text, encoding="utf-8")
-        command += ["-b", "1", "-w", str(path), "-f", str(words)]
+        command = [*self.voice(language), "-w", str(path), "-f", str(words)]
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -91,6 +93,11 @@ class Espeak:
             self.missing = True
             return None
         return Synthesis(path, process, lambda made: self._keep((language, text), made))
+
+    def voice(self, language: str) -> list[str]:
+        """The program and its voice for ``language``: all but where the text and sound go."""
+        rate = str(WORDS_PER_MINUTE)
+        return [self.program, "-v", VOICES.get(language, "en"), "-s", rate, "-b", "1"]
 
     def _keep(self, said: tuple[str, str], path: Path) -> None:
         self._made[said] = path

@@ -130,12 +130,13 @@ class Speaker:
                     self._ready.notify_all()
 
     def _speak(self, line: Line) -> None:
-        # Every piece espeak-ng must make is started at once: they run side by side, and the
-        # first sound waits only for the pieces before it.
-        making = [self._source(piece, line.language) for piece in line.pieces]
+        # Every sound espeak-ng must make is started at once: they run side by side, and the
+        # first sound waits only for the ones before it.
+        pieces = self._sounds_of(line)
+        making = [self._source(piece, line.language) for piece in pieces]
         files: list[Path] = []
         sounds: list[Sound] = []
-        for piece, (made, recorded) in zip(line.pieces, making, strict=True):
+        for piece, (made, recorded) in zip(pieces, making, strict=True):
             if self._stale():
                 for later, _ in making:
                     if isinstance(later, Synthesis):
@@ -150,6 +151,25 @@ class Speaker:
             return
         self.player.play(files, self.volume)
         self.said.append(Said(line.sentence, line.language, tuple(sounds), time.perf_counter()))
+
+    def _sounds_of(self, line: Line) -> list[Piece]:
+        """The line's pieces with each run of pieces the pack cannot say made one: one espeak-ng
+        run says them with a sentence's intonation, and costs one process, not several."""
+        merged: list[Piece] = []
+        for piece in line.pieces:
+            recorded = piece.key is not None and self.pack.path(line.language, piece.key)
+            if recorded:
+                merged.append(piece)
+            elif merged and not self._recorded(merged[-1], line.language):
+                merged[-1] = Piece(f"{merged[-1].text} {piece.text}")
+            else:
+                merged.append(Piece(piece.text))
+        if len(merged) == 1 and merged[0].key is None:
+            return [Piece(line.sentence)]  # all of it by espeak-ng: the sentence as written
+        return merged
+
+    def _recorded(self, piece: Piece, language: str) -> bool:
+        return piece.key is not None and self.pack.path(language, piece.key) is not None
 
     def _source(self, piece: Piece, language: str) -> tuple[Path | Synthesis | None, str]:
         """The pack's recording if it has a good one, else espeak-ng's (being made)."""

@@ -63,14 +63,14 @@ def make_speaker(tmp: Path, pack: Path | None = None) -> tuple[Speaker, HeldPlay
     return speaker, player
 
 
-def test_espeak_ng_makes_a_name_the_pack_cannot_have(tmp_path: Path) -> None:
+def test_with_no_pack_espeak_ng_says_the_whole_sentence_at_once(tmp_path: Path) -> None:
     speaker, player = make_speaker(tmp_path)
-    speaker.say(line(Piece("子乐"), Piece("你好！", "voice.hello")))
+    speaker.say(Line("zh_CN", (Piece("子乐"), Piece("你好！", "voice.hello")), "子乐，你好！"))
     wait_idle(speaker)
     speaker.stop()
-    [files] = player.played
-    assert len(files) == 2 and all(state_of(f) is FileState.OK for f in files)
-    assert [s.source for s in speaker.said[0].sounds] == ["espeak-ng", "espeak-ng"]
+    [[made]] = player.played  # one sound, said with one sentence's intonation
+    assert state_of(made) is FileState.OK
+    assert [(s.text, s.source) for s in speaker.said[0].sounds] == [("子乐，你好！", "espeak-ng")]
 
 
 def test_the_pack_speaks_first_and_a_silent_file_falls_back_to_espeak(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_the_pack_speaks_first_and_a_silent_file_falls_back_to_espeak(tmp_path: 
         ("pack", "zh_CN/voice.hello.wav"),
     ]
     assert player.played[0][1] == pack / "voice.hello.wav"
-    assert [s.source for s in book.sounds] == ["espeak-ng", "espeak-ng"]  # per sentence
+    assert [s.source for s in book.sounds] == ["espeak-ng"]  # the silent file's sentence too
 
 
 def test_answers_that_came_while_it_spoke_are_dropped_but_the_newest(tmp_path: Path) -> None:
