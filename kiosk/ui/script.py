@@ -229,8 +229,9 @@ class ScriptRunner:
         """What was said since the last shot: each sentence and the sound files it was made of."""
         if self.app.voice is None:
             return []
-        said = self.app.voice.speaker.said
-        new, self.said = said[self.said :], len(said)
+        speaker = self.app.voice.speaker
+        count, self.said = speaker.said_count - self.said, speaker.said_count
+        new = list(speaker.said)[-count:] if count else []
         return [
             {
                 "sentence": s.sentence,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ class KivyPlayer:
         self._next: Any = None  # the clock event that starts the next piece
         self._silent_said = False
         # time.perf_counter() at each line's first sound (bench/bench_ui.py reads them).
-        self.first_sounds: list[float] = []
+        self.first_sounds: deque[float] = deque(maxlen=64)
 
     # -- any thread: the speaker's calls ------------------------------------------------------
 

@@ -7,6 +7,7 @@ thread, which makes and plays the sound (kiosk/voice/speaker.py).
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +24,18 @@ ReaderOf = Callable[[str], Reader | None]
 
 
 class Announcer:
-    def __init__(self, settings: VoiceSettings, speaker: Speaker, reader_of: ReaderOf) -> None:
+    def __init__(
+        self,
+        settings: VoiceSettings,
+        speaker: Speaker,
+        reader_of: ReaderOf,
+        *,
+        scratch: Path | None = None,  # espeak-ng's folder, to remove at the end
+    ) -> None:
         self.settings, self.speaker, self._reader_of = settings, speaker, reader_of
         self._hearing = Hearing()
         self._listener: tuple[str, Reader | None] | None = None  # one visit, one look-up
+        self._scratch = scratch
 
     def hear(self, facts: Facts, at: float) -> None:
         """``facts`` are on the screen now; ``at`` is the scan's (or the clock's) monotonic time."""
@@ -47,6 +56,8 @@ class Announcer:
 
     def stop(self) -> None:
         self.speaker.stop()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 def open_voice(
@@ -57,4 +68,4 @@ def open_voice(
     made = folder if folder is not None else Path(tempfile.mkdtemp(prefix="kiosk-voice-"))
     speaker = Speaker(player, VoicePack(settings.pack), Espeak(made), settings.volume)
     speaker.start()
-    return Announcer(settings, speaker, reader_of)
+    return Announcer(settings, speaker, reader_of, scratch=made if folder is None else None)

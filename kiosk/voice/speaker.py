@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from kiosk.voice.lines import Line, Piece
 from kiosk.voice.pack import VoicePack, file_name
 
 logger = logging.getLogger(__name__)
+KEPT_SAID = 64
 
 
 class Player(Protocol):
@@ -57,7 +59,9 @@ class _Hush:
 class Speaker:
     def __init__(self, player: Player, pack: VoicePack, espeak: Espeak, volume: float) -> None:
         self.player, self.pack, self.espeak, self.volume = player, pack, espeak, volume
-        self.said: list[Said] = []
+        # The last lines handed over, and how many in all (a kiosk speaks all day: kept short).
+        self.said: deque[Said] = deque(maxlen=KEPT_SAID)
+        self.said_count = 0
         self._next: Line | _Hush | None = None
         self._asked = 0  # lines and hushes asked for, and those the thread is done with
         self._done = 0
@@ -151,6 +155,7 @@ class Speaker:
             return
         self.player.play(files, self.volume)
         self.said.append(Said(line.sentence, line.language, tuple(sounds), time.perf_counter()))
+        self.said_count += 1
 
     def _sounds_of(self, line: Line) -> list[Piece]:
         """The line's pieces with each run of pieces the pack cannot say made one: one espeak-ng
