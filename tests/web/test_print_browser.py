@@ -23,7 +23,6 @@ from sync.server.tables import readers
 from tests.conftest import REPO
 from tests.web.conftest import TEACHER, Site
 from tests.web.test_browser import _context, _sign_in
-from tests.web.test_browser import browser as browser  # the session's one Chromium
 
 pytestmark = pytest.mark.browser
 
