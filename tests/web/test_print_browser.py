@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sync.server.tables import readers
 from tests.conftest import REPO
 from tests.web.conftest import TEACHER, Site
-from tests.web.test_browser import _context, _sign_in
+from tests.web.test_browser import DESKTOP, LAYOUT_CHECK, PHONE, _context, _sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -205,6 +205,11 @@ def test_the_print_page_and_a_refusal_in_both_languages(
         )
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"print-page-{language}.png"), full_page=True)
+        page.set_viewport_size(PHONE)  # the librarian's phone: nothing wider, nothing cut off
+        layout = page.evaluate(LAYOUT_CHECK)
+        assert not layout["wide"] and layout["clipped"] == [] and layout["cjk"], layout
+        page.screenshot(path=str(SHOTS / f"print-page-{language}-phone.png"), full_page=True)
+        page.set_viewport_size(DESKTOP)
         page.goto(sqlite_site.url + "/print/labels?from=0001001&count=100000")
         said = page.locator(".refusal").inner_text().splitlines()
         assert said[0].startswith("一次最多打印 480 张标签")
