@@ -166,7 +166,7 @@ def scan_json(run: Run, db: Path, at: str, *codes: str) -> list[dict[str, object
 _NEEDS: dict[str, tuple[str, ...]] = {
     # the Kivy app for real, under Xvfb
     "xvfb": ("tests/ui/test_app.py", "tests/ui/test_real_keys.py", "tests/ui/test_screenshots.py",
-             "tests/web/test_kiosk_seams.py"),
+             "tests/ui/test_renewal_screen.py", "tests/web/test_kiosk_seams.py"),
     # Debian's Chromium, driven by Playwright
     "browser": ("tests/web/test_browser.py",),
     # root: the install scripts, new mount namespaces
@@ -174,7 +174,8 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     # minutes of real processes: the chaos and fuzz runs, crashes, every damaged page, benchmarks
     "slow": ("tests/chaos/test_chaos_short.py", "tests/fuzz/test_fuzz.py",
              "tests/store/test_crash.py", "tests/store/test_damaged_pages.py",
-             "tests/sync/test_end_to_end.py", "tests/sync/test_restores.py", "tests/test_bench.py",
+             "tests/sync/test_end_to_end.py", "tests/sync/test_renewal_end_to_end.py",
+             "tests/sync/test_restores.py", "tests/test_bench.py",
              "tests/web/test_bench_web.py", "tests/appliance/"),
 }  # fmt: skip
 

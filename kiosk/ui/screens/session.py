@@ -9,11 +9,10 @@ from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.ui import presenters
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.widgets import LoanRow, Rows, VisitRow
+from kiosk.ui.screens.widgets import HeldRow, Rows, VisitRow
 from kiosk.ui.views import LoanLine, Reply
 
-MAX_LOANS = 4  # rows that fit beside the answer at 800x480
-MAX_LOANS_WITH_BUTTONS = 3  # rows with a renew button are taller
+MAX_LOANS = 3  # rows that fit beside the answer at 800x480, under what is left to borrow
 MAX_VISIT = 3
 
 
@@ -30,14 +29,13 @@ class SessionScreen(KioskScreen):
         if view is None:
             return
         if self._loans is None or self._visit is None:
-            self._loans = Rows(self.ids.loans, LoanRow, self._put_loan)
+            self._loans = Rows(self.ids.loans, HeldRow, self._put_loan)
             self._visit = Rows(self.ids.visit, VisitRow, lambda row, a: setattr(row, "answer", a))
-        most = MAX_LOANS_WITH_BUTTONS if view.renew_button else MAX_LOANS
-        self._loans.show(view.loans[:most])
+        self._loans.show(view.loans[:MAX_LOANS])
         self._visit.show(view.visit[1 : 1 + MAX_VISIT])
         self.tick_countdown()
 
-    def _put_loan(self, row: LoanRow, loan: LoanLine) -> None:
+    def _put_loan(self, row: HeldRow, loan: LoanLine) -> None:
         row.press = self.press
         row.renew_button = self.view.renew_button if self.view else ""
         row.loan = loan

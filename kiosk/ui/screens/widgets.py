@@ -110,6 +110,12 @@ class LoanRow(BoxLayout):
     # None first: kv rebinds `root.loan.title` when a row is refilled only from a None start.
     loan = ObjectProperty(None, allownone=True)
     big = BooleanProperty(False)
+
+
+class HeldRow(BoxLayout):
+    """One of the reader's books on the session screen: due date, renewable, a renew button."""
+
+    loan = ObjectProperty(None, allownone=True)
     renew_button = StringProperty("")  # the renew button's label, where it is offered
     press: Callable[[str], None] = staticmethod(lambda _target: None)  # the screen's buttons
 
