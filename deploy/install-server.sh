@@ -15,6 +15,7 @@ OPT=/opt/$APP
 ETC=/etc/$APP
 DATA=/var/lib/$APP
 UNIT=library-server.service
+PENDING=$OPT/state/restart-pending   # what a change still owes (see after_change)
 PG_DATABASE=library      # with --postgres: this database, owned by the role $USER_NAME
 RELEASE_FILES=(
   systemd/library-server.service:share/systemd/library-server.service
@@ -105,12 +106,16 @@ release() {
   step "building the release in $OPT from $SRC"
   stage_release "$SRC" "${RELEASE_FILES[@]}"
   build_release "$APP" "$SERVER_EXTRAS"
+  CHANGED=0
   activate_release "$APP" "$RELEASE_ID"
+  after_change "release $RELEASE_ID is current" "$UNIT"
 }
 
 system_files() {
   step "installing the service of release $(basename "$(current_release "$APP")")"
+  CHANGED=0
   ensure_file 644 root root "$(current_release "$APP")/share/systemd/$UNIT" "/etc/systemd/system/$UNIT"
+  after_change "$UNIT changed" daemon-reload "$UNIT"
 }
 
 # A school with no certificate of its own gets a CA made here: its certificate is what each
@@ -137,6 +142,7 @@ make_school_ca() {
 configuration() {
   local saved db tls entry name mode group
   step "configuration in $ETC"
+  CHANGED=0
   ensure_dir 750 root "$USER_NAME" "$ETC"
   ensure_dir 750 root "$USER_NAME" "$ETC/tls"
   saved=$(at "$DATA/saved-config")
@@ -176,6 +182,7 @@ EOF
   elif [ "$POSTGRES" = 1 ] && [[ $(env_value LIBRARY_SERVER_DB) != postgresql:* ]]; then
     did "kept $ETC/server.env (it is never overwritten): set LIBRARY_SERVER_DB there to move to PostgreSQL"
   fi
+  after_change "its configuration changed" "$UNIT"
 }
 
 data() {
@@ -213,16 +220,14 @@ database() {
   run_as "$USER_NAME" "$server" migrate --db "$db" | sed 's/^/    /'
 }
 
+# A run that changed nothing restarts nothing: the kiosks' pushes and the librarian's pages
+# carry on. What an earlier run stopped by a failure still owed is done now.
 services() {
-  step "enabling and starting the server"
+  step "enabling and starting the server; restarting it only if something changed"
   enable_unit "$UNIT"
-  if booted; then
-    systemctl daemon-reload
-    if systemctl is-active --quiet "$UNIT"; then
-      systemctl restart "$UNIT"; did "restarted $UNIT"
-    else
-      systemctl start "$UNIT"; did "started $UNIT"
-    fi
+  apply_changes
+  if booted && ! systemctl is-active --quiet "$UNIT"; then
+    systemctl start "$UNIT"; did "started $UNIT"
   fi
 }
 
@@ -278,7 +283,9 @@ case $ACTION in
     ;;
   rollback)
     step "returning to the previous release (a database migrated by the newer one stays migrated)"
+    CHANGED=0
     rollback_release "$APP"
+    after_change "release $(basename "$(current_release "$APP")") is current" "$UNIT"
     system_files
     services
     step "done: release $(basename "$(current_release "$APP")") is current"

@@ -85,12 +85,14 @@ class RunningPi:
         (root / "tmp").chmod(0o1777)
         (root / "run/standin/state").mkdir(parents=True, exist_ok=True)
         # What the host's /usr needs of /etc: the loader's cache, awk and friends by their
-        # Debian alternatives, shadow's defaults.
+        # Debian alternatives, shadow's defaults, PAM's settings (runuser), openssl's settings
+        # (the packages' own files in /etc, which the stand-in apt-get does not lay down).
         for name in ("ld.so.cache", "login.defs"):
             if Path("/etc", name).is_file() and not (root / "etc" / name).exists():
                 shutil.copy(Path("/etc", name), root / "etc" / name)
-        if not (root / "etc/alternatives").exists():
-            shutil.copytree("/etc/alternatives", root / "etc/alternatives", symlinks=True)
+        for name in ("alternatives", "pam.d", "security", "ssl"):
+            if Path("/etc", name).is_dir() and not (root / "etc" / name).exists():
+                shutil.copytree(Path("/etc", name), root / "etc" / name, symlinks=True)
         (local / "sbin").mkdir(parents=True, exist_ok=True)
         (local / "bin").mkdir(parents=True, exist_ok=True)
         for name, text in STAND_INS.items():
@@ -111,8 +113,10 @@ class RunningPi:
     def forget_calls(self) -> None:
         (self.root / "run/standin/calls").unlink(missing_ok=True)
 
-    def install(self, src: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        """``deploy/install-kiosk.sh ARGS`` from the checkout ``src``, as root on this Pi."""
+    def install(
+        self, src: Path, *args: str, script: str = "install-kiosk.sh"
+    ) -> subprocess.CompletedProcess[str]:
+        """``deploy/SCRIPT ARGS`` from the checkout ``src``, as root on this machine."""
         root = self.root
         mounts = " && ".join(
             (
@@ -126,7 +130,7 @@ class RunningPi:
                 f"mount --bind {WHEELHOUSE} {root}{WHEELS}",
             )
         )
-        script = f'{mounts} && exec chroot {root} /usr/bin/env -i "$@"'
+        chrooted = f'{mounts} && exec chroot {root} /usr/bin/env -i "$@"'
         path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         return subprocess.run(
             [
@@ -136,12 +140,12 @@ class RunningPi:
                 "private",
                 "sh",
                 "-c",
-                script,
+                chrooted,
                 "sh",
                 path,
                 "LANG=C.UTF-8",
                 "bash",
-                f"{SRC}/deploy/install-kiosk.sh",
+                f"{SRC}/deploy/{script}",
                 *args,
             ],
             capture_output=True,
