@@ -190,7 +190,7 @@ def fork_items(conn: Connection, kiosk: str, path: Path, new: list[tuple[int, in
         held = conn.execute(select(func.min(c.seq), func.max(c.seq)).where(other)).one()
         moved = conn.execute(
             select(c.barcode, c.card)
-            .where(other, c.type.in_(("checkout", "return")))
+            .where(other, c.type.in_(("checkout", "renewal", "return")))
             .order_by(c.seq)
             .limit(200)
         ).all()

@@ -35,7 +35,7 @@ _DECISION = (
     "boot_id",
 )
 _UNKNOWN_REASONS = ("unknown_code", "unknown_copy", "unknown_reader")
-_CIRCULATION = ("checkout", "return")
+_CIRCULATION = ("checkout", "renewal", "return")  # what the server's loans fold
 
 
 @dataclass

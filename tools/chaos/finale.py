@@ -87,7 +87,7 @@ def _server_tables(url: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, 
                 }
                 for r in conn.execute(
                     select(events)
-                    .where(c.type.in_(["checkout", "return"]), c.barcode.is_not(None))
+                    .where(c.type.in_(["checkout", "renewal", "return"]), c.barcode.is_not(None))
                     .order_by(c.barcode, c.effective_time, c.kiosk, c.seq)
                 )
             ]

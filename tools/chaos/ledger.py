@@ -23,6 +23,7 @@ _JOURNALED = {
     "session_started": "session_started",
     "session_ended": "session_ended",
     "borrowed": "checkout",
+    "renewed": "renewal",
     "returned": "return",
     "damage_reported": "damage_report",
     "refused": "refusal",
