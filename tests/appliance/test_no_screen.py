@@ -155,3 +155,16 @@ def test_kiosk_run_with_no_screen_is_up_for_systemd_and_records_it(
     with Store(db) as store:
         found = store.sync.screen_state()
     assert found is not None and found[0] == NO_DISPLAY
+
+
+def test_the_screens_state_outlives_the_scanners_being_listed_again(tmp_path: Path) -> None:
+    # The app records the screen, then its front desk forgets scanners no longer configured.
+    with Store.create(tmp_path / "kiosk.db", "door-1") as store:
+        store.sync.set_scanner_state("old-scanner", "ok")
+        store.sync.set_screen_state("ok")
+        store.sync.keep_scanners(["book-scanner"])
+        found = store.sync.screen_state()
+        assert found is not None and found[0] == "ok"
+        # The heartbeat carries it (the Today page shows it on a line of its own).
+        assert ("@screen", "ok") in store.sync.scanner_states()
+        assert "old-scanner" not in dict(store.sync.scanner_states())
