@@ -10,6 +10,13 @@ Three figures, each beside the floor it is compared with, measured in the same r
 
     .venv/bin/python bench/bench_ui.py                        # 1,000 scans, 10,000 sessions
     .venv/bin/python bench/bench_ui.py --scans 200 --sessions 500
+    .venv/bin/python bench/bench_ui.py --voice                # and the scans again, spoken
+
+With ``--voice`` the scans are played again on copies of the same school, with the voice off
+and on in turn (twice each; on for everyone, teachers too: the bench's readers are teachers),
+real espeak-ng making every sentence and SDL's dummy audio output: scan -> the first sound of
+its answer's speech (p99; target < 300 ms), and the drawn-answer p99 with the voice on beside
+the runs with it off (target: within 10%).
 
 The app runs as `kiosk run --script` (one subprocess per part, as in the tests): the scan part
 at the product's 60 frames a second, the memory part with no frame limit so that 10,000
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -93,7 +101,9 @@ def script(codes: list[str]) -> str:
     return "".join(f"{2 * (i + 1)} {code}\n" for i, code in enumerate(codes))
 
 
-def run_app(db: Path, text: str, folder: Path, *, max_fps: int) -> tuple[list[dict], float]:
+def run_app(
+    db: Path, text: str, folder: Path, *, max_fps: int, config: Path | None = None
+) -> tuple[list[dict], float]:
     path = folder / "bench.script"
     path.write_text("0 @wait\n" + text, encoding="utf-8")
     timings = folder / "timings.jsonl"
@@ -101,9 +111,11 @@ def run_app(db: Path, text: str, folder: Path, *, max_fps: int) -> tuple[list[di
         "xvfb-run", "-a", "-s", "-screen 0 800x480x24",
         str(KIOSK), "run", "--db", str(db), "--script", str(path), "--timings", str(timings),
         "--at", AT, "--size", "800x480", "--max-fps", str(max_fps),
+        *(["--config", str(config)] if config is not None else []),
     ]  # fmt: skip
     started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "SDL_AUDIODRIVER": os.environ.get("SDL_AUDIODRIVER", "dummy")}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         sys.exit(f"the app failed ({result.returncode}):\n{result.stderr[-3000:]}")
     lines = [json.loads(line) for line in timings.read_text().splitlines() if line.strip()]
@@ -120,6 +132,7 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=10000)
     parser.add_argument("--figures", type=Path, help="also write the figures here (JSON lines)")
+    parser.add_argument("--voice", action="store_true", help="the scans again, spoken")
     args = parser.parse_args()
     if shutil.which("xvfb-run") is None:
         sys.exit("bench_ui needs xvfb-run (Debian's xvfb package; deploy/test.sh installs it)")
@@ -131,10 +144,14 @@ def main() -> None:
         codes = visits(args.readers, args.copies, args.scans, seed=3)
         shutil.copy(folder / "school.db", folder / "engine.db")
         engine = engine_only(folder / "engine.db", codes)
+        shutil.copy(folder / "school.db", folder / "voice.db")
 
         lines, started = run_app(folder / "school.db", script(codes), folder, max_fps=60)
         first = next(line["first_screen_mono"] for line in lines if "first_screen_mono" in line)
         frames = [line["frame_ms"] / 1000 for line in lines[2:] if line.get("action") == "scan"]
+        spoken = speech(folder, codes) if args.voice and shutil.which("espeak-ng") else None
+        if args.voice and spoken is None:
+            print("voice: not measured here (no espeak-ng: apt-get install espeak-ng)")
 
         cards = teachers(args.readers)
         sessions = [c for i in range(args.sessions) for c in (cards[i % len(cards)], "@done")]
@@ -142,6 +159,64 @@ def main() -> None:
         rss = [line["rss_kb"] / 1024 for line in soak if "rss_kb" in line]
         gl = next(line["software_gl_kb"] / 1024 for line in soak if "software_gl_kb" in line)
     report(args, built, engine, frames, first - started, rss, gl)
+    if spoken is not None:
+        report_voice(args, *spoken)
+
+
+ROUNDS = 2  # voice off, voice on, off, on: a build machine's load changes from minute to minute
+
+
+def speech(folder: Path, codes: list[str]) -> tuple[list[float], list[float], list[float]]:
+    """The same scans on copies of the school, the voice off and on in turn: (drawn-answer
+    times with it off, with it on, scan -> first sound times), in seconds."""
+    voice = folder / "voice.toml"
+    voice.write_text(
+        '[voice]\nenabled = true\ngrades = [1, 2, 3, 4, 5, 6, 7, 8, 9, "teachers"]\n',
+        encoding="utf-8",
+    )
+    quiet, frames, sounds = [], [], []
+    for _ in range(ROUNDS):
+        for config in (None, voice):
+            shutil.copy(folder / "voice.db", folder / "round.db")
+            lines, _ = run_app(folder / "round.db", script(codes), folder, max_fps=60,
+                               config=config)  # fmt: skip
+            scans = [line for line in lines[2:] if line.get("action") == "scan"]
+            (frames if config else quiet).extend(line["frame_ms"] / 1000 for line in scans)
+            if config:
+                sounds += [line["voice_ms"] / 1000 for line in scans if line.get("voice_ms")]
+    if not sounds:
+        sys.exit("the voice said nothing: is espeak-ng installed (Debian's espeak-ng)?")
+    return quiet, frames, sounds
+
+
+def report_voice(
+    args: argparse.Namespace, quiet: list[float], frames: list[float], sounds: list[float]
+) -> None:
+    ms = 1000.0
+    q_p99, f_p99 = pct(quiet, 99) * ms, pct(frames, 99) * ms
+    s_med, s_p99 = statistics.median(sounds) * ms, pct(sounds, 99) * ms
+    slower = f_p99 / q_p99 - 1
+    ok_sound, ok_frame = s_p99 < 300, slower <= 0.10
+    print(
+        f"voice off and on in turn, {ROUNDS} rounds ({len(sounds)} of {len(frames)} scans "
+        "spoken, espeak-ng):"
+    )
+    print(f"{'scan -> first sound of speech':36} {s_med:8.2f}ms {s_p99:8.2f}ms")
+    print(f"{'scan -> frame, voice on':36} {'':9} {f_p99:8.2f}ms  (off: {q_p99:.2f} ms, "
+          f"{slower:+.0%})")  # fmt: skip
+    print(
+        f"target: first sound p99 < 300 ms -> {'met' if ok_sound else 'NOT met'}; "
+        f"drawn answer p99 within 10% of no voice -> {'met' if ok_frame else 'NOT met'}"
+    )
+    write(
+        args.figures,
+        [
+            Figure("bench_ui", "scan -> first sound of speech (espeak-ng, SDL dummy audio), p99",
+                   s_p99, "ms", target="< 300 ms", met=ok_sound),
+            Figure("bench_ui", "scan -> frame showing its answer with the voice on, p99", f_p99,
+                   "ms", q_p99, "the same scans, voice off", "within 10%", ok_frame),
+        ],
+    )  # fmt: skip
 
 
 def report(

@@ -46,8 +46,9 @@ BENCHMARKS = (
     Benchmark("readers", (), ("--codes", "500",)),
     Benchmark("sync", (), ("--events", "1000", "--backlog", "500", "--readers", "100",
                            "--copies", "1000", "--kiosks", "10", "--per-push", "10")),
-    Benchmark("ui", (), ("--readers", "60", "--copies", "400", "--events", "200", "--scans",
-                         "12", "--sessions", "10"), needs="xvfb-run"),
+    Benchmark("ui", ("--voice",), ("--readers", "60", "--copies", "400", "--events", "200",
+                                   "--scans", "12", "--sessions", "10", "--voice"),
+              needs="xvfb-run"),
     Benchmark("web", (), ("--events", "3000", "--readers", "100", "--copies", "500",
                           "--repeat", "1")),
 )  # fmt: skip

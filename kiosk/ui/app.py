@@ -161,6 +161,7 @@ class KioskApp(App):
         config = self.runtime.config
         self._sounds = Sounds(config.sounds_enabled, config.volume)
         if config.voice.enabled:
+            self.voice_player.prepare()
             self.voice = open_voice(config.voice, self.voice_player, self.door.reader)
         self.door.start()
         for scanner in self.runtime.scanners.values():

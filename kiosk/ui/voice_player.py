@@ -1,10 +1,11 @@
 """The voice's player: WAV files through Kivy's audio, the output the chimes already use.
 
 One audio path for the whole app: on a Pi without a sound server a second program playing to
-the same card (aplay beside SDL) may find it busy. Kivy's sounds belong to the UI thread, so
-every call is passed there through the Kivy clock; loading a sentence's few small files and
-starting the first costs about a millisecond there. The pieces of a line follow each other by
-their lengths on the clock. With no audio device the voice is silent and says so once.
+the same card (aplay beside SDL) may find it busy. The files are loaded (read and converted to
+the card's format, a few milliseconds) on the speaker's thread; only starting and stopping them
+is passed to the UI thread through the Kivy clock, where it costs next to nothing. The pieces of
+a line follow each other by their lengths on the clock. With no audio device the voice is silent
+and says so once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kivy.core.audio import SoundLoader
 
 logger = logging.getLogger(__name__)
 PAUSE_SECONDS = 0.08  # between a name and the words after it, as a person breathes
+WARM_UP = Path(__file__).parent / "sounds" / "success.wav"
 
 
 class KivyPlayer:
@@ -31,20 +33,17 @@ class KivyPlayer:
         # time.perf_counter() at each line's first sound (bench/bench_ui.py reads them).
         self.first_sounds: deque[float] = deque(maxlen=64)
 
-    # -- any thread: the speaker's calls ------------------------------------------------------
+    def prepare(self) -> None:
+        """On the UI thread, at start: SDL's audio is opened there, not on the speaker's."""
+        sound = SoundLoader.load(str(WARM_UP))
+        if sound is not None:
+            sound.unload()
+
+    # -- the speaker's thread ------------------------------------------------------------------
 
     def play(self, sounds: Sequence[Path], volume: float) -> None:
-        files = list(sounds)
-        Clock.schedule_once(lambda _dt: self._play(files, volume), -1)
-
-    def stop(self) -> None:
-        Clock.schedule_once(lambda _dt: self._stop(), -1)
-
-    # -- the UI thread ----------------------------------------------------------------------
-
-    def _play(self, files: list[Path], volume: float) -> None:
-        self._stop()
-        for path in files:
+        loaded = []
+        for path in sounds:
             sound = SoundLoader.load(str(path))
             if sound is None:
                 if not self._silent_said:
@@ -52,7 +51,17 @@ class KivyPlayer:
                     self._silent_said = True
                 continue
             sound.volume = volume
-            self._playing.append(sound)
+            loaded.append(sound)
+        Clock.schedule_once(lambda _dt: self._play(loaded), -1)
+
+    def stop(self) -> None:
+        Clock.schedule_once(lambda _dt: self._stop(), -1)
+
+    # -- the UI thread ----------------------------------------------------------------------
+
+    def _play(self, loaded: list[Any]) -> None:
+        self._stop()
+        self._playing = loaded
         self._start(0)
 
     def _start(self, index: int) -> None:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.voice.espeak import Espeak, Synthesis
+from kiosk.voice.espeak import VOICES, Espeak, Synthesis
 from kiosk.voice.lines import Line, Piece
 from kiosk.voice.pack import VoicePack, file_name
 
 logger = logging.getLogger(__name__)
 KEPT_SAID = 64
+WARM_UP = "1"  # a word every voice has
 
 
 class Player(Protocol):
@@ -113,6 +114,7 @@ class Speaker:
             return self._next is not None or self._stopping
 
     def _run(self) -> None:
+        self._warm_up()
         while True:
             with self._ready:
                 while self._next is None and not self._stopping:
@@ -156,6 +158,16 @@ class Speaker:
         self.player.play(files, self.volume)
         self.said.append(Said(line.sentence, line.language, tuple(sounds), time.perf_counter()))
         self.said_count += 1
+
+    def _warm_up(self) -> None:
+        """Before the first answer: one short sentence in each voice, unheard, so the first
+        child's answer does not wait for espeak-ng's dictionaries to come off the SD card."""
+        for language in VOICES:
+            if self._stale():
+                return
+            made = self.espeak.start(WARM_UP, language)
+            if made is not None:
+                made.wait()
 
     def _sounds_of(self, line: Line) -> list[Piece]:
         """The line's pieces with each run of pieces the pack cannot say made one: one espeak-ng
