@@ -19,7 +19,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Result:
-    check: str  # config, database, scanner, server, tls, token, clock, disk, sd_card, unit
+    check: str  # config, database, screen, scanner, server, tls, token, clock, disk, sd_card, unit
     status: Status
     reason: str
     params: dict[str, str] = field(default_factory=dict)
