@@ -28,9 +28,9 @@ NAMES_PER_CLASS_SHEET = 48  # 3 x 16 on A4; a larger class goes on to a second s
 LABELS_PER_SHEET = 24  # 3 x 8 labels of 70 x 37 mm, the common A4 label stock
 MAX_LABELS = 20 * LABELS_PER_SHEET  # a print run a librarian checks sheet by sheet
 
-CARD_BARCODE = (60.0, 10.0)  # width and height in mm on a card
+CARD_BARCODE = (60.0, 13.0)  # width and height in mm on a card
 CLASS_SHEET_BARCODE = (58.0, 8.0)
-LABEL_BARCODE = (64.0, 11.0)
+LABEL_BARCODE = (64.0, 14.0)
 
 
 class CardKind(enum.StrEnum):
