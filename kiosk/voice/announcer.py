@@ -7,6 +7,7 @@ thread, which makes and plays the sound (kiosk/voice/speaker.py).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from kiosk.voice.pack import VoicePack
 from kiosk.voice.settings import VoiceSettings
 from kiosk.voice.speaker import Player, Speaker
 
+logger = logging.getLogger(__name__)
 ReaderOf = Callable[[str], Reader | None]
 
 
@@ -39,13 +41,16 @@ class Announcer:
 
     def hear(self, facts: Facts, at: float) -> None:
         """``facts`` are on the screen now; ``at`` is the scan's (or the clock's) monotonic time."""
-        heard = self._hearing.hear(facts, at)
-        if heard is None:
-            return
-        if self.settings.speaks_to(self._reader(heard.card)):
-            self.speaker.say(heard.line)
-        else:
-            self.speaker.hush()  # the answer before it is not carried on over this one
+        try:
+            heard = self._hearing.hear(facts, at)
+            if heard is None:
+                return
+            if self.settings.speaks_to(self._reader(heard.card)):
+                self.speaker.say(heard.line)
+            else:
+                self.speaker.hush()  # the answer before it is not carried on over this one
+        except Exception:  # a sentence the voice cannot put together never stops the door
+            logger.exception("the voice could not hear an answer")
 
     def _reader(self, card: str | None) -> Reader | None:
         if card is None:

@@ -15,8 +15,6 @@ from kiosk.i18n import format_day
 from kiosk.voice import bursts
 from kiosk.voice.lines import Line, spoken, template
 
-NOTICE_KEYS = {Notice.UNREAD: "ui.notice.unread"}
-
 
 @dataclass(frozen=True)
 class Heard:
@@ -79,7 +77,7 @@ class Hearing:
 
     def _notice(self, notice: Notice, language: str) -> Heard | None:
         self._burst = None
-        return self._say(NOTICE_KEYS[notice], language, None)
+        return self._say(f"ui.notice.{notice.value}", language, None)  # the screen's sentence
 
     def _say(self, key: str, language: str, card: str | None, **values: object) -> Heard | None:
         found = template(key, language)
