@@ -38,7 +38,9 @@ def test_the_screen_says_how_many_more_and_under_which_rule(desk: Desk) -> None:
     view = _session(desk)
     assert view.room == "借满1本了，还一本才能再借。" and view.blocked
     desk.tap("language")
-    assert _session(desk).room == ("You have all 1 you may: return one to borrow another.")
+    assert _session(desk).room == (
+        "You have reached your limit (1): return a book to borrow another."
+    )
 
 
 def test_outside_the_window_the_grades_rule_is_named(desk: Desk) -> None:

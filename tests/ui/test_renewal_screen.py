@@ -79,7 +79,7 @@ def test_renewal_and_the_way_forward_on_the_session_screen(
     zh = lang == "zh_CN"
     greeted, renewed = run.text(1), run.text(2)
     assert ("续借" if zh else "Renew") in run.texts(1)  # a button: the book can be renewed
-    assert ("借满1本了" if zh else "You have all 1 you may") in greeted
+    assert ("借满1本了" if zh else "You have reached your limit (1)") in greeted
     assert ("续借好了！《小王子》请在12月14日前还回来。" if zh else "Renewed!") in renewed
     assert ("12月14日前还" if zh else "due 14 Dec") in renewed
     assert ("不能续借" if zh else "no renewal") in run.texts(2)  # renewed once: no button now
