@@ -26,11 +26,16 @@ fail() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
 # A failed command: which step, what failed, and what to do. What was done before it stays done,
 # and every step checks before it changes anything, so the same command, run again once the
 # cause is fixed, picks up where this run stopped and ends as a clean run would.
+# Said once: a command failing inside $(...) fails the line that runs it too, and the first
+# failure is the one that says what went wrong.
 on_error() {
-  printf '%s: failed while %s: "%s" exited with status %s (line %s); nothing after it was done\n' \
-    "$PROG" "$STEP" "$3" "$1" "$2" >&2
-  printf '%s: what to do: %s; then run the same command again (what was done is kept, the rest is done then)\n' \
-    "$PROG" "${HINT:-the lines above say what went wrong: fix that}" >&2
+  if [ ! -e "$WORK/failed" ]; then
+    : >"$WORK/failed"
+    printf '%s: failed while %s: "%s" exited with status %s (line %s); nothing after it was done\n' \
+      "$PROG" "$STEP" "$3" "$1" "$2" >&2
+    printf '%s: what to do: %s; then run the same command again (what was done is kept, the rest is done then)\n' \
+      "$PROG" "${HINT:-the lines above say what went wrong: fix that}" >&2
+  fi
   exit 1
 }
 

@@ -119,8 +119,15 @@ make_config() {  # make_config EXAMPLE OUT
     -e "s|^ca_file = \"[^\"]*\"|ca_file = \"$ETC/server-ca.pem\"|" "$1" >"$2"
 }
 config_value() {  # config_value KEY: a string of the installed kiosk.toml's [kiosk] table
-  "$PYTHON" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["kiosk"][sys.argv[2]])' \
-    "$(at "$ETC/kiosk.toml")" "$1"
+  hint "correct $ETC/kiosk.toml (kiosk doctor --config $ETC/kiosk.toml names the line)"
+  "$PYTHON" -c '
+import sys, tomllib
+try:
+    with open(sys.argv[1], "rb") as f:
+        print(tomllib.load(f)["kiosk"][sys.argv[2]])
+except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+    sys.exit(f"{sys.argv[3]}: [kiosk] {sys.argv[2]} cannot be read: {e!r}")
+' "$(at "$ETC/kiosk.toml")" "$1" "$ETC/kiosk.toml"
 }
 
 # --- steps ---------------------------------------------------------------------------------------

@@ -207,3 +207,22 @@ def test_the_packages_named_under_root_include_sound_and_udev(
     _root, done = no_cmdline
     line = next(x for x in done.stdout.splitlines() if x.startswith("==> Debian packages"))
     assert " libasound2 " in line and " udev " in line, line
+
+
+def test_a_broken_kiosk_toml_is_named_once_with_what_to_do(checkout: Path) -> None:
+    root = fresh_pi(scratch_dir("pi-badtoml-"))
+    try:
+        (root / "etc/library-kiosk").mkdir()
+        (root / "etc/library-kiosk/kiosk.toml").write_text('[kiosk\nid = "door-1"\n')
+        done = run_script(
+            "install-kiosk.sh", "--root", root, "--wheelhouse", WHEELHOUSE, src=checkout
+        )
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr
+        assert done.stderr.count("failed while") == 1, done.stderr  # not once per subshell
+        assert "failed while data in /var/lib/library-kiosk" in done.stderr
+        assert "/etc/library-kiosk/kiosk.toml: [kiosk] database cannot be read" in done.stderr
+        assert "what to do: correct /etc/library-kiosk/kiosk.toml" in done.stderr
+        assert (root / "etc/library-kiosk/kiosk.toml").read_text().startswith("[kiosk\n")
+    finally:
+        shutil.rmtree(root)
