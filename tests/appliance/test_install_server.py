@@ -23,6 +23,9 @@ from tests.appliance.conftest import (
     snapshot,
 )
 
+# A module's first test pays for its fixture's installer runs, each building a real virtualenv:
+# on two cores shared with other work that is more than the suite's 120 s.
+pytestmark = pytest.mark.timeout(900)
 ENV = "etc/library-server/server.env"
 
 

@@ -14,6 +14,9 @@ import pytest
 from tests.appliance.conftest import copy_checkout, fresh_pi, need_tools, scratch_dir
 from tests.appliance.running_system import WHEELS, RunningPi
 
+# A module's first test pays for its fixture's installer runs, each building a real virtualenv:
+# on two cores shared with other work that is more than the suite's 120 s.
+pytestmark = pytest.mark.timeout(900)
 UNIT = "library-server.service"
 ACTIONS = ("daemon-reload", "restart", "start", "stop")
 
