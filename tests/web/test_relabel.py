@@ -147,6 +147,19 @@ def test_new_barcodes_count_up_keeping_their_width() -> None:
     assert codes_from("9787419254125", 1) is None  # an ISBN is the cover's, not a label's
 
 
+def test_the_form_sent_twice_gives_barcodes_once(site: Site) -> None:
+    s = site.sign_in()
+    token = site.form_token(s, "/print")
+    form = {"form_token": token, "first": "L0001", "count": "1"}
+    assert site.post(s, "/print/labels/new", data=form).status_code == 303
+    again = site.post(s, "/print/labels/new", data={**form, "first": "L0500"})
+    assert again.status_code == 303
+    assert again.headers["location"] == "/print?notice=already_done"
+    with site.engine.connect() as conn:
+        given = conn.execute(select(copy_relabels.c.barcode)).scalars().all()
+    assert given == ["L0001"]
+
+
 def test_a_teacher_cannot_give_barcodes(site: Site) -> None:
     librarian = site.sign_in()
     token = site.form_token(librarian, "/print")
