@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO
 from tests.ui.app_runs import Run, run_app, school
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -92,3 +94,25 @@ def test_with_the_voice_off_nothing_is_spoken(tmp_path: Path) -> None:
     run = run_with_voice(tmp_path, "0 202430101\n2 0001002\n", "")
     assert run.status == 0, run.stderr
     assert spoken(run, 1) == spoken(run, 2) == []
+
+
+TOUR = (REPO / "tests" / "ui" / "scripts" / "tour.script").read_text(encoding="utf-8")
+EVERYONE = '\n[voice]\nenabled = true\ngrades = [1, 2, 3, 4, 5, 6, "teachers"]\n'
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_tour_speaks_each_answer_to_a_child_once_and_nothing_to_the_grown_ups(
+    tmp_path: Path, lang: str
+) -> None:
+    db, config = school(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8") + EVERYONE, encoding="utf-8")
+    run = run_app(tmp_path, TOUR, db=db, lang=lang, extra=("--config", str(config)), env=NULL_AUDIO)
+    assert run.status == 0, run.stderr
+    # card, book, a book over the limit, Done, a return, "damaged", a card nobody has
+    for line in range(2, 9):
+        [sentence] = spoken(run, line)
+        assert HAN.search(sentence) if lang == "zh_CN" else re.search("[A-Za-z]{3}", sentence)
+    assert spoken(run, 5) == (["再见，子乐！"] if lang == "zh_CN" else ["Goodbye, 子乐!"])
+    # the idle screen at the start, the PIN, admin, the fault screen, the helper: silent
+    assert [line for line in [1, *range(9, 19)] if spoken(run, line)] == []
