@@ -168,3 +168,44 @@ def test_the_screens_state_outlives_the_scanners_being_listed_again(tmp_path: Pa
         # The heartbeat carries it (the Today page shows it on a line of its own).
         assert ("@screen", "ok") in store.sync.scanner_states()
         assert "old-scanner" not in dict(store.sync.scanner_states())
+
+
+def test_a_display_no_window_opens_on_is_told_apart_and_waited_for(
+    tmp_path: Path, systemd: socket.socket
+) -> None:
+    # The X display named is not there: SDL opens no window, Kivy says why; the app stays up.
+    db = tmp_path / "kiosk.db"
+    Store.create(db, "door-1").close()
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        config_text(db).replace("[kiosk]\n", f'[kiosk]\ndata_dir = "{tmp_path / "data"}"\n'),
+        encoding="utf-8",
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+        "SDL_VIDEODRIVER": "x11",
+        "KIVY_WINDOW": "sdl2",
+        "DISPLAY": ":97",  # no X server has it
+        "KIVY_NO_ARGS": "1",
+    }
+    with subprocess.Popen(
+        [KIOSK, "run", "--config", config],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as app:
+        try:
+            ready = systemd.recv(4096).decode()
+        finally:
+            app.send_signal(signal.SIGTERM)
+            _out, err = app.communicate(timeout=30)
+    assert ready.startswith(
+        "READY=1\nSTATUS=no screen: a display is connected, but no window opens on it"
+    ), err
+    assert "Traceback" not in err.split("kiosk run: no screen:")[-1]
+    with Store(db) as store:
+        found = store.sync.screen_state()
+    assert found is not None and found[0] == "no_window"
