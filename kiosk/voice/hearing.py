@@ -25,6 +25,8 @@ class Heard:
 class Hearing:
     def __init__(self) -> None:
         self._shown: Facts | None = None
+        # The last visit's screen: a visit shown again after the fault screen is not news.
+        self._visit: SessionFacts | None = None
         self._burst: bursts.Burst | None = None
         self._card: str | None = None  # the visit's reader, for the goodbye on the receipt
 
@@ -34,7 +36,8 @@ class Hearing:
         if facts is before:
             return None  # the same screen shown again (a scanner came back)
         if isinstance(facts, SessionFacts):
-            return self._session(facts, before, at)
+            old, self._visit = self._visit, facts
+            return self._session(facts, old, at)
         if isinstance(facts, ReturnFacts):
             return self._answer(facts.decision, facts.language, at)
         if isinstance(facts, ReceiptFacts):
@@ -46,9 +49,8 @@ class Hearing:
             return self._answer(facts.notice, facts.language, at)
         return None
 
-    def _session(self, facts: SessionFacts, before: Facts | None, at: float) -> Heard | None:
+    def _session(self, facts: SessionFacts, old: SessionFacts | None, at: float) -> Heard | None:
         greeting = facts.greeting
-        old = before if isinstance(before, SessionFacts) else None
         if old is None or old.greeting is not greeting:
             self._burst = None
             self._card = greeting.reader

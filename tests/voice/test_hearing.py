@@ -8,7 +8,14 @@ from datetime import date
 import pytest
 
 from kiosk.core.decisions import Decision, Flag, Outcome, Reason
-from kiosk.desk.facts import IdleFacts, Notice, ReceiptFacts, ReturnFacts, SessionFacts
+from kiosk.desk.facts import (
+    FaultFacts,
+    IdleFacts,
+    Notice,
+    ReceiptFacts,
+    ReturnFacts,
+    SessionFacts,
+)
 from kiosk.i18n import LANGUAGES
 from kiosk.voice.hearing import Hearing
 from kiosk.voice.lines import recordable
@@ -109,3 +116,10 @@ def test_every_refusal_is_said_in_every_language(language: str) -> None:
                                          notice=refused(reason)), 0)  # fmt: skip
         assert heard is not None and heard.line.sentence.strip(), reason
         assert all(p.key in keys for p in heard.line.pieces if p.key), reason
+
+
+def test_a_visit_shown_again_after_the_fault_screen_is_not_greeted_again() -> None:
+    fault = FaultFacts((("book-scanner", "disconnected"),), None, "zh_CN")
+    visit = session(borrowed("小王子"))
+    said = sentences(Hearing(), (session(), 0), (visit, 2), (fault, 3), (replace(visit), 9))
+    assert said == ["子乐，你好！", "借好了！《小王子》", None, None]
