@@ -8,10 +8,12 @@ files are kept for the last few dozen sentences: a child's name is said again at
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +22,30 @@ PROGRAM = "espeak-ng"
 # "cmn" voice then reads those as English ("jie four hao three le five"), while the
 # "latin as pinyin" voice says them as Mandarin (jiè hǎo le).
 VOICES = {"zh_CN": "cmn-latn-pinyin", "en": "en"}
+# A child's name or a title in the other language's script is said in that language's voice
+# (the English voice says each Chinese character as "Chinese letter"), marked up in SSML.
+_OTHER_SCRIPT = {
+    "en": (re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+"), VOICES["zh_CN"]),
+    "zh_CN": (re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]"), VOICES["en"]),
+}
 WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: the listeners are seven
 KEPT = 64
 TIMEOUT_SECONDS = 5.0  # a sentence takes tens of milliseconds; longer is a hung program
+
+
+def marked(text: str, language: str) -> str:
+    """``text`` as SSML for espeak-ng's ``-m``: escaped, other scripts in their own voice."""
+    found = _OTHER_SCRIPT.get(language)
+    if found is None:
+        return escape(text)
+    pattern, voice = found
+    parts, at = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[at : match.start()]))
+        parts.append(f'<voice name="{voice}">{escape(match.group())}</voice>')
+        at = match.end()
+    parts.append(escape(text[at:]))
+    return "".join(parts)
 
 
 class Synthesis:
@@ -81,8 +104,8 @@ class Espeak:
         self._number += 1
         path = self.folder / f"said-{self._number}.wav"
         words = path.with_suffix(".txt")
-        words.write_text(text, encoding="utf-8")
-        command = [*self.voice(language), "-w", str(path), "-f", str(words)]
+        words.write_text(marked(text, language), encoding="utf-8")
+        command = [*self.voice(language), "-m", "-w", str(path), "-f", str(words)]
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.voice.espeak import Espeak
+from kiosk.voice.espeak import Espeak, marked
 from kiosk.voice.pack import FileState, state_of
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 
 def phonemes(espeak: Espeak, language: str, text: str) -> str:
-    command = [*espeak.voice(language), "-q", "-x", text]
+    command = [*espeak.voice(language), "-m", "-q", "-x", marked(text, language)]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
@@ -28,6 +28,14 @@ def test_chinese_is_said_in_mandarin_not_as_english_words(tmp_path: Path) -> Non
 
 def test_english_is_said_in_english(tmp_path: Path) -> None:
     assert "pr'Ins" in phonemes(Espeak(tmp_path), "en", "The Little Prince")
+
+
+def test_a_chinese_name_in_an_english_visit_is_said_in_mandarin(tmp_path: Path) -> None:
+    said = phonemes(Espeak(tmp_path), "en", "Hello, 子乐! Borrowed: 小王子 & more.")
+    assert "tS'aIni:z" not in said  # the English voice says "Chinese letter" for each one
+    assert "h@l'oU" in said and "l'@51" in said and "w'A35N" in said  # hello, lè, wáng
+    english = phonemes(Espeak(tmp_path), "zh_CN", "借好了！Harry Potter")
+    assert "h'ari p'0t3" in english
 
 
 def test_a_title_that_looks_like_an_option_is_said_and_made_once(tmp_path: Path) -> None:
