@@ -18,8 +18,8 @@ MOST_COUNTED = 9  # "借好了9本" is still a recording; more are said by espea
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # What is left between placeholders that is worth no recording: punctuation and book marks.
 _SILENT = set(string.punctuation + string.whitespace + "，。！？、；：“”‘’《》（）…·")
-# Marks that belong to the title beside them, not to the words a school records.
 _JOINING = "，、；：,;: "  # what joins the words to a name before them: not recorded
+# Marks that belong to the title beside them, not to the words a school records.
 _TITLE_MARKS = "《》“”‘’「」()（）\"' "
 
 
