@@ -174,8 +174,7 @@ class Speaker:
         run says them with a sentence's intonation, and costs one process, not several."""
         merged: list[Piece] = []
         for piece in line.pieces:
-            recorded = piece.key is not None and self.pack.path(line.language, piece.key)
-            if recorded:
+            if self._recorded(piece, line.language):
                 merged.append(piece)
             elif merged and not self._recorded(merged[-1], line.language):
                 merged[-1] = Piece(f"{merged[-1].text} {piece.text}")
