@@ -100,9 +100,12 @@ if [ $probe = 1 ]; then
   echo "$where"
   exit 0
 fi
+# The app asks this script (--probe) when it waits for a display: none found here, or one on
+# which no window opens.
+export KIOSK_SESSION="$self"
 if [ -n "$missing" ]; then
   # The app says it, once; systemd keeps it, instead of starting this script every 3 s.
-  export KIOSK_NO_SCREEN="$missing" KIOSK_SESSION="$self"
+  export KIOSK_NO_SCREEN="$missing"
   exec "$kiosk" run --config "$config"
 fi
 say "drawing on $where"

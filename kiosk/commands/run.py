@@ -211,9 +211,9 @@ def _wait_for_screen(config: KioskConfig, why: str, state: str) -> int:
 
 def _probe(session: str) -> str | None:
     """Where `kiosk-session --probe` finds a display, or None. Without the script to ask (the
-    app started by hand), the minute's wait is all: the next start looks again."""
+    app started by hand, not by the unit) nothing is found: it waits until it is stopped."""
     if not session:
-        return "not asked: no kiosk-session to ask"
+        return None
     try:
         done = subprocess.run(
             [session, "--probe"], capture_output=True, text=True, timeout=30, check=False

@@ -180,6 +180,8 @@ def test_the_app_runs_on_the_card_with_a_connected_display(session: Path) -> Non
     assert "SDL_KMSDRM_DEVICE_INDEX=2" in done.stdout and "SDL_VIDEODRIVER=kmsdrm" in done.stdout
     assert "drawing on card2 (DSI-1) through KMS/DRM" in done.stderr
     assert "KIOSK_NO_SCREEN" not in done.stdout
+    # Asked again by the app if no window opens on that display.
+    assert f"KIOSK_SESSION={session}/release/libexec/kiosk-session" in done.stdout
 
 
 @pytest.mark.parametrize("dsi", ["connected", "disconnected"])
