@@ -374,9 +374,17 @@ def _cards(
     return tuple(dict.fromkeys(found)) if ordered else frozenset(found)
 
 
+# The heartbeat carries at most 16 lines of device states (protocol v1), one of them the
+# screen's: more scanners would have every heartbeat refused and the Today page never updated.
+MAX_SCANNERS = 15
+
+
 def _scanners(c: _KeyedChecker, value: object, spelled: str) -> tuple[ScannerConfig, ...]:
     if not isinstance(value, list):
         c.bad(spelled, f"tables written [[{spelled}]]", value)
+        return ()
+    if len(value) > MAX_SCANNERS:
+        c.said(spelled, f"at most {MAX_SCANNERS} scanners, found {len(value)}")
         return ()
     scanners: list[ScannerConfig] = []
     for i, entry in enumerate(value):

@@ -126,6 +126,14 @@ def test_readers_and_scanners_in_one_file_are_refused(tmp_path: Path) -> None:
     assert "readers: written as well as [[scanners]]: keep only [[scanners]]" in message
 
 
+def test_more_scanners_than_a_heartbeat_carries_are_refused(tmp_path: Path) -> None:
+    # The heartbeat's 16 device lines hold 15 scanners and the screen (kiosk.store SCREEN).
+    one = '[[scanners]]\nname = "s{n}"\nurl = "stdin:"\n'
+    assert len(load(write(tmp_path, "".join(one.format(n=n) for n in range(15)))).scanners) == 15
+    message = problems(tmp_path, "".join(one.format(n=n) for n in range(16)))
+    assert "scanners: at most 15 scanners, found 16" in message
+
+
 def test_every_bad_key_is_named_at_once(tmp_path: Path) -> None:
     message = problems(
         tmp_path,
