@@ -31,7 +31,7 @@ from kiosk.imports import (
     read_roster,
     report,
 )
-from sync.server import accounts, db, export, review, school_data
+from sync.server import accounts, db, export, reservation_cli, review, school_data
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -170,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(run=_review)
     _web_commands(command)
+    reservation_cli.add_commands(command, _engine)
     return parser
 
 

@@ -43,7 +43,7 @@ from sync.protocol import (
     WireEvent,
     hash_matches,
 )
-from sync.server import journals, loans, retiming, revisions
+from sync.server import journals, loans, reservations, retiming, revisions
 from sync.server.db import writing
 from sync.server.ratelimit import RateLimit, RateLimited
 from sync.server.review import Item, Kind, Resolution, clear, report
@@ -160,7 +160,9 @@ def store_together(
         if any(s.new for s in stored):
             revisions.lock(conn)  # fold in turn with every other server process
             touched = _retime_held(conn, stored).union(*(s.touched for s in stored))
-            loans.refold(conn, touched, max(p.received_at for p in pushes))
+            latest = max(p.received_at for p in pushes)
+            loans.refold(conn, touched, latest)
+            reservations.take_in(conn, [e for s in stored for e in s.new], latest)
     return outcomes
 
 

@@ -34,6 +34,10 @@ class Kind(enum.StrEnum):
     INBOX_FULL = "inbox_full"  # a kiosk reported more of one kind than the inbox keeps open
     DAMAGE_REPORTED = "damage_reported"  # a child pressed "this book is damaged"
     UNKNOWN_CODE = "unknown_code"  # a card or book the kiosk did not know (one item per code)
+    # A copy held for a reservation lent to someone else by a door that had not heard of it.
+    RESERVED_COPY_LENT = "reserved_copy_lent"
+    # Two doors readied one reservation with two copies: the second goes back to the shelf.
+    RESERVATION_READIED_TWICE = "reservation_readied_twice"
 
 
 class Resolution(enum.StrEnum):

@@ -335,3 +335,28 @@ copy_relabels = Table(
 # The pages read events by time: today's per kiosk, the term's checkouts per reader.
 Index("ix_events_effective_time", events.c.effective_time)
 Index("ix_events_type_effective_time_card", events.c.type, events.c.effective_time, events.c.card)
+
+# Reservations (预约) the librarian places for a reader, on a title (``isbn``: any copy of it) or
+# on one copy (``barcode``). ``state`` is waiting, ready (``ready_barcode`` is on the
+# reservations shelf for the reader until ``ready_until``), collected, cancelled or expired; the
+# kiosks pull the waiting and ready ones, and their events (a reserved copy returned, collected,
+# left too long) move them on (sync.server.reservations).
+reservations = Table(
+    "reservations",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("card", CODE, nullable=False, index=True),
+    Column("isbn", String(13)),
+    Column("barcode", CODE),
+    Column("state", String(10), nullable=False),
+    Column("ready_barcode", CODE),
+    Column("ready_until", String(10)),
+    Column("ready_event", String(36)),
+    Column("placed_at", UtcTime, nullable=False),
+    Column("placed_by", String(64), nullable=False),
+    Column("closed_at", UtcTime),
+    Column("closed_by", String(64)),
+    Index(None, "state", "isbn"),
+)
