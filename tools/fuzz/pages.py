@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from kiosk.core.classes import ClassNameError, parse_class_name
 from sync.server.app import create_app
@@ -30,9 +30,12 @@ TEACHER = {
     "GET /overdue.csv",
     "POST /signout",
 }
+# Her own class's printed sheets too, the class named by the query's ``class`` (the last one).
+TEACHER_SHEETS = {"GET /print/cards", "GET /print/class-sheet"}
 PARAMS = (
     "q", "offset", "barcode", "class", "register", "before", "after", "week", "show", "next",
     "notice", "from", "to", "reader", "copy", "kiosk", "type", "reason", "format", "page",
+    "count", "grade", "all",
 )  # fmt: skip
 LEGIT = {
     "offset": ["0", "50", "999999", "-1", "1e3", "99999999999999999999"],
@@ -56,6 +59,10 @@ LEGIT = {
     "type": ["checkout", "return", "x"],
     "reason": ["ok", "limit_reached", "x"],
     "kiosk": ["door-1", "door-2", "../x", ""],
+    "count": ["1", "24", "480", "481", "0", "-1", "100000", "9" * 30, "1e3", "x"],
+    "grade": ["1", "3", "6", "0", "10", "-1", "x"],
+    "all": ["1", "0", "yes"],
+    "first": ["L0001", "0001001", "0001034", "202430101", "9787419254125", "L99", "ABC"],
 }
 FORM_FIELDS = {
     "POST /signin": ("name", "password", "next"),
@@ -67,6 +74,7 @@ FORM_FIELDS = {
     "POST /rules": ("source",),
     "POST /kiosks": ("name",),
     "POST /kiosks/revoke": ("name",),
+    "POST /print/labels/new": ("first", "count"),
 }
 CHOICES = {
     "resolution": ["fixed", "accepted", "sent_for_repair", "cleared", "x"],
@@ -123,6 +131,14 @@ def routes() -> list[Route]:
 def teacher_may_see(request: Request) -> bool:
     if request.route in PUBLIC or request.route.startswith("GET /static"):
         return True
+    if request.route in TEACHER_SHEETS:
+        named = parse_qs(request.path.partition("?")[2], keep_blank_values=True).get("class") or [
+            ""
+        ]
+        try:
+            return str(parse_class_name(named[-1].strip())) == TEACHER_CLASS
+        except ClassNameError:
+            return False
     if request.route not in TEACHER:
         return False
     parts = request.path.split("?")[0].rstrip("/").split("/")

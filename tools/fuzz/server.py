@@ -50,6 +50,7 @@ WATCHED = (
     "policy",
     "review_items",
     "copy_marks",
+    "copy_relabels",
     "new_arrivals",
     "staff",
     "kiosks",
