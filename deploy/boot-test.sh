@@ -305,6 +305,14 @@ ln -s ../tty1.service "$RUN/root/etc/systemd/system/sysinit.target.wants/tty1.se
   { mkdir -p "$RUN/root/etc/systemd/system/sysinit.target.wants" &&
     ln -sf ../tty1.service "$RUN/root/etc/systemd/system/sysinit.target.wants/tty1.service"; }
 
+# Under qemu-user (another architecture than this machine's) the services' sandboxing cannot be
+# set up: deploy/boot/qemu-user.conf says why, and turns it off in that guest only.
+if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+  for unit in library-server.service library-kiosk-sync.service library-kiosk.service; do
+    install -D -m 644 "$BOOT/qemu-user.conf" "$RUN/root/etc/systemd/system/$unit.d/boot-test-qemu-user.conf"
+  done
+fi
+
 # The guest shares this machine's network (it reaches the package mirror as the host does): the
 # server's port and the X display are picked free here.
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
