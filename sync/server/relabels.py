@@ -10,8 +10,9 @@ ISBN-only copies as before (kiosk.core.books); scanned by its new barcode, it is
 ``copy_relabels`` remembers which ``<ISBN>#n`` each barcode replaced, so a catalogue file that
 still lists the copy by its ISBN alone keeps naming this copy (:func:`moved`).
 
-Only copies on the shelf are relabelled: a copy out on loan keeps its identity until it is back,
-so no loan has to move between two names.
+Only copies on the shelf are relabelled: a copy out on loan, or named by an open reservation,
+keeps its identity until it is back or the reservation closes, so no loan or reservation has to
+move between two names.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from kiosk.core.isbn import isbn13
 from sync.server import revisions
-from sync.server.tables import copies, copy_relabels, loans, readers
+from sync.server.reservations import OPEN as OPEN_RESERVATIONS
+from sync.server.tables import copies, copy_relabels, loans, readers, reservations
 
 ISBN_COPY_MARK = "#"  # as kiosk.imports.copies numbers them
 # An accession barcode as libraries print them: letters, digits, '.' or '-', ending in the
@@ -75,6 +77,15 @@ def _copy_number(barcode: str) -> int:
 def waiting(conn: Connection) -> list[Any]:
     """The ISBN-only copies on the shelf with no barcode of their own, by ISBN and copy."""
     out_now = select(loans.c.barcode).where(loans.c.on_loan.is_(True))
+    # A reservation names the copy it waits for or holds: that copy keeps its name till it closes
+    # (NULLs left out: NOT IN over a NULL matches nothing).
+    open_reservation = reservations.c.state.in_(OPEN_RESERVATIONS)
+    waited_for = select(reservations.c.barcode).where(
+        open_reservation, reservations.c.barcode.is_not(None)
+    )
+    held = select(reservations.c.ready_barcode).where(
+        open_reservation, reservations.c.ready_barcode.is_not(None)
+    )
     rows = conn.execute(
         select(copies)
         .where(
@@ -83,6 +94,8 @@ def waiting(conn: Connection) -> list[Any]:
             copies.c.deleted.is_(False),
             copies.c.barcode.contains(ISBN_COPY_MARK, autoescape=True),
             copies.c.barcode.not_in(out_now),
+            copies.c.barcode.not_in(waited_for),
+            copies.c.barcode.not_in(held),
         )
         .order_by(copies.c.isbn, copies.c.barcode)
     ).all()

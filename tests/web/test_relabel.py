@@ -11,14 +11,14 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from kiosk.core.decisions import Outcome, Reason
 from kiosk.core.session import Button
 from kiosk.imports import read_catalog
 from sync.server import accounts, school_data
 from sync.server.relabels import codes_from
-from sync.server.tables import copies, copy_relabels, loans
+from sync.server.tables import copies, copy_relabels, loans, reservations
 from tests.conftest import SAMPLE
 from tests.web.conftest import TEACHER, Site, demo, reopen_kiosk
 
@@ -145,6 +145,26 @@ def test_new_barcodes_count_up_keeping_their_width() -> None:
     assert codes_from("L99", 2) is None  # would need a third digit: refused as runs_out
     assert codes_from("ABC", 1) is None
     assert codes_from("9787419254125", 1) is None  # an ISBN is the cover's, not a label's
+
+
+def test_a_copy_someone_reserved_keeps_its_name_until_the_reservation_closes(site: Site) -> None:
+    book = _waiting(site)[0]
+    with site.engine.begin() as conn:
+        conn.execute(
+            insert(reservations).values(
+                card="202430101",
+                barcode=book.barcode,
+                state="waiting",
+                placed_at=site.clock(),
+                placed_by="wang",
+            )
+        )
+    s = site.sign_in()
+    answer = _give(site, s, "L0001", 1)
+    assert answer.status_code == 404
+    assert "在架的图书中没有需要新条码的" in answer.text
+    with site.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(copy_relabels)).scalar_one() == 0
 
 
 def test_the_form_sent_twice_gives_barcodes_once(site: Site) -> None:
