@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import subprocess
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,7 +31,11 @@ _OTHER_SCRIPT = {
 }
 WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: the listeners are seven
 KEPT = 64
-TIMEOUT_SECONDS = 5.0  # a sentence takes tens of milliseconds; longer is a hung program
+TIMEOUT_SECONDS = 5.0
+# Speech is made at a lower priority than the screen: where the cores are busy (a Pi drawing,
+# the sync worker pushing) the answer is drawn first and said a moment later, never the other
+# way round. coreutils' nice, on every Debian.
+NICE = ["nice", "-n", "10"]  # a sentence takes tens of milliseconds; longer is a hung program
 
 
 def marked(text: str, language: str) -> str:
@@ -93,10 +98,16 @@ class Espeak:
         self.folder, self.program = folder, program
         self._made: OrderedDict[tuple[str, str], Path] = OrderedDict()
         self._number = 0
-        self.missing = False  # the program is not installed: said once in the log
+        # Not installed: said once in the log, and only the pack speaks (nice would start,
+        # and fail to find it, at every sentence).
+        self.missing = shutil.which(program) is None
+        if self.missing:
+            logger.warning("%s is not installed: only the voice pack speaks", program)
 
     def start(self, text: str, language: str) -> Synthesis | None:
         """Start making ``text`` in ``language``'s voice; None when espeak-ng cannot run."""
+        if self.missing:
+            return None
         made = self._made.get((language, text))
         if made is not None and made.is_file():
             self._made.move_to_end((language, text))
@@ -105,14 +116,13 @@ class Espeak:
         path = self.folder / f"said-{self._number}.wav"
         words = path.with_suffix(".txt")
         words.write_text(marked(text, language), encoding="utf-8")
-        command = [*self.voice(language), "-m", "-w", str(path), "-f", str(words)]
+        command = self._command(language, words, path)
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
         except OSError as exc:
-            if not self.missing:
-                logger.warning("cannot run %s (%s): only the voice pack speaks", self.program, exc)
+            logger.warning("cannot run %s (%s): only the voice pack speaks", self.program, exc)
             self.missing = True
             return None
         return Synthesis(path, process, lambda made: self._keep((language, text), made))
@@ -121,6 +131,9 @@ class Espeak:
         """The program and its voice for ``language``: all but where the text and sound go."""
         rate = str(WORDS_PER_MINUTE)
         return [self.program, "-v", VOICES.get(language, "en"), "-s", rate, "-b", "1"]
+
+    def _command(self, language: str, words: Path, path: Path) -> list[str]:
+        return [*NICE, *self.voice(language), "-m", "-w", str(path), "-f", str(words)]
 
     def _keep(self, said: tuple[str, str], path: Path) -> None:
         self._made[said] = path

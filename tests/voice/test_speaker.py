@@ -120,3 +120,17 @@ def test_an_answer_for_someone_else_cuts_the_speech_off(tmp_path: Path) -> None:
     wait_idle(speaker)
     speaker.stop()
     assert len(player.played) == 1 and player.stops == 1
+
+
+def test_without_espeak_ng_the_pack_still_says_what_it_has(tmp_path: Path) -> None:
+    pack = tmp_path / "pack" / "zh_CN"
+    pack.mkdir(parents=True)
+    subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(pack / "voice.hello.wav"),
+                    "你好"], check=True)  # fmt: skip
+    player = HeldPlayer()
+    speaker = Speaker(player, VoicePack(tmp_path / "pack"), Espeak(tmp_path, "no-espeak"), 0.8)
+    speaker.start()
+    speaker.say(line(Piece("子乐"), Piece("你好！", "voice.hello")))
+    wait_idle(speaker)
+    speaker.stop()
+    assert player.played == [[pack / "voice.hello.wav"]]  # the name is left out, not the rest
