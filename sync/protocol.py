@@ -42,6 +42,8 @@ PROTOCOL_VERSION: Final = 1
 # School-data rows (readers, copies) per pull page; loans always come complete.
 MAX_PULL_ROWS = 500
 MAX_NEW_ARRIVALS = 20
+# Open reservations a pull carries: a school library has tens; ten thousand is a runaway.
+MAX_RESERVATIONS = 10_000
 # A kiosk starts a new journal each time it finds the server holding a different history under
 # its sequence numbers (restored from a backup, a copied SD card): a handful in its lifetime.
 MAX_JOURNALS = 64
@@ -396,6 +398,18 @@ class WireLoan(Message):
     renewals: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
+class WireReservation(Message):
+    """A waiting or ready reservation (预约): ``card`` waits for any copy of ``isbn`` or for the
+    copy ``barcode``; when ready, ``ready_barcode`` is held for them until ``ready_until``."""
+
+    id: Annotated[int, Field(ge=1)]
+    card: Code
+    isbn: Annotated[str, Field(min_length=13, max_length=13)] | None
+    barcode: Code | None
+    ready_barcode: Code | None = None
+    ready_until: Day | None = None
+
+
 class NewArrival(Pulled):
     fitted_text: ClassVar[dict[str, int]] = _COPY_TEXT
     row_key: ClassVar[str] = "barcode"
@@ -430,6 +444,9 @@ class PullResponse(Message):
     # when ``snapshot``). A server older than this field sends none: the kiosk counts its own.
     term_checkouts: list[TermCheckouts] = []
     journals_held: Annotated[int, Field(ge=0)] = 0  # as in PushResponse
+    # Every waiting and ready reservation, sent with the page that completes a pull; None: as
+    # before (a server older than reservations, or more pages to come).
+    reservations: Annotated[list[WireReservation], Field(max_length=MAX_RESERVATIONS)] | None = None
 
 
 class ScannerState(Message):

@@ -43,6 +43,7 @@ class Reason(enum.StrEnum):
     RENEWAL_NOT_LATER = "renewal_not_later"  # the new due date would not be later (term end)
     RESERVED_FOR_OTHER = "reserved_for_other"  # someone else is waiting for this copy
     RENEW_NEEDS_BOOK = "renew_needs_book"  # a renew button, where loans.renew_without_book is off
+    HELD_FOR_OTHER = "held_for_other"  # on the reservations shelf for another reader
     # refusals of anything
     UNKNOWN_CODE = "unknown_code"
     UNREADABLE_CODE = "unreadable_code"
@@ -68,6 +69,7 @@ class Flag(enum.StrEnum):
     NOT_ON_LOAN = "not_on_loan"  # a return of a copy the records had on the shelf
     LATE = "late"  # returned after its due date
     WITHDRAWN = "withdrawn"  # the copy is no longer in the catalogue
+    RESERVED = "reserved"  # returned, and someone is waiting for it: the reservations shelf
 
 
 class EventType(enum.StrEnum):
@@ -78,6 +80,10 @@ class EventType(enum.StrEnum):
     RETURN = "return"
     REFUSAL = "refusal"
     DAMAGE_REPORT = "damage_report"
+    # Reservations (预约): a copy returned here is held on the reservations shelf for ``card``
+    # until ``due``; a held copy left past that day is released when scanned again.
+    RESERVATION_READY = "reservation_ready"
+    RESERVATION_EXPIRED = "reservation_expired"
 
 
 @dataclass(frozen=True)

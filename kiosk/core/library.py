@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from kiosk.core.models import Copy, Loan, Reader
+from kiosk.core.reservations import Reservation
 
 
 class Library(Protocol):
@@ -22,4 +23,8 @@ class Library(Protocol):
 
     def checkouts_since(self, card: str, since: datetime) -> int:
         """Books this reader borrowed since this moment (for "7 books this term, 3 to go!")."""
+        ...
+
+    def reservations(self) -> Sequence[Reservation]:
+        """The waiting and ready reservations this kiosk knows of, oldest first."""
         ...

@@ -83,6 +83,9 @@ class Policy:
     languages: tuple[str, ...] = ("zh_CN", "en")
     books_per_term: int | None = None
     idle_seconds: float = 20.0
+    # Open days a copy on the reservations shelf waits for its reader before the reservation
+    # expires (reservations.hold_days).
+    hold_days: int = 7
 
     @property
     def term_began(self) -> datetime:

@@ -22,7 +22,7 @@ _MAX_BOOKS_KEYS = {f"grade_{grade}": grade for grade in range(1, 7)}
 _ROLES = ("student", "teacher")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
-_TOP_KEYS = ("library", "term", "loans", "targets", "session", "windows")
+_TOP_KEYS = ("library", "term", "loans", "targets", "session", "reservations", "windows")
 _LIBRARY_KEYS = ("name", "timezone", "languages")
 _TERM_KEYS = ("name", "start", "end", "closed_weekdays", "closed", "open")
 _LOANS_KEYS = (
@@ -92,6 +92,10 @@ class _PolicyParser(Checker):
         idle = self.seconds(
             session, "idle_seconds", "session.idle_seconds", Policy.idle_seconds, above=True
         )
+        held = self.table(data, "reservations", "reservations", ("hold_days",)) or {}
+        hold_days = self.integer(
+            held, "hold_days", "reservations.hold_days", Policy.hold_days, maximum=60
+        )
         windows = self.windows(data.get("windows", []))
         if name is None or timezone is None or term is None:
             return None
@@ -104,6 +108,7 @@ class _PolicyParser(Checker):
             languages=languages,
             books_per_term=books,
             idle_seconds=idle,
+            hold_days=hold_days,
         )
 
     def timezone(self, library: Mapping[str, object]) -> str | None:

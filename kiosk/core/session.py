@@ -239,8 +239,9 @@ def _renew_button(state: SessionState, press: Press, ctx: Context) -> Step:
         return Step(state, decision, events=(event,))
     local = local_time(press.at, ctx.policy.timezone)
     decision, events = renew(
-        ctx.policy, reader, Resolved(copy, loan), "", local, session_id=session.id, in_hand=False
-    )
+        ctx.policy, reader, Resolved(copy, loan), "", local, session_id=session.id,
+        in_hand=False, reservations=ctx.library.reservations(),
+    )  # fmt: skip
     return Step(state, decision, events=events)
 
 
@@ -346,6 +347,14 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
     read = ctx.library.checkouts_since(reader.card, policy.term_began)
     target = reading_target(policy, reader)
     on_loan = len(ctx.library.loans_of(reader.card))
+    # Only this reader's own: a ready reservation is never told to anyone else.
+    today = local_time(at, policy.timezone).date()
+    ready = [
+        copy.title
+        for r in ctx.library.reservations()
+        if r.card == reader.card and r.ready_barcode is not None and r.holds(r.ready_barcode, today)
+        and (copy := ctx.library.copy(r.ready_barcode)) is not None
+    ]  # fmt: skip
     if key == "session.started":
         if not target:
             key += ".no_target"
@@ -358,12 +367,23 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
         message_key=key,
         reader=reader.card,
         given_name=reader.given_name,
-        params={"read": read, "to_go": max(0, target - read), "on_loan": on_loan},
+        params={
+            "read": read,
+            "to_go": max(0, target - read),
+            "on_loan": on_loan,
+            **({"reserved": "\n".join(ready)} if ready else {}),  # titles, one a line
+        },
     )
 
 
 def _return(state: SessionState, code: str, resolved: Resolved, at: Instant, ctx: Context) -> Step:
-    decision, events = accept_return(resolved, code, local_time(at, ctx.policy.timezone))
+    decision, events = accept_return(
+        resolved,
+        code,
+        local_time(at, ctx.policy.timezone),
+        policy=ctx.policy,
+        reservations=ctx.library.reservations(),
+    )
     last = LastReturn(resolved.copy.barcode, resolved.copy.title, at.mono)
     return Step(replace(state, last_return=last), decision, events=events)
 

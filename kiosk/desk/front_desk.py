@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hardware import ScanEvent, ScannerProblem, ScannerReady, ScannerRole
 from kiosk.clocks import Clock
 from kiosk.config import KioskConfig
-from kiosk.core.decisions import Decision, Outcome, Reason
+from kiosk.core.decisions import Decision, Flag, Outcome, Reason
 from kiosk.core.models import ClassName
 from kiosk.core.modes import DoorMode
 from kiosk.core.policy import Policy
@@ -277,7 +277,9 @@ class FrontDesk:
         if outcome in (Outcome.RETURNED, Outcome.DAMAGE_REPORTED):
             self.until = self._now() + self.config.screens.return_seconds
             returned = outcome is Outcome.RETURNED
-            return self._show(ReturnFacts(decision, returned, self.until, self.language), "success")
+            # A copy someone waits for sounds different: it goes on the reservations shelf.
+            sound = "attention" if Flag.RESERVED in decision.flags else "success"
+            return self._show(ReturnFacts(decision, returned, self.until, self.language), sound)
         return self._idle_notice(decision, "refusal")
 
     def _start_visit(self, greeting: Decision) -> None:

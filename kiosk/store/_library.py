@@ -7,7 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.core.models import Copy, Loan, Reader
-from kiosk.store import _loanview, _rows
+from kiosk.core.reservations import Reservation
+from kiosk.store import _loanview, _reservationview, _rows
 from kiosk.store._db import guarded
 
 READER_QUERY = "SELECT card, given_name, role, class_name, grade, active FROM readers"
@@ -51,3 +52,7 @@ class SqliteLibrary:
     @guarded
     def checkouts_since(self, card: str, since: datetime) -> int:
         return _loanview.checkouts_since(self._conn, card, since)
+
+    @guarded
+    def reservations(self) -> list[Reservation]:
+        return _reservationview.reservations(self._conn)

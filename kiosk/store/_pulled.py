@@ -20,6 +20,8 @@ from datetime import date, datetime
 
 from kiosk.core.models import Copy, Reader
 from kiosk.core.policy_file import PolicyError, parse_policy
+from kiosk.core.reservations import Reservation
+from kiosk.store import _reservationview
 from kiosk.store._school_data import COPIES, READERS, copy_rows, reader_rows
 from kiosk.store._time import iso, now_iso
 
@@ -63,6 +65,8 @@ class PulledPage:
     # card -> (first day of term, checkouts this term at every kiosk); see _loanview.py.
     term_checkouts: Mapping[str, tuple[date, int]] = field(default_factory=dict)
     reflects_through: int = 0
+    # Every waiting and ready reservation (预约); None: the server sent none (older than them).
+    reservations: Sequence[Reservation] | None = None
 
 
 def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
@@ -107,6 +111,8 @@ def apply(conn: sqlite3.Connection, page: PulledPage) -> None:
         "checkouts = excluded.checkouts",
         [(card, start.isoformat(), n) for card, (start, n) in page.term_checkouts.items()],
     )
+    if page.reservations is not None:
+        _reservationview.replace_pulled(conn, page.reservations)
     if page.new_arrivals is not None:
         conn.execute("DELETE FROM new_arrivals")
         conn.executemany(

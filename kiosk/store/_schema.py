@@ -316,3 +316,21 @@ def m008_renewals(db: Database) -> None:
         ALTER TABLE pulled_loans ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;
         """
     )
+
+
+@migrations()
+def m009_reservations(db: Database) -> None:
+    """The server's waiting and ready reservations (预约), replaced whole by each pull that
+    sends them; this kiosk's own news is laid over them (_reservationview.py)."""
+    db.executescript(
+        """
+        CREATE TABLE pulled_reservations (
+            id INTEGER PRIMARY KEY,
+            card TEXT NOT NULL,
+            isbn TEXT,
+            barcode TEXT,
+            ready_barcode TEXT,
+            ready_until TEXT
+        );
+        """
+    )

@@ -22,6 +22,7 @@ TABLES = (
     "pulled_loans",
     "new_arrivals",
     "pulled_term_checkouts",
+    "pulled_reservations",
     "checkpoint_loans",
     "retired_checkouts",
     "retention_permit",
@@ -51,6 +52,7 @@ _SINCE = {
     "journals": "m006_journals",
     "sync_notes": "m006_journals",
     "scanner_status": "m007_scanner_status",
+    "pulled_reservations": "m009_reservations",
 }
 
 
@@ -98,9 +100,11 @@ def restore(path: Path, rebuilt: set[str]) -> list[str]:
         if "outbox_rejections" in rebuilt:
             conn.execute("UPDATE sync_state SET pushed_through = checkpoint_seq WHERE id = 1")
             done.append("outbox: every event kept is sent again at the next sync")
-        if rebuilt & {"pulled_loans", "new_arrivals", "pulled_term_checkouts"}:
+        if rebuilt & {"pulled_loans", "new_arrivals", "pulled_term_checkouts",
+                      "pulled_reservations"}:  # fmt: skip
             conn.execute("DELETE FROM pulled_loans")
             conn.execute("DELETE FROM pulled_term_checkouts")
+            conn.execute("DELETE FROM pulled_reservations")
             conn.execute(
                 "UPDATE sync_state SET pulled = 0, cursor_reference = 0, cursor_loans = 0, "
                 "snapshot_open = 0 WHERE id = 1"

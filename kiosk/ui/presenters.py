@@ -69,6 +69,7 @@ PICTURES: dict[Reason, str] = {
     Reason.RENEWAL_NOT_LATER: "clock",
     Reason.RESERVED_FOR_OTHER: "return_first",
     Reason.RENEW_NEEDS_BOOK: "book",
+    Reason.HELD_FOR_OTHER: "reserved",
     Reason.UNREADABLE_CODE: "scan_again",
     Reason.NO_RECENT_RETURN: "book",
     Reason.RETURNS_ONLY: "clock",
@@ -112,6 +113,9 @@ def answer(decision: Decision, language: str) -> Reply:
         sentence = text("ui.return.late", language)
     if decision.outcome is Outcome.SESSION_ENDED:
         tone, sentence = Tone.INFO, text("ui.goodbye", language)  # no name once they have gone
+    if decision.outcome is Outcome.RETURNED and Flag.RESERVED in decision.flags:
+        # Unmistakable: its own picture and colour, so the book goes on the reservations shelf.
+        tone, picture = Tone.INFO, "reserved"
     lent = decision.outcome in (Outcome.BORROWED, Outcome.RENEWED) and decision.due is not None
     due = due_text(decision.due, language) if lent and decision.due else ""
     return Reply(tone, picture, sentence, decision.title or "", due)
@@ -207,6 +211,16 @@ def session_view(
 ) -> SessionView:
     answers = tuple(answer(d, language) for d in reversed(visit))
     prompt = Reply(Tone.INFO, "book", "", title=text("ui.session.scan_book", language))
+    reserved = str(greeting.params.get("reserved", ""))
+    if reserved:  # the reader's own ready reservation, told before anything else
+        quoted = "“{}”" if language == "en" else "《{}》"
+        titles = text("ui.list_separator", language).join(
+            quoted.format(t) for t in reserved.splitlines()
+        )
+        sentence = text("ui.session.reserved", language, titles=titles)
+        prompt = Reply(
+            Tone.INFO, "reserved", sentence, title=text("ui.session.scan_book", language)
+        )
     return SessionView(
         greeting=text("ui.session.hello", language, name=greeting.given_name or ""),
         progress=progress_line(progress, language),

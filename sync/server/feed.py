@@ -30,8 +30,9 @@ from sync.protocol import (
     WireLoan,
     WirePolicy,
     WireReader,
+    WireReservation,
 )
-from sync.server import journals, revisions
+from sync.server import journals, reservations, revisions
 from sync.server.db import reading
 from sync.server.tables import (
     copies,
@@ -115,6 +116,7 @@ def pull(
             reflects_through=reflects,
             term_checkouts=counts,
             journals_held=journals.highest(conn, kiosk),
+            reservations=_reservations(conn) if complete else None,
         )
     return response
 
@@ -284,3 +286,17 @@ def purge_tombstones(conn: Connection, through: int) -> int:
     if not done:
         conn.execute(counters.insert().values(name=HORIZON, value=through))
     return deleted
+
+
+def _reservations(conn: Connection) -> list[WireReservation]:
+    return [
+        WireReservation(
+            id=r.id,
+            card=r.card,
+            isbn=r.isbn,
+            barcode=r.barcode,
+            ready_barcode=r.ready_barcode if r.state == reservations.READY else None,
+            ready_until=r.ready_until if r.state == reservations.READY else None,
+        )
+        for r in reservations.open_ones(conn)
+    ]

@@ -18,6 +18,7 @@ from kiosk import __version__
 from kiosk.clocks import Clock
 from kiosk.core.models import ClassName, Copy, LoanType, Reader, ReaderRole
 from kiosk.core.moments import ClockSource
+from kiosk.core.reservations import Reservation
 from kiosk.store import (
     Acknowledgement,
     AcknowledgementError,
@@ -326,6 +327,19 @@ def page_of(answer: PullResponse) -> PulledPage:
                 renewals=loan.renewals,
             )
             for loan in answer.loans
+        ],
+        reservations=None
+        if answer.reservations is None
+        else [
+            Reservation(
+                r.id,
+                r.card,
+                r.isbn,
+                r.barcode,
+                r.ready_barcode,
+                date.fromisoformat(r.ready_until) if r.ready_until else None,
+            )
+            for r in answer.reservations
         ],
         new_arrivals=None
         if answer.new_arrivals is None

@@ -39,7 +39,7 @@ def test_every_reason_has_a_picture_and_a_sentence(reason: Reason, language: str
 
 def test_every_picture_has_its_sign() -> None:
     signs = {"tick", "card", "book", "barcode", "reading_room", "yours", "clock"}
-    signs |= {"return_first", "scan_again", "wave", "attention", "new"}
+    signs |= {"return_first", "scan_again", "wave", "attention", "new", "reserved"}
     assert set(presenters.PICTURES.values()) <= signs
 
 

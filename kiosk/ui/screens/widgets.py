@@ -42,6 +42,7 @@ GLYPHS = {
     "wave": "见",
     "attention": "！",
     "new": "新",
+    "reserved": "留",  # on the reservations shelf (预约书架)
 }
 
 
