@@ -210,6 +210,7 @@ kiosk_server() {  # kiosk_server ARGS...: the server's command as its user (sudo
 release_of() { g readlink "/opt/$1/$2"; }   # release_of APP current|previous
 # The sync worker's lines "sync done" in the guest's journal after CURSOR.
 synced_since() { journal_since "$1" library-kiosk-sync.service | grep 'sync done' >/dev/null; }
+pushed_since() { journal_since "$1" library-kiosk-sync.service | grep -E 'sync done: [1-9]' >/dev/null; }
 # The events of KIOSK_ID on the server that carry CODE.
 server_has() {
   kiosk_server export events --db "$(server_db)" --format jsonl 2>/dev/null |
@@ -454,8 +455,8 @@ step3() {
   in_guest scan runuser -u kiosk -- kiosk scan --db /var/lib/library-kiosk/kiosk.db --lang en "$CARD" "$BOOK" @done
   note "kiosk scan: $(tr '\n' ' ' <"$RUN/logs/scan.log" | tr -s ' ' | cut -c1-160)"
   within 60 "the server has no event of $KIOSK_ID with the book $BOOK" server_has "$BOOK"
-  within 10 "the worker logged no 'sync done' for the push" synced_since "$cursor"
-  note "$(journal_since "$cursor" library-kiosk-sync.service | grep 'sync done' | grep -v ' 0 event(s) sent' | head -n 1 | sed 's/^.*: sync done/sync done/')"
+  within 10 "the worker logged no 'sync done' with the events it sent" pushed_since "$cursor"
+  note "$(journal_since "$cursor" library-kiosk-sync.service | grep -E 'sync done: [1-9]' | head -n 1 | sed 's/^.*: sync done/sync done/')"
   if [ "$running" = 1 ]; then
     in_guest start-screen systemctl start library-kiosk.service
     within 60 "the screen did not come back after the scans" screen_drawing
