@@ -22,6 +22,7 @@ from sync.server.web import (
     routes_log,
     routes_print,
     routes_reports,
+    routes_reservations,
     routes_review,
 )
 from sync.server.web.site import Pages, install_answers
@@ -40,6 +41,7 @@ def install(app: FastAPI, engine: Engine, clock: Callable[[], datetime]) -> Page
         routes_library,
         routes_admin,
         routes_print,
+        routes_reservations,
     ):
         app.include_router(module.router(pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -25,6 +25,7 @@ REASONS = {
     Reason.RENEWAL_NOT_LATER: N_("renewal would not move the due date (term end)"),
     Reason.RESERVED_FOR_OTHER: N_("someone else is waiting for it"),
     Reason.RENEW_NEEDS_BOOK: N_("renew button where the book must be scanned"),
+    Reason.HELD_FOR_OTHER: N_("kept on the reservations shelf for someone else"),
     Reason.LIMIT_REACHED: N_("loan limit reached"),
     Reason.UNKNOWN_CODE: N_("unknown code"),
     Reason.UNREADABLE_CODE: N_("unreadable code"),
@@ -47,12 +48,15 @@ TYPES = {
     EventType.DAMAGE_REPORT: N_("damage report"),
     EventType.SESSION_STARTED: N_("card tapped"),
     EventType.SESSION_ENDED: N_("session ended"),
+    EventType.RESERVATION_READY: N_("put on the reservations shelf"),
+    EventType.RESERVATION_EXPIRED: N_("reservation left too long"),
 }
 FLAGS = {
     Flag.TAKEN_FROM_OTHER: N_("was on loan to someone else"),
     Flag.NOT_ON_LOAN: N_("was not on loan"),
     Flag.LATE: N_("late"),
     Flag.WITHDRAWN: N_("withdrawn copy"),
+    Flag.RESERVED: N_("reserved: to the reservations shelf"),
 }
 KINDS = {
     Kind.LENT_TWICE: N_("Lent twice while offline"),
@@ -66,6 +70,16 @@ KINDS = {
     Kind.EVENTS_LOST: N_("Events lost on a kiosk and on the server"),
     Kind.DAMAGE_REPORTED: N_("Damage reported by a child"),
     Kind.UNKNOWN_CODE: N_("Unknown code scanned"),
+    Kind.RESERVED_COPY_LENT: N_("A copy kept for a reservation was lent to someone else"),
+    Kind.RESERVATION_READIED_TWICE: N_("Two kiosks kept a copy each for one reservation"),
+}
+# A reservation's state (sync.server.reservations).
+RESERVATION_STATES = {
+    "waiting": N_("waiting"),
+    "ready": N_("on the reservations shelf"),
+    "collected": N_("collected"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
 }
 RESOLUTIONS = {
     Resolution.CLEARED: N_("cleared by later events"),
@@ -126,6 +140,7 @@ LABELS = {
     "shelves": {k.value: v for k, v in SHELVES.items()},
     "timings": TIMINGS,
     "scanners": SCANNER_STATES,
+    "reservation_state": RESERVATION_STATES,
     "no_repair": NO_REPAIR,
     "undo_withdrawal": UNDO_WITHDRAWAL,
 }

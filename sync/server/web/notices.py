@@ -29,4 +29,19 @@ NOTICES = {
     "reader_unchanged": N_("Nothing to change."),
     "kiosk_revoked": N_("The kiosk's token is revoked: it can no longer sync."),
     "signed_out": N_("You are signed out."),
+    # Reservations (sync.server.reservations' refusals, as `kiosk-server reserve` says them).
+    "reservation_placed": N_("Reserved: the kiosks hear of it at their next sync."),
+    "reservation_cancelled": N_("The reservation is cancelled."),
+    "reservation_unknown_reader": N_("There is no reader with this card; nothing was reserved."),
+    "reservation_inactive_reader": N_("This card is no longer active; nothing was reserved."),
+    "reservation_unknown_copy": N_("No copy has this barcode; nothing was reserved."),
+    "reservation_unknown_isbn": N_("No copy in the catalogue has this ISBN; nothing was reserved."),
+    "reservation_reference_book": N_(
+        "A reference book is never lent, so it cannot be reserved; nothing was reserved."
+    ),
+    "reservation_duplicate": N_("This reader already has a reservation of this book."),
+    "reservation_isbn_or_barcode": N_("Give a card and a book's barcode or ISBN."),
+    "reservation_no_such_reservation": N_("There is no such reservation."),
+    "reservation_not_open": N_("This reservation is already over: nothing to cancel."),
+    "reservation_not_yours": N_("You may cancel only your own reservations."),
 }
