@@ -432,7 +432,7 @@ def _web_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) -
     )
     p.add_argument("name", metavar="NAME", help="the name she signs in with")
     p.add_argument("--replace", action="store_true", help="set a new password for NAME")
-    p.set_defaults(run=_add_staff, role="librarian", class_name=None)
+    p.set_defaults(run=_add_staff, role="librarian", class_name=None, card=None)
     p = command(
         "add-teacher",
         "create a class teacher's read-only account that sees only one class",
@@ -441,6 +441,9 @@ def _web_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) -
     p.add_argument("name", metavar="NAME", help="the name the teacher signs in with")
     p.add_argument("--class", dest="class_name", required=True, metavar="CLASS",
                    help="the teacher's class, e.g. 3-1 or 三年级(1)班")  # fmt: skip
+    p.add_argument("--card", metavar="CARD",
+                   help="her own library card: she may then place and cancel her own "
+                   "reservations on the pages")  # fmt: skip
     p.add_argument("--replace", action="store_true", help="set a new password for NAME")
     p.set_defaults(run=_add_staff, role="teacher")
 
@@ -452,7 +455,8 @@ def _add_staff(args: argparse.Namespace) -> int:
     from sync.server.web.staff import Role
 
     return add_account(_engine(args), args.name, Role(args.role), _now(), getpass.getpass,
-                       class_name=args.class_name, replace=args.replace)  # fmt: skip
+                       class_name=args.class_name, card=args.card,
+                       replace=args.replace)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -255,6 +255,7 @@ staff = Table(
     Column("name", String(64), primary_key=True),
     Column("role", String(16), nullable=False),  # "librarian" or "teacher"
     Column("class_name", String(16)),  # a teacher's one class, e.g. "3-1"
+    Column("card", CODE),  # a teacher's own library card: her reservations on the pages
     Column("password_hash", String(200), nullable=False),  # Argon2id, argon2-cffi's encoding
     Column("created_at", UtcTime, nullable=False),
     Column("password_set_at", UtcTime, nullable=False),

@@ -83,3 +83,41 @@ def test_a_reservation_is_placed_listed_refused_and_cancelled_on_the_page(site: 
     assert register.status_code == 200 and "预约登记" in register.text
     assert teacher in register.text and "data-print" in register.text
     assert "/registers/reservations" in site.get(s, "/registers").text
+
+
+def test_a_class_teacher_places_and_cancels_only_her_own(site: Site) -> None:
+    from sync.server.web import staff
+    from tests.web.conftest import PASSWORD, TEACHER
+
+    teacher, barcode, isbn, _ = _a_teacher_and_books(site)
+    with site.engine.begin() as conn:
+        staff.add(conn, "zhao", staff.Role.TEACHER, PASSWORD, site.clock(), class_name="3-2",
+                  card=teacher)  # fmt: skip
+    # Another reader's reservation, placed by the librarian.
+    librarian = site.sign_in()
+    with site.engine.connect() as conn:
+        pupil = conn.execute(
+            select(readers.c.card).where(readers.c.role == "student").limit(1)
+        ).scalar_one()
+    _reserve(site, librarian, pupil, barcode)
+
+    s = site.sign_in("zhao")
+    site.get(s, "/language/zh_CN?next=/")
+    # The form has no card to choose: whatever is posted, it is hers.
+    token = site.form_token(s, "/reservations")
+    answer = site.post(s, "/reservations", data={"form_token": token, "card": pupil, "book": isbn})
+    assert "预约好了" in site.get(s, answer.headers["location"]).text
+    mine = site.get(s, "/reservations").text
+    assert teacher in mine and pupil not in mine
+    with site.engine.connect() as conn:
+        rows = {r.card: r.id for r in conn.execute(select(reservations))}
+    assert set(rows) == {teacher, pupil}
+    token = site.form_token(s, "/reservations")
+    theirs = site.post(s, f"/reservations/{rows[pupil]}/cancel", data={"form_token": token})
+    assert "只能取消自己的预约。" in site.get(s, theirs.headers["location"]).text
+    token = site.form_token(s, "/reservations")
+    own = site.post(s, f"/reservations/{rows[teacher]}/cancel", data={"form_token": token})
+    assert "预约已取消。" in site.get(s, own.headers["location"]).text
+    # The register stays the librarian's; a teacher's account without a card has no page.
+    assert site.get(s, "/registers/reservations").status_code == 403
+    assert site.get(site.sign_in(TEACHER, PASSWORD), "/reservations").status_code == 403

@@ -25,6 +25,7 @@ def add_account(
     ask: Ask,
     *,
     class_name: str | None = None,
+    card: str | None = None,
     replace: bool = False,
 ) -> int:
     """Ask for the password twice and create (or with ``replace``, reset) the account."""
@@ -39,7 +40,8 @@ def add_account(
         return 1
     try:
         with engine.begin() as conn:
-            made = staff.add(conn, name, role, first, now, class_name=class_name, replace=replace)
+            made = staff.add(conn, name, role, first, now, class_name=class_name, card=card,
+                             replace=replace)  # fmt: skip
             if replace:
                 signin.end_all(conn, name)  # a new password signs the old sessions out
     except staff.StaffError as exc:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from kiosk.core.classes import ClassNameError, parse_class_name
 from sync.server.db import reading
-from sync.server.tables import staff
+from sync.server.tables import readers, staff
 from sync.server.web import passwords
 
 NAME = re.compile(r"[\w][\w.@-]{0,63}")
@@ -40,6 +40,7 @@ class Staff:
     name: str
     role: Role
     class_name: str | None = None  # a teacher's class, canonical ("3-1")
+    card: str | None = None  # a teacher's own library card (her reservations)
 
     @property
     def librarian(self) -> bool:
@@ -66,6 +67,7 @@ def add(
     now: datetime,
     *,
     class_name: str | None = None,
+    card: str | None = None,
     replace: bool = False,
 ) -> Staff:
     """Create the account (or, with ``replace``, give an existing one this role and password)."""
@@ -84,10 +86,16 @@ def add(
         except ClassNameError as exc:
             raise StaffError(f"--class: expected {exc.expected}, found {class_name!r}") from None
     else:
-        class_name = None
+        class_name = card = None
+    if card is not None:
+        card = card.strip()
+        found = conn.execute(select(readers.c.card).where(readers.c.card == card)).first()
+        if not card or found is None:
+            raise StaffError(f"--card: no reader has card {card!r}; import the roster first")
     values = {
         "role": role.value,
         "class_name": class_name,
+        "card": card,
         "password_hash": _hasher.hash(password),
         "password_set_at": now,
     }
@@ -98,14 +106,16 @@ def add(
         conn.execute(update(staff).where(staff.c.name == name).values(**values))
     else:
         conn.execute(staff.insert().values(name=name, created_at=now, **values))
-    return Staff(name, role, class_name)
+    return Staff(name, role, class_name, card)
 
 
 def find(conn: Connection, name: str) -> Staff | None:
     row = conn.execute(
-        select(staff.c.name, staff.c.role, staff.c.class_name).where(staff.c.name == name)
+        select(staff.c.name, staff.c.role, staff.c.class_name, staff.c.card).where(
+            staff.c.name == name
+        )
     ).first()
-    return None if row is None else Staff(row.name, Role(row.role), row.class_name)
+    return None if row is None else Staff(row.name, Role(row.role), row.class_name, row.card)
 
 
 def verify(engine: Engine, name: str, password: str, now: datetime) -> Staff | None:
@@ -127,4 +137,4 @@ def verify(engine: Engine, name: str, password: str, now: datetime) -> Staff | N
                 .where(staff.c.name == name)
                 .values(password_hash=_hasher.hash(password), password_set_at=now)
             )
-    return Staff(row.name, Role(row.role), row.class_name)
+    return Staff(row.name, Role(row.role), row.class_name, row.card)
