@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.core.decisions import Decision, Flag, Outcome
+from kiosk.core.decisions import Decision, Flag
 from kiosk.desk.facts import Facts, IdleFacts, Notice, ReceiptFacts, ReturnFacts, SessionFacts
-from kiosk.i18n import format_day
+from kiosk.i18n import catalogue, format_day
 from kiosk.voice import bursts
 from kiosk.voice.lines import Line, spoken, template
 
@@ -54,16 +54,37 @@ class Hearing:
         if old is None or old.greeting is not greeting:
             self._burst = None
             self._card = greeting.reader
-            return self._say("hello", facts.language, greeting.reader, name=greeting.given_name)
+            hello = self._say("hello", facts.language, greeting.reader, name=greeting.given_name)
+            return self._and_reserved(hello, greeting, facts.language)
         if len(facts.answers) > len(old.answers):
             return self._answer(facts.answers[-1], facts.language, at)
         if facts.unread and not old.unread:
             return self._notice(Notice.UNREAD, facts.language)
         return None  # a touch, the language button, the countdown
 
+    def _and_reserved(self, hello: Heard | None, greeting: Decision, language: str) -> Heard | None:
+        """The greeting, and the reader's own ready reservations after it, as the screen says."""
+        reserved = str(greeting.params.get("reserved", "")).splitlines()
+        if not reserved or hello is None:
+            return hello
+        quoted = "“{}”" if language == "en" else "《{}》"
+        titles = (
+            catalogue(language)
+            .get("ui.list_separator", "、")
+            .join(quoted.format(t) for t in reserved)
+        )
+        told = self._say("reserved", language, greeting.reader, titles=titles)
+        if told is None:
+            return hello
+        line = hello.line
+        both = Line(
+            language, line.pieces + told.line.pieces, f"{line.sentence}{told.line.sentence}"
+        )
+        return Heard(both, hello.card)
+
     def _answer(self, decision: Decision, language: str, at: float) -> Heard | None:
         key = decision.message_key
-        if decision.outcome is Outcome.RETURNED and Flag.LATE in decision.flags:
+        if key == "returned.ok" and Flag.LATE in decision.flags:
             key = "returned.late"  # thanked, as the screen does (never scolded)
         self._burst = bursts.add(self._burst, key, at)
         merged = self._burst.merged_key

@@ -123,3 +123,16 @@ def test_a_visit_shown_again_after_the_fault_screen_is_not_greeted_again() -> No
     visit = session(borrowed("小王子"))
     said = sentences(Hearing(), (session(), 0), (visit, 2), (fault, 3), (replace(visit), 9))
     assert said == ["子乐，你好！", "借好了！《小王子》", None, None]
+
+
+def test_the_reservation_alert_and_a_ready_reservation_at_the_greeting_are_said() -> None:
+    waiting = Decision("b", Outcome.RETURNED, Reason.OK, "returned.reserved", title="草房子",
+                       flags=(Flag.LATE,))  # fmt: skip
+    alert = ReturnFacts(waiting, True, 20.0, "zh_CN")
+    ready = replace(GREETING, params={**GREETING.params, "reserved": "草房子\n城南旧事"})
+    visit = replace(session(), greeting=ready)
+    said = sentences(Hearing(), (alert, 0), (visit, 30))
+    assert said == [
+        "这本书有人预约了，请放到预约书架上",
+        "子乐，你好！你预约的书到了：《草房子》、《城南旧事》",
+    ]
