@@ -16,9 +16,17 @@ from kiosk.core.reservations import News, Reservation, overlay
 from kiosk.store import _rows
 
 _PULLED = "SELECT id, card, isbn, barcode, ready_barcode, ready_until FROM pulled_reservations"
+# Only the events that can touch a reservation: those of its readers, and checkouts of a copy
+# held on the shelf (by the pull, or by this kiosk since). A kiosk offline for a week has
+# thousands of checkouts after the pull; a scan must not read them all. (The events after the
+# pull are walked by sequence first: never an index of every checkout the kiosk ever made.)
 _NEWS = (
-    "SELECT type, card, barcode, due FROM events WHERE seq > ? "
-    "AND type IN ('reservation_ready', 'reservation_expired', 'checkout') ORDER BY seq"
+    "WITH news AS MATERIALIZED (SELECT seq, type, card, barcode, due FROM events "
+    "WHERE seq > :after AND +type IN ('reservation_ready', 'reservation_expired', 'checkout')) "
+    "SELECT type, card, barcode, due FROM news "
+    "WHERE card IN (SELECT card FROM pulled_reservations) "
+    "OR barcode IN (SELECT ready_barcode FROM pulled_reservations) "
+    "OR barcode IN (SELECT barcode FROM news WHERE type = 'reservation_ready') ORDER BY seq"
 )
 _COPY = (
     "SELECT barcode, isbn, title, author, category, loan_type, price, active, isbn_only "
@@ -42,7 +50,7 @@ def reservations(conn: sqlite3.Connection) -> list[Reservation]:
             date.fromisoformat(due) if due else None,
             _copy(conn, barcode),
         )
-        for t, card, barcode, due in conn.execute(_NEWS, (reflects,)).fetchall()
+        for t, card, barcode, due in conn.execute(_NEWS, {"after": reflects}).fetchall()
     ]
     return overlay(pulled, news)
 
