@@ -19,9 +19,10 @@ SCREEN=library-kiosk.service SYNC=library-kiosk-sync.service
 # fonts-noto-cjk: without a CJK font every Chinese character is a box. Mesa and libmtdev: SDL's
 # KMS/DRM display and the touchscreen. libasound2: the sounds (the SDL inside Kivy's wheel opens
 # ALSA's library when it starts its audio; without it the kiosk is silent). udev: the scanners'
-# rules. gcc, python3-dev, linux-libc-dev: evdev builds from source.
+# rules. espeak-ng: the spoken answers' names and titles, and what a school's voice pack lacks
+# ([voice], docs/voice.md). gcc, python3-dev, linux-libc-dev: evdev builds from source.
 PACKAGES=(python3-venv fonts-noto-cjk libgl1-mesa-dri libegl1 libgles2 libgbm1 libmtdev1
-  libasound2 udev gcc python3-dev linux-libc-dev)
+  libasound2 udev espeak-ng gcc python3-dev linux-libc-dev)
 # KIOSK_DISPLAY=x11: SDL's X11 driver opens libX11 and libXext, and draws through GLX (libgl1).
 X11_PACKAGES=(libx11-6 libxext6 libgl1)
 PENDING=$OPT/state/restart-pending

@@ -123,7 +123,7 @@ def test_the_same_display_again_keeps_the_x_display_set_and_restarts_nothing(lif
 def test_the_packages_asked_for_include_sound_and_udev(life: Runs) -> None:
     asked = [c for c in life.calls["first"] if c.startswith("apt-get install")]
     assert len(asked) == 1
-    assert {"libasound2", "udev"} <= set(asked[0].split()), asked
+    assert {"libasound2", "udev", "espeak-ng"} <= set(asked[0].split()), asked
     # --display x11: SDL's X11 driver's libraries too.
     x11 = [c for c in life.calls["x11"] if c.startswith("apt-get install")]
     assert {"libx11-6", "libxext6", "libgl1"} <= set(x11[0].split()), x11
