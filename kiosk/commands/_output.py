@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.core.decisions import Decision, Outcome
-from kiosk.i18n import say
+from kiosk.i18n import catalogue, say
 
 SYMBOLS = {
     Outcome.SESSION_STARTED: "▶",
@@ -84,7 +84,19 @@ def decision_json(decision: Decision, language: str) -> dict[str, Any]:
 def decision_text(decision: Decision, language: str) -> str:
     code = decision.code or ""
     reason = f"  [{decision.reason.value}]" if decision.outcome is Outcome.REFUSED else ""
-    return f"{SYMBOLS[decision.outcome]} {pad(code, 16)} {say(decision, language)}{reason}"
+    line = f"{SYMBOLS[decision.outcome]} {pad(code, 16)} {say(decision, language)}{reason}"
+    return line + _reserved(decision, language)
+
+
+def _reserved(decision: Decision, language: str) -> str:
+    """The reader's own reservations waiting on the shelf, as the greeting on the screen says."""
+    titles = str(decision.params.get("reserved", "")).splitlines()
+    if not titles:
+        return ""
+    words = catalogue(language)
+    quoted = "“{}”" if language == "en" else "《{}》"
+    shown = words["ui.list_separator"].join(quoted.format(t) for t in titles)
+    return " " + words["ui.session.reserved"].format(titles=shown)
 
 
 def error(message: str) -> None:

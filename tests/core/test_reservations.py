@@ -132,3 +132,14 @@ def test_the_hold_ends_after_hold_days_open_days_within_the_term(tmp_path: Path)
     assert policy.hold_days == 7
     assert hold_until(policy, date(2026, 11, 27)) == date(2026, 12, 8)  # a Friday: weekends skipped
     assert hold_until(policy, policy.term.end) == policy.term.end
+
+
+def test_kiosk_scan_prints_the_readers_own_reservation_at_the_greeting(school: School) -> None:
+    from kiosk.commands._output import decision_text
+
+    _pull(school, Reservation(1, "T1", None, "B3", ready_barcode="B3", until=date(2026, 12, 2)))
+    hello = school.scan("T1")
+    assert decision_text(hello, "zh_CN").endswith(" 你预约的书到了：《草房子》")
+    assert decision_text(hello, "en").endswith(" The book you reserved is here: “草房子”")
+    school.press(Button.DONE)
+    assert "预约" not in decision_text(school.scan("S32"), "zh_CN")
