@@ -48,6 +48,7 @@ def test_every_policy_key_is_documented() -> None:
         "term": policy_file._TERM_KEYS,
         "loans": policy_file._LOANS_KEYS,
         "windows[]": policy_file._WINDOW_KEYS,
+        "reservations": policy_file._RESERVATIONS_KEYS,
     }
     for section, keys in sections.items():
         for key in keys:
@@ -57,7 +58,7 @@ def test_every_policy_key_is_documented() -> None:
 def _message_keys() -> set[str]:
     keys = {"session.started", "session.started.target_met", "session.started.no_target"}
     keys |= {"session.continued", "borrowed.ok", "returned.ok", "returned.late"}
-    keys |= {"damage_reported.ok", "renewed.ok", "returned.in_visit"}
+    keys |= {"damage_reported.ok", "renewed.ok", "returned.in_visit", "returned.reserved"}
     keys |= {f"session.ended.{r}" for r in END_REASONS}
     keys |= {f"ignored.{r}" for r in IGNORED}
     keys |= {f"refused.{r}" for r in set(Reason) - END_REASONS - IGNORED - {Reason.OK}}

@@ -36,6 +36,7 @@ _LOANS_KEYS = (
     "renew_overdue",
     "renew_without_book",
 )
+_RESERVATIONS_KEYS = ("hold_days",)
 _WINDOW_KEYS = ("name", "weekdays", "start", "end", "classes", "grades", "max_books")
 
 
@@ -92,7 +93,7 @@ class _PolicyParser(Checker):
         idle = self.seconds(
             session, "idle_seconds", "session.idle_seconds", Policy.idle_seconds, above=True
         )
-        held = self.table(data, "reservations", "reservations", ("hold_days",)) or {}
+        held = self.table(data, "reservations", "reservations", _RESERVATIONS_KEYS) or {}
         hold_days = self.integer(
             held, "hold_days", "reservations.hold_days", Policy.hold_days, maximum=60
         )

@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
+from kiosk.core.policy_file import PolicyError, parse_policy
 from kiosk.core.reservations import Reservation, hold_until
 from kiosk.core.session import Button
 from kiosk.store import Cursor, PulledPage
-from tests.conftest import School, example_policy
+from tests.conftest import EXAMPLES, School, example_policy
 
 LITTLE_PRINCE_ISBN = "9787049996228"  # B1
 
@@ -143,3 +146,19 @@ def test_kiosk_scan_prints_the_readers_own_reservation_at_the_greeting(school: S
     assert decision_text(hello, "en").endswith(" The book you reserved is here: “草房子”")
     school.press(Button.DONE)
     assert "预约" not in decision_text(school.scan("S32"), "zh_CN")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("0", "reservations.hold_days: expected a whole number from 1 to 60, found 0"),
+        ('"a week"', "reservations.hold_days: expected a whole number from 1 to 60"),
+    ],
+)
+def test_a_bad_hold_days_is_named_by_its_key(value: str, problem: str) -> None:
+    text = (EXAMPLES / "policy.toml").read_text(encoding="utf-8")
+    changed = text.replace("hold_days = 7", f"hold_days = {value}")
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(changed)
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+    assert parse_policy(text.replace("hold_days = 7", "hold_days = 3")).hold_days == 3
