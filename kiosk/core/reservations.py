@@ -67,7 +67,9 @@ def overlay(pulled: Sequence[Reservation], news: Iterable[News]) -> list[Reserva
             held = [r for r in open_ if r.ready_barcode == n.barcode]
             gone = {r.id for r in held if r.card == n.card}
             if not held and n.copy is not None:
-                own = next((r for r in mine if r.wants(n.copy)), None)
+                # The reader found a copy on the shelf before one was held: as the server folds
+                # it, their oldest waiting reservation it matches is collected.
+                own = next((r for r in mine if r.ready_barcode is None and r.wants(n.copy)), None)
                 gone = {own.id} if own is not None else set()
             back = {r.id for r in held if r.card != n.card}  # lent away: waiting again
             open_ = [

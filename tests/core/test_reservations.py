@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.decisions import EventType, Flag, Outcome, Reason
+from kiosk.core.models import Copy
 from kiosk.core.policy_file import PolicyError, parse_policy
-from kiosk.core.reservations import Reservation, hold_until
+from kiosk.core.reservations import News, Reservation, hold_until, overlay
 from kiosk.core.session import Button
 from kiosk.store import Cursor, PulledPage
 from tests.conftest import EXAMPLES, School, example_policy
@@ -162,3 +163,26 @@ def test_a_bad_hold_days_is_named_by_its_key(value: str, problem: str) -> None:
         parse_policy(changed)
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
     assert parse_policy(text.replace("hold_days = 7", "hold_days = 3")).hold_days == 3
+
+
+def test_a_reader_who_takes_a_reserved_title_from_the_shelf_has_collected_it(
+    school: School,
+) -> None:
+    _pull(
+        school,
+        Reservation(1, "T1", LITTLE_PRINCE_ISBN, None),
+        Reservation(2, "T1", None, "B3", ready_barcode="B3", until=date(2026, 12, 2)),
+    )
+    school.scan("T1")
+    assert school.scan("B1").outcome is Outcome.BORROWED  # 小王子, straight from the shelf
+    # The title's reservation is collected; the copy held on the shelf still waits for her.
+    assert [r.id for r in school.store.library.reservations()] == [2]
+
+
+def test_another_copy_of_a_title_held_for_her_leaves_the_hold_as_the_server_does() -> None:
+    held = Reservation(
+        1, "T1", LITTLE_PRINCE_ISBN, None, ready_barcode="B1", until=date(2026, 12, 2)
+    )
+    other_copy = Copy("B9", "小王子", isbn=LITTLE_PRINCE_ISBN)
+    took = News(EventType.CHECKOUT, "T1", "B9", date(2026, 12, 23), other_copy)
+    assert overlay([held], [took]) == [held]  # B1 stays on the shelf for her
