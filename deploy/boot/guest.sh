@@ -126,10 +126,13 @@ journal_lines() {  # journal_lines N UNIT...
   for u in "$@"; do args+=(-u "$u"); done
   g journalctl -b --no-pager -o short-precise -n "$n" "${args[@]}" 2>/dev/null || true
 }
-journal_cursor() { g journalctl -b -n 0 --show-cursor --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p'; }
-journal_since() {  # journal_since CURSOR UNIT...
-  local cursor=$1 args=() u
+# A mark in the guest's journal: its clock now (seconds, to the microsecond). journalctl's
+# --after-cursor with a unit filter missed entries after the journal's files changed (journald
+# restarted with new settings by the installer): times do not.
+journal_cursor() { g date +%s.%6N; }
+journal_since() {  # journal_since MARK UNIT...: the lines of UNITs from MARK on
+  local mark=$1 args=() u
   shift
   for u in "$@"; do args+=(-u "$u"); done
-  g journalctl --no-pager -o short-precise --after-cursor="$cursor" "${args[@]}" 2>/dev/null || true
+  g journalctl --no-pager -o short-precise --since="@$mark" "${args[@]}" 2>/dev/null || true
 }
