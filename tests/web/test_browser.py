@@ -44,6 +44,8 @@ PAGES = {
     "registers-repairs": "/registers?register=repairs",
     "registers-withdrawals": "/registers?register=withdrawals",
     "registers-lost": "/registers?register=lost",
+    "registers-reservations": "/registers/reservations",
+    "reservations": "/reservations",
     "arrivals": "/arrivals",
     "rules": "/rules",
     "kiosks": "/kiosks",
@@ -350,8 +352,16 @@ def _choose_arrivals(tab: Any, site: Site, folder: Path) -> None:
     tab.goto(site.url + "/arrivals")
 
 
+def _reserve(tab: Any, site: Site, folder: Path) -> None:
+    tab.goto(site.url + "/reservations")
+    tab.fill("input[name=card] >> nth=0", "T0001")
+    tab.fill("input[name=book]", "0001005")
+    tab.click("form[action='/reservations'][method=post] button[type=submit]")
+
+
 # Pages that answer a form: what the librarian sees after she sends it.
 ANSWERS = {
+    "reservations-placed": _reserve,
     "review-sent-for-repair": _send_for_repair,
     "copy-withdrawn": _lose_and_withdraw,
     "arrivals-chosen": _choose_arrivals,
