@@ -31,7 +31,7 @@ from kiosk.imports import (
     read_roster,
     report,
 )
-from sync.server import accounts, db, export, reservation_cli, review, school_data
+from sync.server import accounts, db, export, reservation_cli, review, school_data, stocktake_cli
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_review)
     _web_commands(command)
     reservation_cli.add_commands(command, _engine)
+    stocktake_cli.add_commands(command, _engine)
     return parser
 
 

@@ -361,3 +361,39 @@ reservations = Table(
     Column("closed_by", String(64)),
     Index(None, "state", "isbn"),
 )
+
+# Stocktakes (清点, sync.server.stocktake): at most one open (``open_slot`` is 1 while open and
+# unique, NULL once closed); every code scanned for it, once whoever sent it (``known``: a copy's
+# barcode, else a code the catalogue does not know); and at close the report, kept as it was.
+stocktakes = Table(
+    "stocktakes",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("classes", String(32)),  # the 中图法 class letters counted, NULL for the whole library
+    Column("open_slot", Integer, unique=True),
+    Column("started_at", UtcTime, nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("closed_at", UtcTime),
+    Column("closed_by", String(64)),
+)
+stocktake_scans = Table(
+    "stocktake_scans",
+    metadata,
+    Column("stocktake", BigInteger, primary_key=True),
+    Column("code", CODE, primary_key=True),
+    Column("known", Boolean, nullable=False),
+    Column("at", UtcTime, nullable=False),
+    Column("by", String(64), nullable=False),
+)
+stocktake_findings = Table(
+    "stocktake_findings",
+    metadata,
+    Column("stocktake", BigInteger, primary_key=True),
+    Column("barcode", CODE, primary_key=True),
+    Column("finding", String(20), nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+)
