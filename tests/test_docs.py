@@ -49,6 +49,7 @@ def test_every_policy_key_is_documented() -> None:
         "loans": policy_file._LOANS_KEYS,
         "windows[]": policy_file._WINDOW_KEYS,
         "reservations": policy_file._RESERVATIONS_KEYS,
+        "targets": policy_file._TARGETS_KEYS,
     }
     for section, keys in sections.items():
         for key in keys:

@@ -86,6 +86,9 @@ class Policy:
     # Open days a copy on the reservations shelf waits for its reader before the reservation
     # expires (reservations.hold_days).
     hold_days: int = 7
+    # Days a loan must be kept to count toward the reading stars and the target on the server's
+    # term report (targets.min_days_kept): a book returned sooner was not read.
+    min_days_kept: int = 1
 
     @property
     def term_began(self) -> datetime:

@@ -37,6 +37,7 @@ _LOANS_KEYS = (
     "renew_without_book",
 )
 _RESERVATIONS_KEYS = ("hold_days",)
+_TARGETS_KEYS = ("books_per_term", "min_days_kept")
 _WINDOW_KEYS = ("name", "weekdays", "start", "end", "classes", "grades", "max_books")
 
 
@@ -85,10 +86,18 @@ class _PolicyParser(Checker):
             languages = self.languages(library)
         term = self.term(term_table) if term_table is not None else None
         loans = self.loans(self.table(data, "loans", "loans", _LOANS_KEYS) or {})
-        targets = self.table(data, "targets", "targets", ("books_per_term",)) or {}
+        targets = self.table(data, "targets", "targets", _TARGETS_KEYS) or {}
         books = None
         if "books_per_term" in targets:
             books = self.integer(targets, "books_per_term", "targets.books_per_term", 1)
+        kept = self.integer(
+            targets,
+            "min_days_kept",
+            "targets.min_days_kept",
+            Policy.min_days_kept,
+            maximum=30,
+            minimum=0,  # 0: every loan counts, even one returned the same day
+        )
         session = self.table(data, "session", "session", ("idle_seconds",)) or {}
         idle = self.seconds(
             session, "idle_seconds", "session.idle_seconds", Policy.idle_seconds, above=True
@@ -110,6 +119,7 @@ class _PolicyParser(Checker):
             books_per_term=books,
             idle_seconds=idle,
             hold_days=hold_days,
+            min_days_kept=kept,
         )
 
     def timezone(self, library: Mapping[str, object]) -> str | None:

@@ -28,6 +28,7 @@ TEACHER = {
     "GET /weekly/{class_name}",
     "GET /overdue/{class_name}",
     "GET /overdue.csv",
+    "GET /term/holding/{class_name}",
     "POST /signout",
 }
 # Her own class's printed sheets too, the class named by the query's ``class`` (the last one).

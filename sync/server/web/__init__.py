@@ -24,6 +24,7 @@ from sync.server.web import (
     routes_reports,
     routes_reservations,
     routes_review,
+    routes_term,
 )
 from sync.server.web.site import Pages, install_answers
 
@@ -42,6 +43,7 @@ def install(app: FastAPI, engine: Engine, clock: Callable[[], datetime]) -> Page
         routes_admin,
         routes_print,
         routes_reservations,
+        routes_term,
     ):
         app.include_router(module.router(pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -26,7 +26,9 @@ class Overdue:
     days: int  # days past due
 
 
-def _query(today: date, class_name: str | None) -> Select[tuple[object, ...]]:
+def _query(
+    today: date, class_name: str | None, late_only: bool = True
+) -> Select[tuple[object, ...]]:
     query = (
         select(
             readers.c.class_name,
@@ -39,9 +41,11 @@ def _query(today: date, class_name: str | None) -> Select[tuple[object, ...]]:
         .select_from(loans)
         .outerjoin(readers, readers.c.card == loans.c.card)
         .outerjoin(copies, copies.c.barcode == loans.c.barcode)
-        .where(loans.c.on_loan.is_(True), loans.c.due < today.isoformat())
+        .where(loans.c.on_loan.is_(True))
         .order_by(readers.c.class_name, readers.c.given_name, loans.c.card, loans.c.due)
     )
+    if late_only:
+        query = query.where(loans.c.due < today.isoformat())
     if class_name is not None:
         query = query.where(readers.c.class_name == class_name)
     return query
@@ -51,8 +55,15 @@ def overdue(conn: Connection, today: date, class_name: str | None = None) -> lis
     return list(_rows(conn, today, class_name))
 
 
-def _rows(conn: Connection, today: date, class_name: str | None) -> Iterator[Overdue]:
-    for r in conn.execute(_query(today, class_name)):
+def held(conn: Connection, today: date, class_name: str | None = None) -> list[Overdue]:
+    """Every book on loan, late or not (the term-end notices); ``days`` is 0 for one not yet due."""
+    return list(_rows(conn, today, class_name, late_only=False))
+
+
+def _rows(
+    conn: Connection, today: date, class_name: str | None, late_only: bool = True
+) -> Iterator[Overdue]:
+    for r in conn.execute(_query(today, class_name, late_only)):
         due = date.fromisoformat(str(r.due))
         yield Overdue(
             r.class_name,
@@ -61,7 +72,7 @@ def _rows(conn: Connection, today: date, class_name: str | None) -> Iterator[Ove
             str(r.barcode),
             r.title or "",
             due,
-            (today - due).days,
+            max(0, (today - due).days),
         )
 
 
