@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.core.decisions import Decision, Outcome
-from kiosk.i18n import catalogue, say
+from kiosk.i18n import catalogue, format_day, say
 
 SYMBOLS = {
     Outcome.SESSION_STARTED: "▶",
@@ -85,7 +85,7 @@ def decision_text(decision: Decision, language: str) -> str:
     code = decision.code or ""
     reason = f"  [{decision.reason.value}]" if decision.outcome is Outcome.REFUSED else ""
     line = f"{SYMBOLS[decision.outcome]} {pad(code, 16)} {say(decision, language)}{reason}"
-    return line + _reserved(decision, language)
+    return line + _reserved(decision, language) + _recall(decision, language)
 
 
 def _reserved(decision: Decision, language: str) -> str:
@@ -97,6 +97,15 @@ def _reserved(decision: Decision, language: str) -> str:
     quoted = "“{}”" if language == "en" else "《{}》"
     shown = words["ui.list_separator"].join(quoted.format(t) for t in titles)
     return " " + words["ui.session.reserved"].format(titles=shown)
+
+
+def _recall(decision: Decision, language: str) -> str:
+    """The term ends soon: bring every book back by its last day, as the screen says it."""
+    last_day = str(decision.params.get("recall", ""))
+    if not last_day:
+        return ""
+    day = format_day(date.fromisoformat(last_day), language)
+    return " " + catalogue(language)["ui.session.recall"].format(day=day)
 
 
 def error(message: str) -> None:

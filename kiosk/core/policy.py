@@ -40,6 +40,13 @@ class Term:
     closed_weekdays: frozenset[Weekday] = frozenset({Weekday.SAT, Weekday.SUN})
     closed: frozenset[date] = frozenset()
     open: frozenset[date] = frozenset()  # make-up school days that fall on a closed weekday
+    # From this many days before ``end`` the greeting asks a reader holding books to bring them
+    # all back by ``end`` (期末催还书); 0: never.
+    recall_days: int = 10
+
+    def recalling(self, today: date) -> bool:
+        """Whether ``today`` is in the term's last ``recall_days`` days (its last day too)."""
+        return 0 <= (self.end - today).days < self.recall_days
 
 
 @dataclass(frozen=True)

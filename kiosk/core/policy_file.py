@@ -24,7 +24,7 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 _TOP_KEYS = ("library", "term", "loans", "targets", "session", "reservations", "windows")
 _LIBRARY_KEYS = ("name", "timezone", "languages")
-_TERM_KEYS = ("name", "start", "end", "closed_weekdays", "closed", "open")
+_TERM_KEYS = ("name", "start", "end", "closed_weekdays", "closed", "open", "recall_days")
 _LOANS_KEYS = (
     "days",
     "overdue_blocks_borrowing",
@@ -174,9 +174,14 @@ class _PolicyParser(Checker):
         opened = self.term_days(table, "open", start, end)
         for both in sorted(closed & opened):
             self.problems.append(f"term.open: {both} is also in term.closed")
+        recall = self.integer(
+            table, "recall_days", "term.recall_days", Term.recall_days, maximum=60, minimum=0
+        )
         if name is None or start is None or end is None:
             return None
-        return Term(name, start, end, closed_weekdays, closed=closed, open=opened)
+        return Term(
+            name, start, end, closed_weekdays, closed=closed, open=opened, recall_days=recall
+        )
 
     def term_days(
         self, table: Mapping[str, object], name: str, start: date | None, end: date | None

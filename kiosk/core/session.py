@@ -355,6 +355,7 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
         if r.card == reader.card and r.ready_barcode is not None and r.holds(r.ready_barcode, today)
         and (copy := ctx.library.copy(r.ready_barcode)) is not None
     ]  # fmt: skip
+    recalling = policy.term.recalling(today)
     if key == "session.started":
         if not target:
             key += ".no_target"
@@ -372,6 +373,8 @@ def _greeting(reader: Reader, at: Instant, ctx: Context, code: str, key: str) ->
             "to_go": max(0, target - read),
             "on_loan": on_loan,
             **({"reserved": "\n".join(ready)} if ready else {}),  # titles, one a line
+            # The term ends soon: bring every book back by its last day (期末催还书).
+            **({"recall": policy.term.end.isoformat()} if on_loan and recalling else {}),
         },
     )
 

@@ -199,6 +199,15 @@ def room_line(facts: SessionFacts) -> tuple[str, bool]:
     return text("ui.session.left_grade", language, grade=grade, **values), False
 
 
+def recall_text(greeting: Decision, language: str) -> str:
+    """ "Bring all your books back by 22 Jan", for a reader holding books near the term's end."""
+    last_day = str(greeting.params.get("recall", ""))
+    if not last_day:
+        return ""
+    day = format_day(date.fromisoformat(last_day), language)
+    return text("ui.session.recall", language, day=day)
+
+
 def session_view(
     *,
     greeting: Decision,
@@ -221,6 +230,8 @@ def session_view(
         prompt = Reply(
             Tone.INFO, "reserved", sentence, title=text("ui.session.scan_book", language)
         )
+    elif recall := recall_text(greeting, language):  # the term ends soon (期末催还书)
+        prompt = Reply(Tone.INFO, "book", recall, title=text("ui.session.scan_book", language))
     return SessionView(
         greeting=text("ui.session.hello", language, name=greeting.given_name or ""),
         progress=progress_line(progress, language),

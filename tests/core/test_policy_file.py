@@ -140,18 +140,18 @@ def test_class_names_in_windows_are_normalised() -> None:
         (
             'name = "周三午间轮借"',
             'name = "周三午间轮借',
-            "windows[2].name: illegal character '\\n' (line 65, column 15)",
+            "windows[2].name: illegal character '\\n' (line 67, column 15)",
         ),
         # On a header line the table itself is named, with or without its closing bracket.
         (
             '[[windows]]\nname = "周二午间轮借"',
             '[[windows]\nname = "周二午间轮借"',
-            "windows[1]: expected ']]' at the end of an array declaration (line 56, column 10)",
+            "windows[1]: expected ']]' at the end of an array declaration (line 58, column 10)",
         ),
         (
             "[loans.max_books]",
             "[loans.max_books",
-            "loans.max_books: expected ']' at the end of a table declaration (line 27, column 37)",
+            "loans.max_books: expected ']' at the end of a table declaration (line 28, column 37)",
         ),
         # A value of the wrong kind is shown as the librarian wrote it.
         (
@@ -185,7 +185,7 @@ def test_class_names_in_windows_are_normalised() -> None:
             "days = 14",
             "days = 14 天   # 14 since 2026-9-1",
             "loans.days: expected newline or end of document after a statement "
-            "(line 19, column 11)",
+            "(line 20, column 11)",
         ),
         # Before any key or table there is nothing to name but the file.
         (
