@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.isbn import isbn13
 from sync.server.tables import copies, loans, stocktake_findings, stocktake_scans, stocktakes
-from sync.server.web.registers import Shelf, states
 
 MAX_CODE = 80
 OTHER_CLASS = "?"  # a copy whose category starts with no class letter
@@ -165,7 +164,11 @@ def clean_code(text: str) -> str:
     """The code as scanned; bad_code for nothing, too long, or control characters."""
     code = text.strip()
     if not code or len(code) > MAX_CODE or any(ord(c) < 0x20 or ord(c) == 0x7F for c in code):
-        raise RefusedError("bad_code", code[:MAX_CODE])
+        raise RefusedError("bad_code", code[:MAX_CODE].encode("utf-8", "replace").decode())
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no database stores it
+        raise RefusedError("bad_code", code.encode("utf-8", "replace").decode()) from None
     return code
 
 
@@ -260,6 +263,9 @@ def _in_scope(taking: Stocktake, category: str) -> bool:
 
 
 def _findings(conn: Connection, taking: Stocktake) -> list[Line]:
+    # Here, not at the top: the pages' package imports this module (its stocktake page).
+    from sync.server.web.registers import Shelf, states
+
     seen = {
         r.code: r.known
         for r in conn.execute(

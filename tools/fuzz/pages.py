@@ -76,6 +76,8 @@ FORM_FIELDS = {
     "POST /kiosks": ("name",),
     "POST /kiosks/revoke": ("name",),
     "POST /print/labels/new": ("first", "count"),
+    "POST /stocktake/start": ("classes",),
+    "POST /stocktake/scan": ("code",),
 }
 CHOICES = {
     "resolution": ["fixed", "accepted", "sent_for_repair", "cleared", "x"],

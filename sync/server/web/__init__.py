@@ -24,6 +24,7 @@ from sync.server.web import (
     routes_reports,
     routes_reservations,
     routes_review,
+    routes_stocktake,
     routes_term,
 )
 from sync.server.web.site import Pages, install_answers
@@ -40,6 +41,7 @@ def install(app: FastAPI, engine: Engine, clock: Callable[[], datetime]) -> Page
         routes_review,
         routes_log,
         routes_library,
+        routes_stocktake,
         routes_admin,
         routes_print,
         routes_reservations,
