@@ -253,6 +253,9 @@ uninstall() {
     rm -rf "$saved"
     install -d -m 700 -o 0 -g 0 "$saved"
     cp -a "$(at "$ETC")/." "$saved/"
+    # cp -a gives the folder itself the mode and group of $ETC (0750, the server's group); a new
+    # install restores only from a folder root alone can read, so it is made that again here.
+    chown 0:0 "$saved" && chmod 700 "$saved"
     did "saved $(cd "$saved" && find . -type f | sed 's|^\./||' | sort | paste -sd' ')"
   fi
   step "removing the release and the configuration"

@@ -169,7 +169,14 @@ def test_postgres_own_certificate_second_run_upgrade_rollback_uninstall() -> Non
             if c.split(":")[0] not in SHADOW_BACKUPS
         ]
         assert left and all(c.startswith("var/lib/library-server") for c in left), left
-        assert (root / "var/lib/library-server/saved-config/server.env").is_file()
+        saved = root / "var/lib/library-server/saved-config"
+        assert (saved / "server.env").is_file()
+        # Installed again, the server comes back as it was: its settings and its certificate
+        # (paired kiosks keep trusting it), not a new default configuration.
+        install(root, "--wheelhouse", WHEELHOUSE)
+        assert values(root) == env
+        assert (root / "etc/library-server/tls/server.crt").read_bytes() == cert.read_bytes()
+        assert not saved.exists()
     finally:
         shutil.rmtree(root)
         shutil.rmtree(work)
