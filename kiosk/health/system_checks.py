@@ -82,7 +82,8 @@ def check_unit(machine: Machine, unit: str) -> Result:
         [
             "systemctl",
             "show",
-            "--property=LoadState,ActiveState,SubState,NRestarts,ConditionResult",
+            "--property=LoadState,ActiveState,SubState,NRestarts,ConditionResult,"
+            "ConditionTimestampMonotonic",
             unit,
         ]
     )
@@ -96,7 +97,10 @@ def check_unit(machine: Machine, unit: str) -> Result:
         if restarts >= RESTARTS_TOO_MANY:
             return fail("unit", "restarting", unit, count=restarts, unit=unit)
         return ok("unit", "ok", unit, state=state.get("SubState", "running"))
-    if state.get("ConditionResult") == "no":
+    # A unit never started since it was installed also says ConditionResult=no: only a
+    # condition that was looked at (its timestamp set) means "waits for pairing".
+    checked = state.get("ConditionTimestampMonotonic", "0") not in ("", "0")
+    if state.get("ConditionResult") == "no" and checked:
         return skipped("unit", "not_paired", unit, unit=unit)
     return fail(
         "unit",

@@ -86,10 +86,13 @@ def test_an_unsynchronised_clock_told_the_time_by_the_server_is_fine(pi: Pi) -> 
     assert ("clock", "not_synchronised") in failures(results)
 
 
-def unit_state(active: str, sub: str, restarts: int = 0, condition: str = "yes") -> str:
+def unit_state(
+    active: str, sub: str, restarts: int = 0, condition: str = "yes", checked_at: int = 52_000_000
+) -> str:
+    """``systemctl show``'s answer; ``checked_at`` 0 is a unit never started since installed."""
     return (
         f"LoadState=loaded\nActiveState={active}\nSubState={sub}\nNRestarts={restarts}\n"
-        f"ConditionResult={condition}\n"
+        f"ConditionResult={condition}\nConditionTimestampMonotonic={checked_at}\n"
     )
 
 
@@ -384,6 +387,17 @@ def test_a_sync_unit_waiting_for_pairing_is_not_a_second_failure(pi: Pi) -> None
     assert failures(results) == [("server", "not_paired")]
     unit = next(r for r in results if r.get("subject") == "library-kiosk-sync.service")
     assert (unit["status"], unit["reason"]) == ("skipped", "not_paired")
+
+
+def test_a_unit_never_started_since_the_install_is_not_running_not_waiting_for_pairing(
+    pi: Pi,
+) -> None:
+    # systemd says ConditionResult=no for a unit it has not started yet: paired, the screen
+    # still needs a start (or the reboot the runbook asks for), and doctor must say so.
+    pi.units["library-kiosk.service"] = unit_state("inactive", "dead", condition="no", checked_at=0)
+    _, results = pi.doctor()
+    unit = next(r for r in results if r.get("subject") == "library-kiosk.service")
+    assert (unit["status"], unit["reason"]) == ("fail", "not_running")
 
 
 def test_a_scanner_named_by_usb_id_is_looked_up_in_sysfs(pi: Pi) -> None:
