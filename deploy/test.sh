@@ -12,6 +12,9 @@ apt_need strace util-linux
 # The appliance tests: shellcheck and systemd-analyze, Debian's venv for the releases the install
 # scripts build, openssl for their certificates.
 apt_need shellcheck systemd python3-venv openssl
+# The boot test (tests/appliance/test_boot.py, deploy/boot-test.sh): a Debian 12 root made with
+# debootstrap and booted with systemd-nspawn, kept in /var/cache/library-kiosk-boot-test.
+apt_need debootstrap systemd-container
 # The server's tests start their own PostgreSQL (as the postgres user, in a temporary folder, on
 # loopback): Debian's server binaries and that user come with the postgresql package.
 apt_need postgresql
