@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kiosk.clocks import ScriptedClock
 from kiosk.core.policy_file import PolicyError, parse_policy
@@ -204,3 +204,16 @@ def test_a_bad_min_days_kept_is_named_by_its_key(value: str) -> None:
         for p in caught.value.problems
     ), caught.value.problems
     assert parse_policy(text.replace("min_days_kept = 1", "min_days_kept = 0")).min_days_kept == 0
+
+
+def test_a_loan_a_kiosk_sent_without_a_due_date_is_still_listed(site: Site) -> None:
+    with site.engine.begin() as conn:
+        barcode = conn.scalar(
+            select(loans.c.barcode).where(loans.c.on_loan.is_(True)).order_by(loans.c.barcode)
+        )
+        conn.execute(update(loans).where(loans.c.barcode == barcode).values(due=None))
+        title = conn.scalar(select(copies.c.title).where(copies.c.barcode == barcode))
+    s = site.sign_in()
+    answer = site.get(s, "/term/holding")
+    assert answer.status_code == 200 and f'<td>{title}</td><td class="nowrap">—</td>' in answer.text
+    assert site.get(s, "/overdue").status_code == 200

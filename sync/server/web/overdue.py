@@ -22,7 +22,7 @@ class Overdue:
     given_name: str
     barcode: str
     title: str
-    due: date
+    due: date | None  # None only for a loan a kiosk sent without one (held, never overdue)
     days: int  # days past due
 
 
@@ -64,7 +64,7 @@ def _rows(
     conn: Connection, today: date, class_name: str | None, late_only: bool = True
 ) -> Iterator[Overdue]:
     for r in conn.execute(_query(today, class_name, late_only)):
-        due = date.fromisoformat(str(r.due))
+        due = date.fromisoformat(str(r.due)) if r.due is not None else None
         yield Overdue(
             r.class_name,
             str(r.card),
@@ -72,7 +72,7 @@ def _rows(
             str(r.barcode),
             r.title or "",
             due,
-            max(0, (today - due).days),
+            max(0, (today - due).days) if due else 0,
         )
 
 

@@ -168,7 +168,7 @@ def router(pages: Pages) -> APIRouter:
                     r.given_name,
                     r.barcode,
                     r.title,
-                    r.due.isoformat(),
+                    r.due.isoformat() if r.due else "",
                     r.days,
                 )
                 for r in rows
