@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.isbn import isbn13
@@ -215,11 +215,8 @@ def scan(conn: Connection, text: str, by: str, now: datetime) -> tuple[Scanned, 
 
 
 def scan_count(conn: Connection, number: int) -> int:
-    return len(
-        conn.execute(
-            select(stocktake_scans.c.code).where(stocktake_scans.c.stocktake == number)
-        ).all()
-    )
+    counted = select(func.count()).where(stocktake_scans.c.stocktake == number)
+    return int(conn.execute(counted).scalar_one())
 
 
 def close(conn: Connection, by: str, now: datetime) -> Stocktake:
@@ -266,50 +263,38 @@ def _findings(conn: Connection, taking: Stocktake) -> list[Line]:
     # Here, not at the top: the pages' package imports this module (its stocktake page).
     from sync.server.web.registers import Shelf, states
 
-    seen = {
-        r.code: r.known
-        for r in conn.execute(
-            select(stocktake_scans.c.code, stocktake_scans.c.known).where(
-                stocktake_scans.c.stocktake == taking.id
-            )
-        )
-    }
-    on_loan = set(conn.execute(select(loans.c.barcode).where(loans.c.on_loan.is_(True))).scalars())
-    marked = states(conn)
-    lines: list[Line] = []
-    catalogue = conn.execute(
-        select(copies.c.barcode, copies.c.title, copies.c.category, copies.c.active)
-        .where(copies.c.deleted.is_(False))
-        .order_by(copies.c.category, copies.c.barcode)
+    scanned = select(stocktake_scans.c.code, stocktake_scans.c.known).where(
+        stocktake_scans.c.stocktake == taking.id
     )
-    for c in catalogue:
-        shelf = marked[c.barcode].shelf if c.barcode in marked else Shelf.ON_SHELF
-        gone = shelf in (Shelf.LOST, Shelf.WITHDRAWN)
-        state = shelf.value if shelf is not Shelf.ON_SHELF else _listed(c.active)
-        if c.barcode in on_loan:
+    seen: dict[str, bool] = dict(conn.execute(scanned).all())
+    on_loan = set(conn.execute(select(loans.c.barcode).where(loans.c.on_loan.is_(True))).scalars())
+    shelves = {b: s.shelf.value for b, s in states(conn).items() if s.shelf is not Shelf.ON_SHELF}
+    catalogue = conn.execute(
+        select(copies.c.category, copies.c.barcode, copies.c.title, copies.c.active)
+        .where(copies.c.deleted.is_(False))
+        .order_by(copies.c.category, copies.c.barcode)  # by class, as on the shelves
+    )
+    gone = (Shelf.LOST.value, Shelf.WITHDRAWN.value, "inactive")
+    lines: list[Line] = []
+    for category, barcode, title, active in catalogue:
+        state = shelves.get(barcode) or ("on_shelf" if active else "inactive")
+        if barcode in on_loan:
             state = "on_loan"
-        if c.barcode in seen:
-            if gone or state == "inactive":
+        if barcode in seen:
+            if state in gone:
                 finding = Finding.WITHDRAWN
             elif state == "on_loan":
                 finding = Finding.ON_LOAN_BUT_SEEN
             else:
                 finding = Finding.SEEN
-        elif _in_scope(taking, c.category) and state in ("on_shelf", "in_repair"):
-            if state == "in_repair":
-                continue  # at the repair desk, not on the shelf
-            finding = Finding.MISSING
+        elif state == "on_shelf" and _in_scope(taking, category):
+            finding = Finding.MISSING  # (one in repair is at the repair desk, not on the shelf)
         else:
             continue  # not expected on the shelf and not seen
-        lines.append(Line(c.barcode, finding, c.title, c.category, state))
-    for code, known in sorted(seen.items()):
-        if not known:
-            lines.append(Line(code, Finding.UNKNOWN, "", "", "unknown"))
+        lines.append(Line(barcode, finding, title, category, state))
+    for code in sorted(code for code, known in seen.items() if not known):
+        lines.append(Line(code, Finding.UNKNOWN, "", "", "unknown"))
     return lines
-
-
-def _listed(active: bool) -> str:
-    return "on_shelf" if active else "inactive"  # inactive: left out of the last catalogue file
 
 
 def _progress(taking: Stocktake, lines: Iterable[Line]) -> dict[str, Progress]:
