@@ -309,3 +309,39 @@ def _progress(taking: Stocktake, lines: Iterable[Line]) -> dict[str, Progress]:
         if line.finding is Finding.SEEN:
             seen[class_letter(line.category)] += 1
     return {k: Progress(expected[k], seen[k]) for k in sorted(expected)}
+
+
+def mark_lost(conn: Connection, taking: Stocktake, barcode: str, by: str, now: datetime) -> None:
+    """Put a copy the stocktake did not see in the lost register (丢失), with one click of its
+    report; RefusedError("not_missing") unless the report says it is missing and on the shelf."""
+    from sync.server.web.registers import Mark, MarkRefusedError, mark
+
+    if taking.open:
+        line = next((x for x in _findings(conn, taking) if x.barcode == barcode), None)
+        missing = line is not None and line.finding is Finding.MISSING
+    else:
+        kept = conn.execute(
+            select(stocktake_findings.c.finding, stocktake_findings.c.state).where(
+                stocktake_findings.c.stocktake == taking.id,
+                stocktake_findings.c.barcode == barcode,
+            )
+        ).first()
+        missing = kept is not None and kept.finding == Finding.MISSING and kept.state == "on_shelf"
+    if not missing:
+        raise RefusedError("not_missing", barcode)
+    try:
+        mark(
+            conn,
+            barcode,
+            Mark.LOST,
+            by,
+            now,
+            note=f"清点{taking.id}未见 / not seen in stocktake {taking.id}",
+        )
+    except (MarkRefusedError, LookupError):
+        raise RefusedError("not_missing", barcode) from None
+    conn.execute(
+        update(stocktake_findings)
+        .where(stocktake_findings.c.stocktake == taking.id, stocktake_findings.c.barcode == barcode)
+        .values(state="lost")
+    )

@@ -78,6 +78,7 @@ FORM_FIELDS = {
     "POST /print/labels/new": ("first", "count"),
     "POST /stocktake/start": ("classes",),
     "POST /stocktake/scan": ("code",),
+    "POST /stocktake/{number}/lost": ("barcode",),
 }
 CHOICES = {
     "resolution": ["fixed", "accepted", "sent_for_repair", "cleared", "x"],

@@ -35,6 +35,8 @@ SAID = {
     "bad_classes": N_("Classes: give 中图法 class letters such as I-K or I,K,Z."),
     "bad_code": N_("A code is 1 to 80 characters; nothing was counted."),
     "already_done": N_("This form was already sent; nothing was done again."),
+    "marked_lost": N_("Put in the lost register."),
+    "not_missing": N_("This copy is not missing in this stocktake; nothing was changed."),
 }
 FINDINGS = {
     st.Finding.SEEN: N_("Seen"),
@@ -146,6 +148,30 @@ def router(pages: Pages) -> APIRouter:
             return see_other(f"/stocktake/{number}?{urlencode({'said': said})}")
         return see_other(_back(said))
 
+    @r.post("/stocktake/{number}/lost")
+    async def lost(number: str, request: Request) -> Response:
+        which = _number(number)
+        posted = await pages.posted(request)
+        who = posted.visit.staff
+        assert who is not None
+        barcode = posted.form.get("barcode").strip()[: st.MAX_CODE]
+
+        def work() -> str:
+            with pages.engine.begin() as conn:
+                taking = st.get(conn, which)
+                if taking is None:
+                    raise PageNotFoundError
+                if not pages.once(conn, posted):
+                    return "already_done"
+                try:
+                    st.mark_lost(conn, taking, barcode, who.name, posted.visit.now)
+                except st.RefusedError as refused:
+                    return refused.reason
+            return "marked_lost"
+
+        said = await run_in_threadpool(work)
+        return see_other(f"/stocktake/{which}?{urlencode({'said': said})}#missing")
+
     def _report(number: str) -> st.Report:
         with reading(pages.engine) as conn:
             taking = st.get(conn, _number(number))
@@ -165,6 +191,7 @@ def router(pages: Pages) -> APIRouter:
         return pages.page(
             visit, "stocktake_report.html", lib, found=found, taking=found.stocktake,
             listed=listed, counts=counts, findings=FINDINGS, said=SAID.get(said),
+            said_key=said,
         )  # fmt: skip
 
     @r.get("/stocktake/{number}/report.csv")
