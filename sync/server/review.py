@@ -38,6 +38,8 @@ class Kind(enum.StrEnum):
     RESERVED_COPY_LENT = "reserved_copy_lent"
     # Two doors readied one reservation with two copies: the second goes back to the shelf.
     RESERVATION_READIED_TWICE = "reservation_readied_twice"
+    # A copy a stocktake saw on the shelf while the server had it on loan (a return never scanned).
+    STOCKTAKE_SEEN_ON_LOAN = "stocktake_seen_on_loan"
 
 
 class Resolution(enum.StrEnum):

@@ -345,3 +345,36 @@ def mark_lost(conn: Connection, taking: Stocktake, barcode: str, by: str, now: d
         .where(stocktake_findings.c.stocktake == taking.id, stocktake_findings.c.barcode == barcode)
         .values(state="lost")
     )
+
+
+def send_to_review(conn: Connection, taking: Stocktake, barcode: str, now: datetime) -> None:
+    """Put a copy the stocktake saw while on loan in the review inbox, where the librarian puts
+    the loan right; RefusedError("not_on_loan_seen") unless the report says so."""
+    from sync.server import review
+
+    if taking.open:
+        line = next((x for x in _findings(conn, taking) if x.barcode == barcode), None)
+        found = line is not None and line.finding is Finding.ON_LOAN_BUT_SEEN
+        title = line.title if line else ""
+    else:
+        kept = conn.execute(
+            select(stocktake_findings.c.finding, stocktake_findings.c.title).where(
+                stocktake_findings.c.stocktake == taking.id,
+                stocktake_findings.c.barcode == barcode,
+            )
+        ).first()
+        found = kept is not None and kept.finding == Finding.ON_LOAN_BUT_SEEN
+        title = kept.title if kept else ""
+    if not found:
+        raise RefusedError("not_on_loan_seen", barcode)
+    card = conn.execute(
+        select(loans.c.card).where(loans.c.barcode == barcode, loans.c.on_loan.is_(True))
+    ).scalar()
+    item = review.Item(
+        review.Kind.STOCKTAKE_SEEN_ON_LOAN,
+        f"{taking.id}:{barcode}",
+        barcode=barcode,
+        card=card,
+        detail={"stocktake": taking.id, "title": title},
+    )
+    review.report(conn, [item], now)

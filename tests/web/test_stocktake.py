@@ -172,3 +172,22 @@ def test_a_missing_copy_goes_to_the_lost_register_with_one_click(site: Site) -> 
         assert "这本书在这次清点中不是缺失的，没有做任何更改。" in said
     assert _marks(site) == before
     assert site.post(s, "/stocktake/7/lost", data={"form_token": token}).status_code == 404
+
+
+def test_a_copy_seen_while_on_loan_goes_to_the_review_inbox_with_one_click(site: Site) -> None:
+    s = site.sign_in()
+    site.get(s, "/language/zh_CN?next=/")
+    seen, _withdrawn, lent, _missing = _books(site)
+    _post(site, s, "/stocktake/start", classes="")
+    _post(site, s, "/stocktake/scan", code=lent)
+    _post(site, s, "/stocktake/scan", code=seen)
+    for barcode, said in ((lent, "已送入待处理。"), (seen, "不是“在架但记录为借出”")):
+        page = site.get(s, "/stocktake/1").text
+        token = re.search(r'name="form_token" value="([^"]+)"', page)
+        assert token is not None
+        answer = site.post(
+            s, "/stocktake/1/review", data={"form_token": token.group(1), "barcode": barcode}
+        )
+        assert said in site.get(s, answer.headers["location"].split("#")[0]).text
+    inbox = site.get(s, "/review").text
+    assert "清点时在架，但记录为借出" in inbox and lent in inbox

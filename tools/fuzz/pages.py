@@ -79,6 +79,7 @@ FORM_FIELDS = {
     "POST /stocktake/start": ("classes",),
     "POST /stocktake/scan": ("code",),
     "POST /stocktake/{number}/lost": ("barcode",),
+    "POST /stocktake/{number}/review": ("barcode",),
 }
 CHOICES = {
     "resolution": ["fixed", "accepted", "sent_for_repair", "cleared", "x"],

@@ -72,6 +72,7 @@ KINDS = {
     Kind.UNKNOWN_CODE: N_("Unknown code scanned"),
     Kind.RESERVED_COPY_LENT: N_("A copy kept for a reservation was lent to someone else"),
     Kind.RESERVATION_READIED_TWICE: N_("Two kiosks kept a copy each for one reservation"),
+    Kind.STOCKTAKE_SEEN_ON_LOAN: N_("Seen on the shelf at a stocktake while on loan"),
 }
 # A reservation's state (sync.server.reservations).
 RESERVATION_STATES = {

@@ -36,6 +36,10 @@ SAID = {
     "bad_code": N_("A code is 1 to 80 characters; nothing was counted."),
     "already_done": N_("This form was already sent; nothing was done again."),
     "marked_lost": N_("Put in the lost register."),
+    "sent_to_review": N_("Sent to the review inbox."),
+    "not_on_loan_seen": N_(
+        "This copy was not seen on loan in this stocktake; nothing was changed."
+    ),
     "not_missing": N_("This copy is not missing in this stocktake; nothing was changed."),
 }
 FINDINGS = {
@@ -171,6 +175,28 @@ def router(pages: Pages) -> APIRouter:
 
         said = await run_in_threadpool(work)
         return see_other(f"/stocktake/{which}?{urlencode({'said': said})}#missing")
+
+    @r.post("/stocktake/{number}/review")
+    async def to_review(number: str, request: Request) -> Response:
+        which = _number(number)
+        posted = await pages.posted(request)
+        barcode = posted.form.get("barcode").strip()[: st.MAX_CODE]
+
+        def work() -> str:
+            with pages.engine.begin() as conn:
+                taking = st.get(conn, which)
+                if taking is None:
+                    raise PageNotFoundError
+                if not pages.once(conn, posted):
+                    return "already_done"
+                try:
+                    st.send_to_review(conn, taking, barcode, posted.visit.now)
+                except st.RefusedError as refused:
+                    return refused.reason
+            return "sent_to_review"
+
+        said = await run_in_threadpool(work)
+        return see_other(f"/stocktake/{which}?{urlencode({'said': said})}#on_loan_but_seen")
 
     def _report(number: str) -> st.Report:
         with reading(pages.engine) as conn:
