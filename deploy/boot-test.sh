@@ -453,7 +453,8 @@ step3() {
   fi
   cursor=$(journal_cursor)
   in_guest scan runuser -u kiosk -- kiosk scan --db /var/lib/library-kiosk/kiosk.db --lang en "$CARD" "$BOOK" @done
-  note "kiosk scan: $(tr '\n' ' ' <"$RUN/logs/scan.log" | tr -s ' ' | cut -c1-160)"
+  # cut counts bytes: iconv -c drops a Chinese character it cut in half.
+  note "kiosk scan: $(tr '\n' ' ' <"$RUN/logs/scan.log" | tr -s ' ' | cut -c1-160 | iconv -f UTF-8 -t UTF-8 -c)"
   within 60 "the server has no event of $KIOSK_ID with the book $BOOK" server_has "$BOOK"
   within 10 "the worker logged no 'sync done' with the events it sent" pushed_since "$cursor"
   note "$(journal_since "$cursor" library-kiosk-sync.service | grep -E 'sync done: [1-9]' | head -n 1 | sed 's/^.*: sync done/sync done/')"

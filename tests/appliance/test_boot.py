@@ -39,6 +39,7 @@ def run_boot_test(*args: str, minutes: int) -> subprocess.CompletedProcess[str]:
         cwd=REPO,
         capture_output=True,
         text=True,
+        errors="replace",  # a guest's journal line may hold anything: the steps' lines decide
         check=False,
         timeout=minutes * 60,
     )
