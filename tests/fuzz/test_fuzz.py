@@ -128,7 +128,7 @@ def test_a_server_error_is_named_by_its_exception_and_the_last_frame_of_our_code
     log = (
         "ERROR:    page /events failed\n"
         "Traceback (most recent call last):\n"
-        '  File "/work/main/sync/server/web/today.py", line 54, in day_bounds\n'
+        '  File "/srv/library/sync/server/web/today.py", line 54, in day_bounds\n'
         "    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)\n"
         '  File "/venv/lib/python3.11/site-packages/sqlalchemy/sql/type_api.py", line 9, in x\n'
         "    return fixed_process_param(value, dialect)\n"

@@ -28,8 +28,6 @@ from tests.sync.postgres import Cluster
 from tests.sync.processes import BIN
 from tests.sync.tls import make_certificates
 
-pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
-
 WORKERS = 2
 PATIENCE = 10.0  # seconds a test waits for the server to close a connection, at most
 
